@@ -1,0 +1,21 @@
+"""The ``sobrenum`` command. Each sub-module registers its commands on ``app``."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="sobrenum",
+    help="sobrenum — stratégie numérique responsable des collectivités.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _register() -> None:
+    # Imported for their side effect: each module adds its commands to ``app``.
+    from sobrenum.cli import commands_footprint  # noqa: F401
+
+
+_register()

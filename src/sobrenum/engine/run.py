@@ -1,0 +1,75 @@
+"""Running the engine on a backend (DuckDB in-process by default)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from sobrenum.domain import FLEET_SCHEMA
+from sobrenum.engine.aggregate import totals
+from sobrenum.engine.compute import Parameters, impacts
+from sobrenum.engine.validate import ensure_computable
+from sobrenum.referential import Referential
+
+
+@dataclass
+class Footprint:
+    """The result of a computation: the impacts expression and what it was computed with."""
+
+    impacts: ir.Table
+    fleet: ir.Table
+    referential: Referential
+    parameters: Parameters
+    backend: ibis.BaseBackend
+
+    def totals(self, by: Sequence[str] = ("criterion",)) -> pa.Table:
+        return self.backend.to_pyarrow(totals(self.impacts, by))
+
+    def device_counts(self, by: Sequence[str] = ("category",)) -> pa.Table:
+        f = self.fleet
+        keys = list(by)
+        expr = f.group_by(keys).aggregate(devices=f.quantity.fill_null(1).sum()).order_by(keys)
+        return self.backend.to_pyarrow(expr)
+
+    def devices(self, asset_ids: Sequence[str]) -> pa.Table:
+        """The impact rows of some devices, for drill-down."""
+        rows = self.impacts.filter(self.impacts.asset_id.isin(list(asset_ids)))
+        return self.backend.to_pyarrow(rows.order_by(["asset_id", "criterion", "phase"]))
+
+
+def as_fleet_table(fleet: pa.Table) -> pa.Table:
+    """Complete an Arrow fleet with the canonical columns it lacks (nulls), typed."""
+    columns = []
+    for name in FLEET_SCHEMA.names:
+        typ = FLEET_SCHEMA.field(name).type
+        columns.append(fleet[name].cast(typ) if name in fleet.column_names else pa.nulls(len(fleet), typ))
+    names = list(FLEET_SCHEMA.names)
+    if "source_line" in fleet.column_names:
+        columns.append(fleet["source_line"].cast(pa.int64()))
+        names.append("source_line")
+    return pa.table(columns, names=names)
+
+
+def compute(
+    fleet: pa.Table | ir.Table,
+    referential: Referential,
+    parameters: Parameters,
+    backend: ibis.BaseBackend | None = None,
+    today: dt.date | None = None,
+) -> Footprint:
+    """Validate the fleet, then build its impacts on ``backend`` (in-process DuckDB by default).
+
+    Raises :class:`sobrenum.domain.InvalidDataError` naming the rows that cannot be computed.
+    """
+    con = backend or ibis.duckdb.connect()
+    if isinstance(fleet, pa.Table):
+        table = con.create_table("fleet", as_fleet_table(fleet), overwrite=True)
+    else:
+        table = fleet
+    ensure_computable(table, referential, today)
+    return Footprint(impacts(table, referential, parameters), table, referential, parameters, con)

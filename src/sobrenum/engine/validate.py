@@ -1,0 +1,116 @@
+"""What the engine refuses to compute, named row by row: nothing is silently counted as zero."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from sobrenum.domain import Condition, InvalidDataError, RowIssue, Status
+from sobrenum.referential import Referential
+
+#: Problems listed at most, per check (the total count is always given).
+MAX_LISTED = 200
+
+
+def _checks(f: ir.Table, today: dt.date) -> list[tuple[ir.BooleanValue, str, str]]:
+    statuses = [s.value for s in Status]
+    conditions = [c.value for c in Condition]
+    return [
+        (f.known.isnull(), "category", "catégorie inconnue du référentiel"),
+        (f.quantity < 1, "quantity", "quantité négative ou nulle"),
+        (f.acquisition_date.isnull(), "acquisition_date", "date d'acquisition manquante"),
+        (f.acquisition_date > today, "acquisition_date", "date d'acquisition dans le futur"),
+        (
+            f.retirement_date < f.acquisition_date,
+            "retirement_date",
+            "date de sortie antérieure à la date d'acquisition",
+        ),
+        (
+            f.lifetime_years.isnull() & f.default_lifetime.isnull() & f.known.notnull(),
+            "lifetime_years",
+            "durée de vie manquante et aucune valeur par défaut pour cette catégorie",
+        ),
+        (f.lifetime_years <= 0, "lifetime_years", "durée de vie négative ou nulle"),
+        (f.upstream_lifetime_years < 0, "upstream_lifetime_years", "durée de vie amont négative"),
+        (
+            f.downstream_lifetime_years < 0,
+            "downstream_lifetime_years",
+            "durée de vie aval négative",
+        ),
+        (f.annual_kwh < 0, "annual_kwh", "consommation annuelle négative"),
+        (f.power_w < 0, "power_w", "puissance négative"),
+        (
+            (f.hours_per_day < 0) | (f.hours_per_day > 24),
+            "hours_per_day",
+            "heures d'usage par jour hors de 0 à 24",
+        ),
+        (f.pue < 1, "pue", "PUE inférieur à 1"),
+        (f.country_known.isnull(), "country", "pays d'usage sans facteur électrique au référentiel"),
+        (f.status.notin(statuses), "status", f"statut invalide (attendu : {', '.join(statuses)})"),
+        (
+            f.condition.notin(conditions),
+            "condition",
+            f"état invalide (attendu : {', '.join(conditions)})",
+        ),
+    ]
+
+
+def find_problems(
+    fleet: ir.Table, ref: Referential, today: dt.date | None = None
+) -> tuple[int, list[RowIssue]]:
+    """Count the rows the engine cannot compute and describe the first ones."""
+    today = today or dt.date.today()
+    cats = ibis.memtable(
+        ref.categories.select(["category", "lifetime_years"]).rename_columns(
+            ["known", "default_lifetime"]
+        )
+    )
+    countries = ibis.memtable(
+        {"country_known": sorted(set(ref.electricity["country"].to_pylist()))},
+        schema={"country_known": "string"},
+    )
+    line = fleet.source_line if "source_line" in fleet.columns else ibis.null("int64")
+    base = fleet.mutate(
+        source_line=line.cast("int64"), country=fleet.country.fill_null(ref.default_country)
+    )
+    f = base.left_join(cats, base.category == cats.known).left_join(
+        countries, base.country == countries.country_known
+    )
+    parts = []
+    for condition, column, reason in _checks(f, today):
+        parts.append(
+            f.filter(condition.fill_null(False)).select(
+                source_line=f.source_line,
+                asset_id=f.asset_id.cast("string"),
+                column=ibis.literal(column),
+                reason=ibis.literal(reason),
+                value=f[column].cast("string"),
+            )
+        )
+    found = ibis.union(*parts)
+    total = int(found.count().to_pyarrow().as_py())
+    rows = found.limit(MAX_LISTED * 4).to_pyarrow().to_pylist() if total else []
+    issues = [
+        RowIssue(
+            reason=f"{r['reason']} (valeur : « {r['value']} »)" if r["value"] else r["reason"],
+            line=r["source_line"],
+            asset_id=r["asset_id"],
+            column=r["column"],
+        )
+        for r in rows
+    ]
+    issues.sort(key=lambda i: (i.line or 0, i.asset_id or ""))
+    return total, issues
+
+
+def ensure_computable(fleet: ir.Table, ref: Referential, today: dt.date | None = None) -> None:
+    """Raise a French :class:`InvalidDataError` naming the rows that cannot be computed."""
+    total, issues = find_problems(fleet, ref, today)
+    if total:
+        raise InvalidDataError(
+            f"Calcul impossible : {total} problème(s) dans le parc. Corrigez ces lignes "
+            "(rien n'a été calculé) :",
+            issues,
+        )

@@ -1,0 +1,1 @@
+"""Reading the inventory as collectivités keep it: readers, mapping, validation, rejects."""
