@@ -19,10 +19,8 @@ from sobrenum.domain import Condition, Group, Phase, Status
 from sobrenum.domain.vocabulary import CATEGORIES
 from sobrenum.referential import Referential
 
-#: Days in a mean Gregorian year: dates become decimal years with it.
+#: Days in a mean Gregorian year: lifetimes in years become durations in days with it.
 DAYS_PER_YEAR = 365.2425
-#: Decimal year of 1970-01-01, the origin of ``epoch_days``.
-EPOCH_YEAR = 1970.0
 
 
 class Allocation(StrEnum):
@@ -59,22 +57,22 @@ IMPACT_COLUMNS = (
 )
 
 
-def _decimal_year(date: ir.DateValue) -> ir.FloatingValue:
-    return EPOCH_YEAR + date.epoch_days().cast("float64") / DAYS_PER_YEAR
+def _days(date: ir.DateValue) -> ir.FloatingValue:
+    """Days since 1970-01-01."""
+    return date.epoch_days().cast("float64")
 
 
 def _overlap(
     start: ir.FloatingValue, end: ir.FloatingValue, lo: float, hi: float
 ) -> ir.FloatingValue:
-    """Length of [start, end) ∩ [lo, hi), in years (0 when they do not meet)."""
+    """Length of [start, end) ∩ [lo, hi), in days (0 when they do not meet)."""
     return ibis.greatest(ibis.least(end, hi) - ibis.greatest(start, lo), 0.0)
 
 
-def _year_bounds(year: int) -> tuple[float, float]:
-    def dec(d: dt.date) -> float:
-        return EPOCH_YEAR + (d - dt.date(1970, 1, 1)).days / DAYS_PER_YEAR
-
-    return dec(dt.date(year, 1, 1)), dec(dt.date(year + 1, 1, 1))
+def year_bounds(year: int) -> tuple[float, float]:
+    """The reporting year as [1 January, next 1 January), in days since 1970-01-01."""
+    epoch = dt.date(1970, 1, 1)
+    return float((dt.date(year, 1, 1) - epoch).days), float((dt.date(year + 1, 1, 1) - epoch).days)
 
 
 def _category_table(ref: Referential) -> ir.Table:
@@ -111,10 +109,12 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     cats = _category_table(ref)
     f = fleet.inner_join(cats, "category")
     quantity = f.quantity.cast("float64").fill_null(1.0)
-    start = _decimal_year(f.acquisition_date)
-    retired_at = _decimal_year(f.retirement_date)
+    start = _days(f.acquisition_date)
+    retired_at = _days(f.retirement_date)
     # Retirement − acquisition, at least one year (NumEcoEval's rule); null if not retired.
-    measured_life = ibis.cases((retired_at.notnull(), ibis.greatest(retired_at - start, 1.0)))
+    measured_life = ibis.cases(
+        (retired_at.notnull(), ibis.greatest((retired_at - start) / DAYS_PER_YEAR, 1.0))
+    )
     lifetime = f.lifetime_years.coalesce(measured_life, f.default_lifetime)
     refurbished = f.condition == Condition.REFURBISHED.value
     upstream = f.upstream_lifetime_years.coalesce(
@@ -122,10 +122,11 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     )
     downstream = f.downstream_lifetime_years.fill_null(0.0)
     total_life = upstream + lifetime + downstream
-    lo, hi = _year_bounds(params.reporting_year)
+    lo, hi = year_bounds(params.reporting_year)
+    year_days = hi - lo
     if params.allocation == Allocation.LINEAR:
-        # Share of the amortisation window [start, start + lifetime) inside the year.
-        window = _overlap(start, start + lifetime, lo, hi)
+        # Fraction of the reporting year inside the amortisation window [start, start + lifetime).
+        window = _overlap(start, start + lifetime * DAYS_PER_YEAR, lo, hi) / year_days
         shared_weight = window / total_life
         own_weight = window / lifetime
     else:
@@ -137,7 +138,7 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     use_fraction = ibis.ifelse(
         status == Status.IN_STOCK.value,
         0.0,
-        _overlap(start, powered_until.fill_null(hi), lo, hi),
+        _overlap(start, powered_until.fill_null(hi), lo, hi) / year_days,
     )
     power = f.power_w.coalesce(f.default_power)
     hours = f.hours_per_day.coalesce(f.default_hours)
@@ -193,7 +194,7 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     elec = ibis.memtable(
         ref.electricity.select(["country", "criterion", "value", "factor_id", "source_id"])
     )
-    use = dev.inner_join(elec, "country")
+    use = dev.view().inner_join(elec, "country")
     used = use.select(
         "asset_id",
         "category",

@@ -1,0 +1,252 @@
+"""``sobrenum demo``, ``sobrenum footprint`` and ``sobrenum referential``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sobrenum.cli.main import app
+from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, RowIssue, SobrenumError
+from sobrenum.engine import Allocation, Parameters, compute
+from sobrenum.referential import Referential, check, load
+from sobrenum.reporting import Summary, summarise, write_footprint_html
+from sobrenum.reporting.formatting import number, percent, tonnes
+
+console = Console()
+err = Console(stderr=True)
+
+referential_app = typer.Typer(help="Consulter et vérifier le référentiel de facteurs d'impact.")
+app.add_typer(referential_app, name="referential")
+
+ALLOCATIONS = {"lineaire": Allocation.LINEAR, "annee-acquisition": Allocation.ACQUISITION_YEAR}
+
+DEMO_ORGANISATION = "Commune de Val-Exemple (démonstration)"
+DEMO_STAFF = 420
+DEMO_POPULATION = 31_500
+DEMO_YEAR = 2025
+
+OverrideOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--surcharge",
+        "--override",
+        help="Fichier CSV de facteurs propres (même format qu'une table du référentiel).",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+def fail(error: SobrenumError) -> typer.Exit:
+    """Print a user error in French and return the exit to raise."""
+    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def _load_referential(overrides: list[Path] | None) -> Referential:
+    ref = load(overrides=overrides or [])
+    problems = check(ref)
+    if problems:
+        raise SobrenumError(
+            "Le référentiel n'est pas cohérent :\n" + "\n".join(f"  - {p}" for p in problems[:20])
+        )
+    return ref
+
+
+def _read_fleet(path: Path, year: int, ref: Referential) -> tuple[pa.Table, list[RowIssue]]:
+    """Any inventory file: the canonical CSV directly, other files through the import pipeline."""
+    from sobrenum.inventory import load_inventory
+
+    result = load_inventory(path, reporting_year=year, default_lifetimes=ref.default_lifetimes())
+    return result.fleet, list(result.issues)
+
+
+def print_summary(summary: Summary) -> None:
+    console.rule(f"[bold]Empreinte du parc numérique — {summary.reporting_year}")
+    if summary.organisation:
+        console.print(summary.organisation, style="bold")
+    console.print(
+        f"{number(summary.devices)} équipements · empreinte carbone annuelle "
+        f"[bold]{tonnes(summary.annual_gwp)}[/] · sur la durée de vie {tonnes(summary.whole_life_gwp)}"
+    )
+    if summary.per_staff is not None:
+        console.print(f"Par agent : {number(summary.per_staff, 1)} kgCO2e par an")
+    if summary.per_inhabitant is not None:
+        console.print(f"Par habitant : {number(summary.per_inhabitant, 2)} kgCO2e par an")
+    table = Table(title="Changement climatique par catégorie (kgCO2e par an)", title_justify="left")
+    table.add_column("Catégorie")
+    table.add_column("Équipements", justify="right")
+    for label in summary.phase_labels.values():
+        table.add_column(label, justify="right")
+    table.add_column("Total", justify="right", style="bold")
+    table.add_column("Part", justify="right")
+    for c in summary.categories:
+        table.add_row(
+            c.label,
+            number(c.devices),
+            *(number(c.by_phase.get(p)) for p in summary.phase_labels),
+            number(c.annual_gwp),
+            percent(c.annual_gwp / summary.annual_gwp if summary.annual_gwp else None),
+        )
+    console.print(table)
+    crit = Table(title="Tous les critères (annuel)", title_justify="left")
+    crit.add_column("Critère")
+    crit.add_column("Valeur", justify="right")
+    crit.add_column("Unité")
+    for c in summary.criteria:
+        crit.add_row(c.label, f"{c.annual:.4g}".replace(".", ","), c.unit)
+    console.print(crit)
+    for w in summary.warnings:
+        console.print(f"[yellow]Attention :[/] {w}")
+    console.print(
+        f"Référentiel {summary.referential_version}, amortissement {summary.allocation}.",
+        style="dim",
+    )
+
+
+def _warnings_from(issues: list[RowIssue]) -> list[str]:
+    warnings = [i for i in issues if i.severity == "warning"]
+    errors = [i for i in issues if i.severity == "error"]
+    out = []
+    if errors:
+        out.append(f"{len(errors)} ligne(s) de l'inventaire rejetée(s) : voir le rapport d'import.")
+    if warnings:
+        out.append(f"{len(warnings)} avertissement(s) à l'import (dates estimées, valeurs corrigées…).")
+    return out
+
+
+def run_footprint(
+    path: Path,
+    year: int,
+    allocation: Allocation,
+    overrides: list[Path] | None,
+    organisation: str,
+    staff: int | None,
+    population: int | None,
+    report: Path | None,
+) -> Summary:
+    ref = _load_referential(overrides)
+    fleet, issues = _read_fleet(path, year, ref)
+    footprint = compute(fleet, ref, Parameters(reporting_year=year, allocation=allocation))
+    summary = summarise(footprint, organisation, staff, population, _warnings_from(issues))
+    print_summary(summary)
+    if report:
+        write_footprint_html(summary, report)
+        console.print(f"Rapport HTML écrit : [bold]{report}[/]")
+    return summary
+
+
+@app.command("footprint")
+def footprint_command(
+    file: Annotated[Path, typer.Argument(help="Inventaire (CSV canonique, Excel, ODS…).", exists=True, dir_okay=False)],
+    year: Annotated[int, typer.Option("--annee", "--year", help="Année de reporting.")] = dt.date.today().year - 1,
+    allocation: Annotated[
+        str, typer.Option("--amortissement", "--allocation", help="lineaire ou annee-acquisition.")
+    ] = "lineaire",
+    override: OverrideOption = None,
+    organisation: Annotated[str, typer.Option("--collectivite", help="Nom affiché.")] = "",
+    staff: Annotated[int | None, typer.Option("--agents", help="Nombre d'agents.", min=1)] = None,
+    population: Annotated[int | None, typer.Option("--habitants", help="Population.", min=1)] = None,
+    report: Annotated[Path | None, typer.Option("--rapport", help="Chemin du rapport HTML.")] = None,
+) -> None:
+    """Calculer l'empreinte environnementale d'un parc."""
+    if allocation not in ALLOCATIONS:
+        raise fail(SobrenumError(f"Règle d'amortissement inconnue « {allocation} » (lineaire ou annee-acquisition)."))
+    try:
+        run_footprint(file, year, ALLOCATIONS[allocation], override, organisation, staff, population, report)
+    except SobrenumError as e:
+        raise fail(e) from e
+
+
+def demo_inventory() -> Path:
+    return Path(str(resources.files("sobrenum") / "data" / "demo" / "inventaire-demo.xlsx"))
+
+
+@app.command("demo")
+def demo_command(
+    output: Annotated[Path, typer.Option("--sortie", "--output", help="Dossier des résultats.")] = Path("sobrenum-demo"),
+) -> None:
+    """Démonstration : inventaire fictif d'une commune, empreinte, rapport HTML."""
+    console.print(f"Inventaire de démonstration : {demo_inventory().name}")
+    try:
+        run_footprint(
+            demo_inventory(),
+            DEMO_YEAR,
+            Allocation.LINEAR,
+            None,
+            DEMO_ORGANISATION,
+            DEMO_STAFF,
+            DEMO_POPULATION,
+            output / "rapport-empreinte.html",
+        )
+    except SobrenumError as e:
+        raise fail(e) from e
+
+
+@referential_app.command("show")
+def referential_show(
+    category: Annotated[str | None, typer.Option("--categorie", "--category", help="Code de catégorie.")] = None,
+    override: OverrideOption = None,
+) -> None:
+    """Afficher la version, les catégories et les facteurs du référentiel."""
+    try:
+        ref = load(overrides=override or [])
+    except SobrenumError as e:
+        raise fail(e) from e
+    console.print(f"[bold]{ref.title}[/] — version {ref.version} (publiée le {ref.published})")
+    if ref.overrides:
+        console.print(f"Surcharges appliquées : {', '.join(ref.overrides)}")
+    if category is None:
+        table = Table(title="Catégories", title_justify="left")
+        for col in ("Code", "Catégorie", "Durée de vie (ans)", "Puissance (W)", "h/jour", "jours/an", "Source"):
+            table.add_column(col)
+        for r in ref.categories.to_pylist():
+            label = CATEGORIES_BY_CODE[r["category"]].label_fr if r["category"] in CATEGORIES_BY_CODE else ""
+            table.add_row(
+                r["category"], label, number(r["lifetime_years"], 1), number(r["power_w"], 1),
+                number(r["hours_per_day"], 1), number(r["days_per_year"]),
+                r["source_id"] + (" (estimation)" if r["estimate"] else ""),
+            )
+        console.print(table)
+        return
+    rows = [r for r in ref.factors.to_pylist() if r["category"] == category]
+    if not rows:
+        raise fail(SobrenumError(f"Catégorie inconnue ou sans facteur : « {category} »."))
+    table = Table(title=f"Facteurs de la catégorie {category}", title_justify="left")
+    for col in ("Critère", "Phase", "Valeur", "Intervalle", "Unité", "Source"):
+        table.add_column(col)
+    for r in rows:
+        crit = CRITERIA_BY_CODE.get(r["criterion"])
+        table.add_row(
+            crit.label_fr if crit else r["criterion"], r["phase"], f"{r['value']:.4g}",
+            f"{r['low']:.3g} – {r['high']:.3g}", crit.unit if crit else "",
+            r["source_id"] + (" (estimation)" if r["estimate"] else ""),
+        )
+    console.print(table)
+
+
+@referential_app.command("check")
+def referential_check(override: OverrideOption = None) -> None:
+    """Vérifier la cohérence du référentiel (et des surcharges)."""
+    try:
+        ref = load(overrides=override or [])
+    except SobrenumError as e:
+        raise fail(e) from e
+    problems = check(ref)
+    if problems:
+        for p in problems:
+            err.print(f"  - {p}", highlight=False)
+        err.print(f"[bold red]{len(problems)} problème(s)[/] dans le référentiel {ref.version}.")
+        raise typer.Exit(code=1)
+    console.print(
+        f"[green]Référentiel {ref.version} cohérent[/] : {ref.categories.num_rows} catégories, "
+        f"{ref.factors.num_rows} facteurs, {ref.electricity.num_rows} facteurs électriques, "
+        f"{ref.sources.num_rows} sources."
+    )

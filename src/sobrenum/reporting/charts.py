@@ -1,0 +1,64 @@
+"""Charts as inline SVG, rendered offline (Vega-Altair specifications, vl-convert renderer)."""
+
+from __future__ import annotations
+
+import altair as alt
+import vl_convert as vlc
+
+from sobrenum.reporting.summary import Summary
+
+#: Phase colours (colour-blind safe, Okabe-Ito), in the order of the life cycle.
+PHASE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+
+
+def _svg(chart: alt.Chart | alt.LayerChart) -> str:
+    spec = chart.to_dict()
+    svg: str = vlc.vegalite_to_svg(spec, format_locale="fr-FR")
+    return svg
+
+
+def gwp_by_category(summary: Summary) -> str:
+    """Stacked bars: annual kgCO2e per category, split by life-cycle phase."""
+    labels = summary.phase_labels
+    rows = [
+        {"catégorie": c.label, "phase": labels[p], "kgCO2e": v, "ordre": i}
+        for c in summary.categories
+        for i, (p, v) in enumerate(c.by_phase.items())
+        if v > 0
+    ]
+    order = [c.label for c in summary.categories]
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
+            y=alt.Y("catégorie:N", sort=order, title=None),
+            color=alt.Color(
+                "phase:N",
+                scale=alt.Scale(domain=list(labels.values()), range=list(PHASE_COLOURS)),
+                legend=alt.Legend(title="Phase", orient="bottom"),
+            ),
+            order=alt.Order("ordre:Q"),
+        )
+        .properties(width=520, height=max(120, 22 * len(order)))
+    )
+    return _svg(chart)
+
+
+def gwp_by_phase(summary: Summary) -> str:
+    """Bars: annual kgCO2e per life-cycle phase."""
+    labels = summary.phase_labels
+    rows = [{"phase": labels[p], "kgCO2e": v} for p, v in summary.gwp_by_phase.items()]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("phase:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "phase:N",
+            scale=alt.Scale(domain=list(labels.values()), range=list(PHASE_COLOURS)),
+            legend=None,
+        )
+    )
+    text = base.mark_text(dy=-6).encode(text=alt.Text("kgCO2e:Q", format=",.0f"))
+    return _svg((bars + text).properties(width=360, height=220))
