@@ -1,0 +1,277 @@
+"""The tables of the store, as typed SQLAlchemy 2 mappings.
+
+``device`` holds each device's current state (one row per organisation and asset id, never
+deleted: a device absent from a newer inventory is marked ``gone_at``). ``device_version``
+holds its history: one row per state, valid from an inventory date (included) to the
+inventory date that replaced it (excluded, ``NULL`` while current). The fleet as it stood at
+any date is the set of versions whose interval contains that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from sobrenum.domain import FIELDS, FLEET_SCHEMA
+
+ORGANISATION_TYPES: tuple[str, ...] = (
+    "commune",
+    "epci",
+    "departement",
+    "region",
+    "syndicat",
+    "autre",
+)
+"""Kinds of local authority (``organisation.type``)."""
+
+ORGANISATION_TYPE_LABELS: dict[str, str] = {
+    "commune": "Commune",
+    "epci": "Intercommunalité (EPCI)",
+    "departement": "Département",
+    "region": "Région",
+    "syndicat": "Syndicat",
+    "autre": "Autre",
+}
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _sql_type(arrow_type: pa.DataType) -> TypeEngine[Any]:
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return Text()
+    if pa.types.is_int64(arrow_type):
+        return BigInteger()
+    if pa.types.is_floating(arrow_type):
+        return Float(precision=53)
+    if pa.types.is_date(arrow_type):
+        return Date()
+    if pa.types.is_boolean(arrow_type):
+        return Boolean()
+    raise TypeError(f"unsupported arrow type in FLEET_SCHEMA: {arrow_type}")
+
+
+#: Canonical columns stored for each device (every FLEET_SCHEMA field except the key).
+DEVICE_FIELDS: tuple[str, ...] = tuple(f.code for f in FIELDS if f.code != "asset_id")
+_FIELD_TYPES: dict[str, pa.DataType] = {f.name: f.type for f in FLEET_SCHEMA}
+
+STATUSES = ("in_use", "in_stock", "retired")
+CONDITIONS = ("new", "refurbished")
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def _fleet_checks() -> tuple[CheckConstraint, ...]:
+    """Checks shared by ``device`` and ``device_version``: the store refuses impossible data."""
+    return (
+        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_positive"),
+        CheckConstraint(f"status IS NULL OR status IN ({_quoted(STATUSES)})", name="status"),
+        CheckConstraint(
+            f"condition IS NULL OR condition IN ({_quoted(CONDITIONS)})", name="condition"
+        ),
+        CheckConstraint("lifetime_years IS NULL OR lifetime_years >= 0", name="lifetime_positive"),
+    )
+
+
+class Organisation(Base):
+    """A local authority (collectivité) using sobrenum."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint(f"type IN ({_quoted(ORGANISATION_TYPES)})", name="type"),
+        CheckConstraint("population IS NULL OR population >= 0", name="population_positive"),
+        CheckConstraint("staff_count IS NULL OR staff_count >= 0", name="staff_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    siren: Mapped[str | None] = mapped_column(String(9), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    population: Mapped[int | None] = mapped_column(Integer)
+    staff_count: Mapped[int | None] = mapped_column(Integer)
+    reporting_year: Mapped[int | None] = mapped_column(Integer)
+    country: Mapped[str] = mapped_column(String(3), default="FRA", server_default="FRA")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now, server_default=func.now()
+    )
+
+    def __repr__(self) -> str:
+        return f"Organisation(id={self.id!r}, siren={self.siren!r}, name={self.name!r})"
+
+
+class InventoryImport(Base):
+    """One inventory file applied to an organisation's fleet."""
+
+    __tablename__ = "inventory_import"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "file_sha256", name="uq_inventory_import_file"),
+        Index("ix_inventory_import_org_date", "organisation_id", "inventory_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    inventory_date: Mapped[dt.date] = mapped_column(Date)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    imported_by: Mapped[str | None] = mapped_column(String(200))
+    mapping_profile: Mapped[str | None] = mapped_column(String(200))
+    added_count: Mapped[int] = mapped_column(Integer, default=0)
+    changed_count: Mapped[int] = mapped_column(Integer, default=0)
+    gone_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Device(Base):
+    """A device's current state in an organisation's fleet (``gone_at`` once it left)."""
+
+    __tablename__ = "device"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "asset_id", name="uq_device_org_asset"),
+        *_fleet_checks(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    asset_id: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    manufacturer: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    acquisition_date: Mapped[dt.date | None] = mapped_column(Date)
+    acquisition_date_estimated: Mapped[bool | None] = mapped_column(Boolean)
+    retirement_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(Text)
+    condition: Mapped[str | None] = mapped_column(Text)
+    lifetime_years: Mapped[float | None] = mapped_column(Float(precision=53))
+    upstream_lifetime_years: Mapped[float | None] = mapped_column(Float(precision=53))
+    downstream_lifetime_years: Mapped[float | None] = mapped_column(Float(precision=53))
+    site: Mapped[str | None] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    annual_kwh: Mapped[float | None] = mapped_column(Float(precision=53))
+    power_w: Mapped[float | None] = mapped_column(Float(precision=53))
+    hours_per_day: Mapped[float | None] = mapped_column(Float(precision=53))
+    pue: Mapped[float | None] = mapped_column(Float(precision=53))
+    first_seen: Mapped[dt.date] = mapped_column(Date)
+    last_seen: Mapped[dt.date] = mapped_column(Date)
+    gone_at: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class DeviceVersion(Base):
+    """One state of a device, valid from ``valid_from`` (included) to ``valid_to`` (excluded).
+
+    ``change`` says why the version starts: ``added`` (first seen), ``changed`` (fields in
+    ``changed_fields`` differ from the previous version) or ``returned`` (back after having
+    left the fleet). ``import_id`` is the inventory that brought it.
+    """
+
+    __tablename__ = "device_version"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="interval"),
+        CheckConstraint("change IN ('added', 'changed', 'returned')", name="change"),
+        Index("ix_device_version_org_interval", "organisation_id", "valid_from", "valid_to"),
+        Index("ix_device_version_device", "device_id", "valid_to"),
+        *_fleet_checks(),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    import_id: Mapped[int] = mapped_column(ForeignKey("inventory_import.id", ondelete="CASCADE"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    change: Mapped[str] = mapped_column(String(10))
+    changed_fields: Mapped[list[str] | None] = mapped_column(JSONType)
+    asset_id: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    manufacturer: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    acquisition_date: Mapped[dt.date | None] = mapped_column(Date)
+    acquisition_date_estimated: Mapped[bool | None] = mapped_column(Boolean)
+    retirement_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(Text)
+    condition: Mapped[str | None] = mapped_column(Text)
+    lifetime_years: Mapped[float | None] = mapped_column(Float(precision=53))
+    upstream_lifetime_years: Mapped[float | None] = mapped_column(Float(precision=53))
+    downstream_lifetime_years: Mapped[float | None] = mapped_column(Float(precision=53))
+    site: Mapped[str | None] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    annual_kwh: Mapped[float | None] = mapped_column(Float(precision=53))
+    power_w: Mapped[float | None] = mapped_column(Float(precision=53))
+    hours_per_day: Mapped[float | None] = mapped_column(Float(precision=53))
+    pue: Mapped[float | None] = mapped_column(Float(precision=53))
+
+
+class AuditEvent(Base):
+    """Who did what, when, on which organisation; ``details`` is free JSON."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_org_at", "organisation_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+def _check_fleet_columns() -> None:
+    """The device tables must carry exactly the canonical fields, with matching types."""
+    tables: tuple[Table, ...] = (Device.__table__, DeviceVersion.__table__)  # type: ignore[assignment]
+    for table in tables:
+        for code in ("asset_id", *DEVICE_FIELDS):
+            if code not in table.c:
+                raise RuntimeError(f"{table.name} lacks canonical column {code}")
+            expected = type(_sql_type(_FIELD_TYPES[code]))
+            if not isinstance(table.c[code].type, expected):
+                raise RuntimeError(f"{table.name}.{code} is not {expected.__name__}")
+
+
+_check_fleet_columns()

@@ -1,0 +1,169 @@
+"""Creating and finding organisations (collectivités)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from sobrenum.domain import DEFAULT_COUNTRY, SobrenumError
+from sobrenum.store.audit import record_event
+from sobrenum.store.database import Store
+from sobrenum.store.models import ORGANISATION_TYPE_LABELS, ORGANISATION_TYPES, Organisation
+
+#: La Poste's SIREN, the one official exception to the Luhn check.
+_LA_POSTE_SIREN = "356000000"
+
+
+class OrganisationError(SobrenumError):
+    """An organisation cannot be created or found; the message says why, in French."""
+
+
+def normalise_siren(value: str) -> str:
+    """The SIREN as 9 digits (spaces removed), checked with its Luhn key."""
+    siren = "".join(value.split()).replace(".", "")
+    if len(siren) != 9 or not siren.isdigit():
+        raise OrganisationError(f"SIREN invalide « {value} » : il faut 9 chiffres.")
+    if siren != _LA_POSTE_SIREN and not _luhn_ok(siren):
+        raise OrganisationError(
+            f"SIREN invalide « {value} » : la clé de contrôle ne correspond pas "
+            "(vérifiez le numéro sur annuaire-entreprises.data.gouv.fr)."
+        )
+    return siren
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        n = int(char)
+        if index % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def create_organisation(
+    store: Store,
+    *,
+    name: str,
+    type: str,
+    siren: str | None = None,
+    population: int | None = None,
+    staff_count: int | None = None,
+    reporting_year: int | None = None,
+    country: str = DEFAULT_COUNTRY,
+    actor: str | None = None,
+) -> Organisation:
+    """Create an organisation; French errors for a bad SIREN, type, or a duplicate."""
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        raise OrganisationError("Le nom de la collectivité est obligatoire.")
+    if type not in ORGANISATION_TYPES:
+        raise OrganisationError(
+            f"Type de collectivité inconnu « {type} » : choisissez parmi "
+            + ", ".join(ORGANISATION_TYPES)
+            + "."
+        )
+    clean_siren = normalise_siren(siren) if siren else None
+    for label, number in (("population", population), ("nombre d'agents", staff_count)):
+        if number is not None and number < 0:
+            raise OrganisationError(f"La valeur « {label} » ne peut pas être négative.")
+    if reporting_year is None:
+        reporting_year = dt.date.today().year
+    organisation = Organisation(
+        name=clean_name,
+        siren=clean_siren,
+        type=type,
+        population=population,
+        staff_count=staff_count,
+        reporting_year=reporting_year,
+        country=country.upper(),
+    )
+    try:
+        with store.transaction() as session:
+            session.add(organisation)
+            session.flush()
+            record_event(
+                session,
+                "organisation.create",
+                actor=actor,
+                organisation_id=organisation.id,
+                details={"name": clean_name, "siren": clean_siren, "type": type},
+            )
+    except IntegrityError as exc:
+        raise OrganisationError(
+            f"Une collectivité avec le SIREN {clean_siren} existe déjà."
+        ) from exc
+    return organisation
+
+
+def list_organisations(store: Store) -> list[Organisation]:
+    with store.transaction() as session:
+        return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def get_organisation(store: Store, organisation_id: int) -> Organisation:
+    with store.transaction() as session:
+        organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise OrganisationError(f"Aucune collectivité n°{organisation_id}.")
+    return organisation
+
+
+def find_organisation(store: Store, key: str | None = None) -> Organisation:
+    """The organisation named by ``key``: its SIREN, its name (any case), or its number.
+
+    Without ``key``, the only organisation of the store (an error names the choices when
+    there are several or none).
+    """
+    with store.transaction() as session:
+        if key is None or not key.strip():
+            found = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+            if len(found) == 1:
+                return found[0]
+            if not found:
+                raise OrganisationError(
+                    "Aucune collectivité n'existe encore : créez-la avec "
+                    "« sobrenum organisation create --nom … --siren … --type commune »."
+                )
+            raise OrganisationError(
+                "Plusieurs collectivités existent, précisez laquelle avec --organisation : "
+                + _names(found)
+            )
+        wanted = key.strip()
+        digits = "".join(wanted.split())
+        if digits.isdigit() and len(digits) == 9:
+            match = session.scalar(select(Organisation).where(Organisation.siren == digits))
+            if match is not None:
+                return match
+        matches = list(
+            session.scalars(
+                select(Organisation).where(func.lower(Organisation.name) == wanted.lower())
+            )
+        )
+        if len(matches) == 1:
+            return matches[0]
+        if digits.isdigit() and len(digits) < 9:
+            match = session.get(Organisation, int(digits))
+            if match is not None:
+                return match
+        everyone = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    if len(matches) > 1:
+        raise OrganisationError(
+            f"Plusieurs collectivités s'appellent « {wanted} » : désignez-la par son SIREN."
+        )
+    hint = f" Collectivités connues : {_names(everyone)}" if everyone else ""
+    raise OrganisationError(f"Collectivité introuvable : « {wanted} ».{hint}")
+
+
+def _names(organisations: list[Organisation]) -> str:
+    return "; ".join(
+        f"{o.name} ({o.siren})" if o.siren else f"{o.name} (n°{o.id})" for o in organisations
+    )
+
+
+def type_label(code: str) -> str:
+    return ORGANISATION_TYPE_LABELS.get(code, code)

@@ -1,0 +1,111 @@
+"""Opening the store, its schema and migrations, organisations (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from sobrenum import store as store_api
+from sobrenum.store import (
+    Organisation,
+    OrganisationError,
+    Store,
+    StoreError,
+    create_organisation,
+    find_organisation,
+    head_revision,
+    list_events,
+    open_store,
+)
+from sobrenum.store.models import Base
+
+
+def test_open_creates_every_table_at_the_latest_revision(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"organisation", "inventory_import", "device", "device_version", "audit_event"} <= (
+        tables
+    )
+    assert store.schema_revision() == head_revision()
+
+
+def test_migrations_match_the_models(store: Store) -> None:
+    # A model change without its migration would leave users' databases behind.
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_reopening_keeps_the_data(database_url: str) -> None:
+    with open_store(database_url) as first:
+        create_organisation(first, name="Ville de Lyon", siren="216901231", type="commune")
+    with open_store(database_url) as again:
+        assert find_organisation(again, "216901231").name == "Ville de Lyon"
+
+
+def test_default_database_is_a_sqlite_file_in_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOBRENUM_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SOBRENUM_DATA", str(tmp_path / "données"))
+    with store_api.open() as opened:
+        assert opened.dialect == "sqlite"
+        create_organisation(opened, name="Commune A", type="commune")
+    assert (tmp_path / "données" / "sobrenum.sqlite3").is_file()
+
+
+def test_database_url_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "ailleurs.db"
+    monkeypatch.setenv("SOBRENUM_DATABASE_URL", f"sqlite:///{target}")
+    with open_store() as opened:
+        assert opened.url.endswith("ailleurs.db")
+    assert target.is_file()
+
+
+def test_unreachable_postgresql_gives_a_french_error() -> None:
+    # Port 1 on loopback: nothing listens there.
+    with pytest.raises(StoreError, match="Impossible d'ouvrir la base de données"):
+        open_store("postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=2")
+
+
+def test_create_and_find_organisation(store: Store) -> None:
+    created = create_organisation(
+        store,
+        name="  Communauté   de communes du Val  ",
+        siren="200 046 977",
+        type="epci",
+        population=34_000,
+        staff_count=410,
+        reporting_year=2025,
+    )
+    assert created.name == "Communauté de communes du Val"
+    assert created.siren == "200046977"
+    assert find_organisation(store, "200046977").id == created.id
+    assert find_organisation(store, "communauté de communes du val").id == created.id
+    # Only one organisation: it is the default.
+    assert find_organisation(store).id == created.id
+    events = list_events(store, organisation_id=created.id)
+    assert [e.action for e in events] == ["organisation.create"]
+
+
+def test_organisation_errors_are_french(store: Store, organisation: Organisation) -> None:
+    with pytest.raises(OrganisationError, match="clé de contrôle"):
+        create_organisation(store, name="X", siren="123456789", type="commune")
+    with pytest.raises(OrganisationError, match="9 chiffres"):
+        create_organisation(store, name="X", siren="12345", type="commune")
+    with pytest.raises(OrganisationError, match="Type de collectivité inconnu"):
+        create_organisation(store, name="X", type="mairie")
+    with pytest.raises(OrganisationError, match="existe déjà"):
+        create_organisation(store, name="Doublon", siren=organisation.siren, type="commune")
+    with pytest.raises(OrganisationError, match="introuvable.*Saint-Exemple"):
+        find_organisation(store, "Paris")
+
+
+def test_several_organisations_need_a_choice(store: Store, organisation: Organisation) -> None:
+    create_organisation(store, name="Région Exemple", siren="200053767", type="region")
+    with pytest.raises(OrganisationError, match="Plusieurs collectivités"):
+        find_organisation(store)
+    assert find_organisation(store, "Région exemple").type == "region"
