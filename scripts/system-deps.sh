@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses for real, when they are missing.
+# Each entry is "package:command-that-proves-it"; more pairs may be given as arguments.
+# Idempotent and quiet: prints nothing when everything is already there.
 set -euo pipefail
+pairs=(
+  "fusioninventory-agent:fusioninventory-inventory"  # inventory agent files (tests/test_inventory_agent.py)
+)
 need=()
-for pkg in "$@"; do :; done
-# package:command-that-proves-it
-for pair in ; do :; done
+for pair in "${pairs[@]}" "$@"; do
+  pkg=${pair%%:*}
+  cmd=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Paquets Debian manquants : ${need[*]} (lancez : sudo apt-get install ${need[*]})" >&2
     exit 1
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
