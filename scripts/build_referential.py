@@ -67,11 +67,9 @@ SOURCES: list[Row] = [
         "source_id": "ademe-base-impacts-ef3",
         "title": "Base IMPACTS / NegaOctet : impacts de fabrication de 14 catégories "
         "d'équipements sur les critères EF 3.0",
-        "publisher": "ADEME (données diffusées dans boaviztapi 2.5.0, "
-        "data/crowdsourcing)",
+        "publisher": "ADEME (données diffusées dans boaviztapi 2.5.0, data/crowdsourcing)",
         "year": "2022",
-        "licence": "Licence Ouverte / Etalab 2.0 (origine ADEME ; paquet boaviztapi "
-        "sous AGPL-3.0)",
+        "licence": "Licence Ouverte / Etalab 2.0 (origine ADEME ; paquet boaviztapi sous AGPL-3.0)",
         "url": "https://pypi.org/project/boaviztapi/2.5.0/",
         "note": "Virgule décimale et notation scientifique dans l'original. Valeurs négatives "
         "(crédits de recyclage) écartées.",
@@ -115,8 +113,7 @@ SOURCES: list[Row] = [
         "fichier electrical_mix.csv",
         "publisher": "ADEME Base IMPACTS, via Boavizta",
         "year": "2011",
-        "licence": "Licence Ouverte / Etalab 2.0 (origine ADEME ; paquet boaviztapi "
-        "sous AGPL-3.0)",
+        "licence": "Licence Ouverte / Etalab 2.0 (origine ADEME ; paquet boaviztapi sous AGPL-3.0)",
         "url": "https://github.com/Boavizta/boaviztapi",
         "note": "Critères autres que le carbone, et carbone des pays absents des sources "
         "plus récentes.",
@@ -151,8 +148,7 @@ SOURCES: list[Row] = [
     },
     {
         "source_id": "numecoeval-hypotheses",
-        "title": "NumEcoEval / G4IT : hypothèses par défaut (PUEParDefaut, durée de vie "
-        "serveur)",
+        "title": "NumEcoEval / G4IT : hypothèses par défaut (PUEParDefaut, durée de vie serveur)",
         "publisher": "Ministère de la Transition écologique (G4IT)",
         "year": "2024",
         "licence": "Apache-2.0",
@@ -197,9 +193,22 @@ def num(value: float) -> str:
     return text or "0"
 
 
+def fr(value: float) -> str:
+    """A number written the French way, for notes."""
+    return num(value).replace(".", ",")
+
+
 def sig(value: float, digits: int = 4) -> float:
     """Round a derived figure to ``digits`` significant digits."""
     return float(f"{value:.{digits}g}")
+
+
+Triple = tuple[float, float, float]
+
+
+def triple(values: Iterable[float]) -> Triple:
+    first, second, third = values
+    return first, second, third
 
 
 def flag(estimate: bool) -> str:
@@ -214,6 +223,12 @@ def parse_fr(text: str) -> float:
 def widen(value: float, low: float, high: float, rel: float) -> tuple[float, float]:
     """Bounds that hold ``low``/``high`` and at least ``value × (1 ± rel)``."""
     return min(low, value * (1 - rel)), max(high, value * (1 + rel))
+
+
+def bounds(value: float, low: float, high: float, rel: float) -> tuple[float, float]:
+    """``widen`` rounded to significant digits."""
+    lo, hi = widen(value, low, high, rel)
+    return sig(lo), sig(hi)
 
 
 # ---------------------------------------------------------------------- source files
@@ -408,7 +423,7 @@ class Builder:
     def embodied_gwp(
         self,
         category: str,
-        values: tuple[float, float, float],
+        values: Triple,
         rel: float,
         source_id: str,
         estimate: bool,
@@ -416,7 +431,9 @@ class Builder:
         manufacture_bounds: tuple[float, float] | None = None,
     ) -> None:
         """gwp rows for the three embodied phases, each ``value × (1 ± rel)`` at least."""
-        for phase, value in zip(("manufacture", "distribution", "end_of_life"), values, strict=True):
+        for phase, value in zip(
+            ("manufacture", "distribution", "end_of_life"), values, strict=True
+        ):
             low, high = value * (1 - rel), value * (1 + rel)
             if phase == "manufacture" and manufacture_bounds is not None:
                 low, high = widen(value, *manufacture_bounds, rel)
@@ -515,7 +532,7 @@ def build_ademe_categories(b: Builder, ademe: dict[str, AdemeDevice]) -> None:
             p_low, p_high = min(p_low, a_min), max(p_high, a_max)
             power_note = (
                 f"puissance : enveloppe de ±30 % et de l'archétype Boavizta "
-                f"{ARCHETYPE_MAP[code]} ({num(a_min)}–{num(a_max)} W)"
+                f"{ARCHETYPE_MAP[code]} ({fr(a_min)}–{fr(a_max)} W)"
             )
         b.category(
             code,
@@ -556,7 +573,7 @@ def build_ademe_categories(b: Builder, ademe: dict[str, AdemeDevice]) -> None:
                 sig(value * (1 + SOURCED_REL)),
                 "ademe-2022-terminaux",
                 False,
-                f"ADEME 2022 « {label} » : {num(litres)} L convertis en m3 ; ±30 %.",
+                f"ADEME 2022 « {label} » : {fr(litres)} L convertis en m3 ; ±30 %.",
             )
 
 
@@ -582,7 +599,7 @@ def build_ef3_factors(b: Builder, ef3: dict[str, dict[str, float]]) -> None:
         b.factor(
             code, "pe", "manufacture", sig(pe), sig(pe * (1 - ESTIMATE_REL)),
             sig(pe * (1 + ESTIMATE_REL)), "ademe-base-impacts-ef3", True,
-            f"Proxy : énergie primaire ≈ ADPf ({num(sig(adpf))} MJ) / (1 − 35,2 % de "
+            f"Proxy : énergie primaire ≈ ADPf ({fr(sig(adpf))} MJ) / (1 − 35,2 % de "
             "renouvelables, IRENA 2016, part utilisée par Boavizta) ; ±50 %.",
         )  # fmt: skip
 
@@ -608,7 +625,7 @@ def build_other_categories(
         "fabrication)"
     ).replace(".", ",")
 
-    def split(non_use_value: float) -> tuple[float, float, float]:
+    def split(non_use_value: float) -> Triple:
         man = non_use_value / split_total
         return man, man * tr_ratio, man * eol_ratio
 
@@ -628,13 +645,13 @@ def build_other_categories(
     b.category(
         "thin_client",
         (6, 4, 8),
-        tuple(sig(x * 1000 / hours_year) for x in (t.median, t.low, t.high)),  # type: ignore[arg-type]
+        triple(sig(x * 1000 / hours_year) for x in (t.median, t.low, t.high)),
         OFFICE_HOURS,
         365,
         "boavizta-pcf",
         True,
         f"Puissance équivalente = consommation annuelle typique (TEC) médiane des PCF de "
-        f"clients légers (n={t.n}, {num(sig(t.median))} kWh/an) répartie sur le profil "
+        f"clients légers (n={t.n}, {fr(sig(t.median))} kWh/an) répartie sur le profil "
         "« ordinateur fixe pro » de l'ADEME (6 h/jour, 365 j) ; durée de vie : proxy de "
         "l'ordinateur fixe pro ADEME (6 ans).",
     )
@@ -645,12 +662,12 @@ def build_other_categories(
     )
     b.factor(
         "thin_client", "gwp", "manufacture", sig(man.median),
-        *map(sig, widen(man.median, man.low, man.high, SOURCED_REL)), "boavizta-pcf", False, note,
+        *bounds(man.median, man.low, man.high, SOURCED_REL), "boavizta-pcf", False, note,
     )  # fmt: skip
     for phase, st in (("distribution", trn), ("end_of_life", eol)):
         b.factor(
             "thin_client", "gwp", phase, sig(st.median),
-            *map(sig, widen(st.median, st.low, st.high, ESTIMATE_REL)), "boavizta-pcf", True, note,
+            *bounds(st.median, st.low, st.high, ESTIMATE_REL), "boavizta-pcf", True, note,
         )  # fmt: skip
 
     # --- all-in-one: PCF medians of all-in-one desktops.
@@ -662,25 +679,25 @@ def build_other_categories(
     b.category(
         "all_in_one",
         (6, 4, 8),
-        tuple(sig(x * 1000 / hours_year) for x in (t.median, t.low, t.high)),  # type: ignore[arg-type]
+        triple(sig(x * 1000 / hours_year) for x in (t.median, t.low, t.high)),
         OFFICE_HOURS,
         365,
         "boavizta-pcf",
         True,
         f"Puissance équivalente = TEC médiane des PCF d'ordinateurs tout-en-un (n={t.n}, "
-        f"{num(sig(t.median))} kWh/an) sur le profil ADEME « ordinateur fixe pro » (6 h/jour, "
+        f"{fr(sig(t.median))} kWh/an) sur le profil ADEME « ordinateur fixe pro » (6 h/jour, "
         "365 j) ; durée de vie : proxy de l'ordinateur fixe pro ADEME.",
     )
     note = (
         f"Médiane des PCF d'ordinateurs tout-en-un (fabrication n={man.n}, transport "
         f"n={trn.n}, fin de vie n={eol.n}) ; cohérent avec fixe pro + écran ADEME "
-        f"({num(desktop.carbon['manufacture'] + ademe['écran'].carbon['manufacture'])} kg) ; "
+        f"({fr(desktop.carbon['manufacture'] + ademe['écran'].carbon['manufacture'])} kg) ; "
         "intervalle min–max élargi à ±30 %."
     )
     for phase, st in (("manufacture", man), ("distribution", trn), ("end_of_life", eol)):
         b.factor(
             "all_in_one", "gwp", phase, sig(st.median),
-            *map(sig, widen(st.median, st.low, st.high, SOURCED_REL)), "boavizta-pcf",
+            *bounds(st.median, st.low, st.high, SOURCED_REL), "boavizta-pcf",
             phase != "manufacture", note,
         )  # fmt: skip
 
@@ -712,7 +729,7 @@ def build_other_categories(
         "vie longue des postes fixes.",
     )  # fmt: skip
     b.embodied_gwp(
-        "ip_phone", tuple(box.carbon[p] for p in PHASES), ESTIMATE_REL,  # type: ignore[arg-type]
+        "ip_phone", triple(box.carbon[p] for p in PHASES), ESTIMATE_REL,
         "ademe-2022-terminaux", True,
         "Proxy : box internet ADEME 2022 (appareil de masse et d'électronique comparables : "
         "boîtier plastique, une carte, une alimentation) ; ±50 %.",
@@ -731,24 +748,24 @@ def build_other_categories(
         "boavizta-pcf",
         True,
         f"Puissance équivalente = TEC médiane des PCF Lexmark multifonctions (n={t.n}, "
-        f"{num(sig(t.median))} kWh/an) sur le profil ADEME de l'imprimante (1 h/jour, 365 j) ; "
+        f"{fr(sig(t.median))} kWh/an) sur le profil ADEME de l'imprimante (1 h/jour, 365 j) ; "
         "borne haute : copieur A3 couleur ; durée de vie des fiches Lexmark (5 ans).",
     )
-    man, trn, eol_v = split(nu.median)
+    m_man, m_trn, m_eol = split(nu.median)
     man_low, man_high = nu.low / split_total, nu.high / split_total
     note = (
         f"Médiane de la part hors usage des PCF Lexmark multifonctions (n={nu.n}, "
-        f"{num(sig(nu.median))} kgCO2e ; l'usage y inclut papier et consommables) ; "
+        f"{fr(sig(nu.median))} kgCO2e ; l'usage y inclut papier et consommables) ; "
         f"{split_note} ; borne haute : copieur A3 couleur."
     )
     b.factor(
-        "multifunction_printer", "gwp", "manufacture", sig(man),
-        *map(sig, widen(man, man_low, man_high, SOURCED_REL)), "boavizta-pcf", True, note,
+        "multifunction_printer", "gwp", "manufacture", sig(m_man),
+        *bounds(m_man, man_low, man_high, SOURCED_REL), "boavizta-pcf", True, note,
     )  # fmt: skip
-    for phase, value in (("distribution", trn), ("end_of_life", eol_v)):
+    for phase, part in (("distribution", m_trn), ("end_of_life", m_eol)):
         b.factor(
-            "multifunction_printer", "gwp", phase, sig(value), sig(value * 0.5),
-            sig(value * 1.5), "boavizta-pcf", True, note,
+            "multifunction_printer", "gwp", phase, sig(part), sig(part * 0.5),
+            sig(part * 1.5), "boavizta-pcf", True, note,
         )  # fmt: skip
 
     # --- scanner: proxy internet box, bounded by single-function laser printers.
@@ -761,7 +778,7 @@ def build_other_categories(
         "puissance d'ordre de grandeur des scanners de bureau.",
     )  # fmt: skip
     b.embodied_gwp(
-        "scanner", tuple(box.carbon[p] for p in PHASES), ESTIMATE_REL,  # type: ignore[arg-type]
+        "scanner", triple(box.carbon[p] for p in PHASES), ESTIMATE_REL,
         "ademe-2022-terminaux", True,
         "Proxy : box internet ADEME 2022 (petit appareil à une carte électronique) ; borne "
         "haute de fabrication : part fabrication médiane des PCF Lexmark d'imprimantes "
@@ -778,7 +795,7 @@ def build_other_categories(
         "téléviseur ADEME (3 h par jour calendaire) ; durée de vie du téléviseur ADEME.",
     )  # fmt: skip
     b.embodied_gwp(
-        "interactive_display", tuple(tv.carbon[p] * scale for p in PHASES),  # type: ignore[arg-type]
+        "interactive_display", triple(tv.carbon[p] * scale for p in PHASES),
         ESTIMATE_REL, "ademe-2022-terminaux", True,
         "Proxy : téléviseur ADEME 2022 (48 pouces en moyenne) mis à l'échelle de la surface "
         "d'un écran de 65 pouces (× (65/48)² ≈ 1,83) ; dalle tactile et ordinateur intégré "
@@ -787,14 +804,14 @@ def build_other_categories(
     )  # fmt: skip
 
     # --- docking station: laptop charger + half an internet box.
-    dock = tuple(charger[p] + 0.5 * box.carbon[p] for p in PHASES)
+    dock = triple(charger[p] + 0.5 * box.carbon[p] for p in PHASES)
     b.category(
         "docking_station", (6, 4, 8), (4, 1, 10), 24, 365, "sobrenum-estimations", True,
         "Estimation : consommation propre de la station (hors ordinateur), branchée en "
         "permanence.",
     )  # fmt: skip
     b.embodied_gwp(
-        "docking_station", dock, ESTIMATE_REL, "ademe-2022-terminaux", True,  # type: ignore[arg-type]
+        "docking_station", dock, ESTIMATE_REL, "ademe-2022-terminaux", True,
         "Proxy : chargeur d'ordinateur ADEME 2022 (alimentation) + moitié d'une box internet "
         "ADEME (carte de ports) ; ±50 %.",
         manufacture_bounds=(dock[0] * 0.5, charger["manufacture"] + box.carbon["manufacture"]),
@@ -824,33 +841,33 @@ def build_other_categories(
     for phase, st in (("distribution", trn), ("end_of_life", eol)):
         b.factor(
             "wifi_access_point", "gwp", phase, sig(st.median),
-            *map(sig, widen(st.median, st.low, st.high, ESTIMATE_REL)), "boavizta-pcf", True,
+            *bounds(st.median, st.low, st.high, ESTIMATE_REL), "boavizta-pcf", True,
             note,
         )  # fmt: skip
 
     # --- switch, router, firewall: proxies from the ADEME desktop and box.
-    d = tuple(desktop.carbon[p] for p in PHASES)
-    bx = tuple(box.carbon[p] for p in PHASES)
+    d = triple(desktop.carbon[p] for p in PHASES)
+    bx = triple(box.carbon[p] for p in PHASES)
     b.category(
         "switch", (8, 5, 12), (50, 20, 150), 24, 365, "sobrenum-estimations", True,
         "Estimation : commutateur d'accès 24–48 ports, consommation propre hors énergie PoE "
         "fournie aux postes (comptée sur ces postes) ; toujours allumé.",
     )  # fmt: skip
     b.embodied_gwp(
-        "switch", d, ESTIMATE_REL, "ademe-2022-terminaux", True,  # type: ignore[arg-type]
+        "switch", d, ESTIMATE_REL, "ademe-2022-terminaux", True,
         "Proxy : unité centrale professionnelle ADEME 2022 (boîtier acier de quelques kg, "
         "une carte principale, alimentation, ventilateurs, sans écran) ; ±50 %, borne "
         "haute ×2.",
         manufacture_bounds=(d[0] * 0.5, d[0] * 2),
     )  # fmt: skip
-    geo = tuple((dv * bv) ** 0.5 for dv, bv in zip(d, bx, strict=True))
+    geo = triple((dv * bv) ** 0.5 for dv, bv in zip(d, bx, strict=True))
     b.category(
         "router", (8, 5, 12), (30, box.power_w, 80), 24, 365, "sobrenum-estimations", True,
         "Estimation : routeur d'agence ; borne basse = box internet ADEME (8 W) ; toujours "
         "allumé.",
     )  # fmt: skip
     b.embodied_gwp(
-        "router", geo, ESTIMATE_REL, "ademe-2022-terminaux", True,  # type: ignore[arg-type]
+        "router", geo, ESTIMATE_REL, "ademe-2022-terminaux", True,
         "Proxy : moyenne géométrique de la box internet (petit routeur) et de l'unité "
         "centrale pro (routeur 1U) ADEME 2022 ; intervalle de la box à l'unité centrale "
         "élargi à ±50 %.",
@@ -862,7 +879,7 @@ def build_other_categories(
         "support ; toujours allumé.",
     )  # fmt: skip
     b.embodied_gwp(
-        "firewall", d, ESTIMATE_REL, "ademe-2022-terminaux", True,  # type: ignore[arg-type]
+        "firewall", d, ESTIMATE_REL, "ademe-2022-terminaux", True,
         "Proxy : unité centrale professionnelle ADEME 2022 (même architecture x86) ; ±50 %, "
         "borne haute ×2.",
         manufacture_bounds=(d[0] * 0.5, d[0] * 2),
@@ -883,13 +900,13 @@ def build_other_categories(
         b.category(
             code,
             (5, 4, 7),
-            tuple(sig(x * 1000 / 8760) for x in (t.median, t.low, t.high)),  # type: ignore[arg-type]
+            triple(sig(x * 1000 / 8760) for x in (t.median, t.low, t.high)),
             24,
             365,
             "boavizta-pcf",
             True,
             f"Puissance moyenne = TEC médiane des PCF de {label} (n={t.n}, "
-            f"{num(sig(t.median))} kWh/an) / 8 760 h ; durée de vie 5 ans entre 4 ans "
+            f"{fr(sig(t.median))} kWh/an) / 8 760 h ; durée de vie 5 ans entre 4 ans "
             "(Boavizta, PCF Dell) et 7 ans (NumEcoEval/G4IT) ; PUE 1,75 (NumEcoEval).",
         )
         rel = ESTIMATE_REL if estimate else SOURCED_REL
@@ -897,14 +914,14 @@ def build_other_categories(
         b.factor(
             code, "gwp", "manufacture", server_gwp, sig(low), sig(high),
             "ademe-base-impacts-ef3", estimate,
-            f"Base IMPACTS / NegaOctet « Server »{' (proxy pour le serveur tour)' if estimate else ''}"
-            f" ; borne basse = médiane des PCF de {label} (n={man.n}, "
-            f"{num(sig(man.median))} kgCO2e, méthode PAIA) ; ±{int(rel * 100)} %.",
+            f"Base IMPACTS / NegaOctet « Server »{TOWER_PROXY if estimate else ''} ; "
+            f"borne basse = médiane des PCF de {label} (n={man.n}, "
+            f"{fr(sig(man.median))} kgCO2e, méthode PAIA) ; ±{int(rel * 100)} %.",
         )  # fmt: skip
         for phase, st in (("distribution", srv_trn), ("end_of_life", srv_eol)):
             b.factor(
                 code, "gwp", phase, sig(st.median),
-                *map(sig, widen(st.median, st.low, st.high, ESTIMATE_REL)), "boavizta-pcf", True,
+                *bounds(st.median, st.low, st.high, ESTIMATE_REL), "boavizta-pcf", True,
                 f"Médiane des PCF de serveurs donnant cette phase (n={st.n}, HPE) ; ±50 %.",
             )  # fmt: skip
 
@@ -937,13 +954,13 @@ def build_other_categories(
         sig(min(value * 0.5, rack_man.median + 12 * drives.median)),
         sig(max(value * 1.5, onestor.median)), "ademe-base-impacts-ef3", True,
         "Proxy : serveur Base IMPACTS / NegaOctet « Server » + 12 disques d'entreprise (part "
-        f"hors usage médiane des PCF de disques, n={drives.n}, {num(sig(drives.median))} kg "
+        f"hors usage médiane des PCF de disques, n={drives.n}, {fr(sig(drives.median))} kg "
         "chacun) ; borne haute : baie Seagate OneStor de 84 disques (PCF, hors usage) ; ±50 %.",
     )  # fmt: skip
     for phase, st in (("distribution", srv_trn), ("end_of_life", srv_eol)):
         b.factor(
             "storage_array", "gwp", phase, sig(st.median),
-            *map(sig, widen(st.median, st.low, st.high, ESTIMATE_REL)), "boavizta-pcf", True,
+            *bounds(st.median, st.low, st.high, ESTIMATE_REL), "boavizta-pcf", True,
             f"Proxy : médiane des PCF de serveurs (n={st.n}, même classe de châssis) ; ±50 %.",
         )  # fmt: skip
 
@@ -955,7 +972,7 @@ def build_other_categories(
         "tous les 4–5 ans non comptées ; PUE 1,75 (NumEcoEval).",
     )  # fmt: skip
     b.embodied_gwp(
-        "ups", d, ESTIMATE_REL, "ademe-2022-terminaux", True,  # type: ignore[arg-type]
+        "ups", d, ESTIMATE_REL, "ademe-2022-terminaux", True,
         "Proxy faute de fiche PEP publique trouvée : unité centrale pro ADEME 2022 (onduleur "
         "de 20 à 40 kg, surtout batteries plomb et acier, électronique de puissance "
         "comparable à un PC) ; ±50 %, borne haute ×3.",
@@ -964,6 +981,7 @@ def build_other_categories(
 
 
 PHASES = ("manufacture", "distribution", "end_of_life")
+TOWER_PROXY = " (proxy pour le serveur tour)"
 
 
 def _ademe_charger() -> dict[str, float]:
@@ -1069,9 +1087,7 @@ def build_electricity() -> list[Row]:
             estimate = code == "pe"
             note = f"Boavizta electrical_mix.csv, {rec[3]} ({rec[5]}) ; ±20 %."
             if estimate:
-                note = (
-                    "Proxy de Boavizta : ADPf / (1 − part renouvelable IRENA 2016) ; ±50 %."
-                )
+                note = "Proxy de Boavizta : ADPf / (1 − part renouvelable IRENA 2016) ; ±50 %."
             rel = ESTIMATE_REL if estimate else ELEC_REL
             add(
                 country, code, value, sig(value * (1 - rel)), sig(value * (1 + rel)),
