@@ -22,6 +22,8 @@ class RowIssue:
     asset_id: str | None = None
     column: str | None = None
     severity: str = "error"
+    value: str | None = None
+    """The cell value at fault, as read (shown in rejects reports)."""
 
     def describe(self) -> str:
         where = []

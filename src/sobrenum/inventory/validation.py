@@ -1,0 +1,812 @@
+"""From a mapped source table to the canonical fleet table, row by row accounted for.
+
+``to_fleet`` is pure (no store, no file): every row of the source ends either in the fleet
+or in ``issues`` as an error, with its line number in the user's file, the column and the
+reason in French. Warnings keep the row. Columns are converted once per distinct value and
+spread back with Arrow, so the cost grows with the number of distinct values, not rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sobrenum.domain.equipment import DEFAULT_COUNTRY, FIELDS, FIELDS_BY_CODE, FLEET_SCHEMA
+from sobrenum.domain.errors import RowIssue
+from sobrenum.domain.vocabulary import CATEGORIES_BY_CODE, Condition, Status
+from sobrenum.inventory.categories import recognise_category, refine_with_model
+from sobrenum.inventory.dates import DateKind, estimate_missing, parse_dates
+from sobrenum.inventory.mapping import ColumnMapping, MappingProposal, fold
+from sobrenum.inventory.source import SourceTable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass
+class ImportResult:
+    """What an import produced: the fleet, the accepted lines, and every issue."""
+
+    fleet: pa.Table
+    lines: pa.Array
+    issues: list[RowIssue]
+    rows_read: int
+    mapping: ColumnMapping
+    skipped_lines: list[tuple[int, str]] = field(default_factory=list)
+    unrecognised_labels: dict[str, int] = field(default_factory=dict)
+    source_format: str = ""
+    sheet: str | None = None
+
+    @property
+    def errors(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def rows_accepted(self) -> int:
+        return int(self.fleet.num_rows)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({i.line for i in self.issues if i.severity == ERROR and i.line is not None})
+
+    @property
+    def devices(self) -> int:
+        """Number of devices (sum of quantities) in the fleet."""
+        total: int | None = pc.sum(self.fleet["quantity"]).as_py()
+        return int(total or 0)
+
+    def summary(self) -> str:
+        return (
+            f"{self.rows_read} ligne(s) lue(s) : {self.rows_accepted} acceptée(s), "
+            f"{self.rows_rejected} refusée(s), {len(self.warnings)} avertissement(s), "
+            f"{len(self.skipped_lines)} ligne(s) ignorée(s) (titres, vides, totaux)."
+        )
+
+
+# --- Value tables -----------------------------------------------------------------------
+
+_STATUS_WORDS: dict[str, Status] = {}
+for _words, _status in (
+    (
+        "en service|service|en production|production|actif|active|en usage|utilise|"
+        "en utilisation|affecte|deploye|en fonctionnement|fonctionnel|ok|en pret|pret|"
+        "in use|in service|active|operational",
+        Status.IN_USE,
+    ),
+    (
+        "en stock|stock|en reserve|reserve|disponible|non affecte|en attente|a installer|"
+        "en panne|panne|en reparation|reparation|sav|a reformer|en maintenance|maintenance|"
+        "in stock|spare|broken",
+        Status.IN_STOCK,
+    ),
+    (
+        "reforme|reformee|hs|hors service|rebut|au rebut|mis au rebut|detruit|recycle|deee|"
+        "donne|don|vendu|cede|sorti|sorti du parc|perdu|vole|archive|retire|fin de vie|"
+        "en fin de vie|retired|disposed|scrapped|decommissioned",
+        Status.RETIRED,
+    ),
+):
+    for _w in _words.split("|"):
+        _STATUS_WORDS.setdefault(_w, _status)
+
+_CONDITION_WORDS: dict[str, Condition] = {}
+for _words, _condition in (
+    (
+        "oui|o|yes|y|vrai|true|1|x|reconditionne|reconditionnee|occasion|seconde main|"
+        "seconde vie|refurbished|reemploi|remanufacture|reconditionnement",
+        Condition.REFURBISHED,
+    ),
+    ("non|n|no|faux|false|0|neuf|neuve|new", Condition.NEW),
+):
+    for _w in _words.split("|"):
+        _CONDITION_WORDS.setdefault(_w, _condition)
+
+_MANUFACTURERS: dict[str, str] = {
+    fold(alias): canonical
+    for canonical, aliases in {
+        "HP": ["hp", "hewlett packard", "hewlett-packard", "hp inc", "hp inc.", "h.p."],
+        "HPE": ["hpe", "hewlett packard enterprise", "hp enterprise"],
+        "Dell": ["dell", "dell inc", "dell technologies", "dell emc"],
+        "Lenovo": ["lenovo", "ibm lenovo"],
+        "Apple": ["apple", "apple inc"],
+        "Samsung": ["samsung", "samsung electronics"],
+        "Epson": ["epson", "seiko epson"],
+        "Brother": ["brother"],
+        "Canon": ["canon"],
+        "Ricoh": ["ricoh"],
+        "Kyocera": ["kyocera", "kyocera mita"],
+        "Xerox": ["xerox"],
+        "Konica Minolta": ["konica minolta", "konica", "minolta"],
+        "Sharp": ["sharp"],
+        "Toshiba": ["toshiba", "dynabook"],
+        "Acer": ["acer"],
+        "Asus": ["asus", "asustek"],
+        "Microsoft": ["microsoft"],
+        "Fujitsu": ["fujitsu", "fujitsu siemens"],
+        "LG": ["lg", "lg electronics"],
+        "Philips": ["philips"],
+        "ViewSonic": ["viewsonic"],
+        "Eizo": ["eizo"],
+        "iiyama": ["iiyama"],
+        "BenQ": ["benq"],
+        "AOC": ["aoc"],
+        "Cisco": ["cisco", "cisco systems"],
+        "Aruba": ["aruba", "aruba networks"],
+        "Ubiquiti": ["ubiquiti", "ubnt"],
+        "Netgear": ["netgear"],
+        "TP-Link": ["tp-link", "tplink"],
+        "D-Link": ["d-link", "dlink"],
+        "Fortinet": ["fortinet"],
+        "Stormshield": ["stormshield"],
+        "Synology": ["synology"],
+        "QNAP": ["qnap"],
+        "APC": ["apc", "apc by schneider electric"],
+        "Eaton": ["eaton"],
+        "Yealink": ["yealink"],
+        "Alcatel-Lucent": ["alcatel-lucent"],
+        "Alcatel": ["alcatel"],
+        "Crosscall": ["crosscall"],
+        "Fairphone": ["fairphone"],
+        "Promethean": ["promethean"],
+        "Speechi": ["speechi"],
+        "Sony": ["sony"],
+        "Panasonic": ["panasonic"],
+        "Xiaomi": ["xiaomi"],
+        "Huawei": ["huawei"],
+        "Google": ["google"],
+        "Motorola": ["motorola"],
+        "Nokia": ["nokia"],
+        "Logitech": ["logitech"],
+        "Poly": ["poly", "polycom"],
+        "Zebra": ["zebra"],
+        "Getac": ["getac"],
+        "MSI": ["msi"],
+        "NEC": ["nec"],
+        "Optoma": ["optoma"],
+    }.items()
+    for alias in aliases
+}
+
+_COUNTRIES: dict[str, str] = {
+    "france": "FRA",
+    "fr": "FRA",
+    "fra": "FRA",
+    "belgique": "BEL",
+    "belgium": "BEL",
+    "be": "BEL",
+    "suisse": "CHE",
+    "switzerland": "CHE",
+    "ch": "CHE",
+    "luxembourg": "LUX",
+    "lu": "LUX",
+    "allemagne": "DEU",
+    "germany": "DEU",
+    "de": "DEU",
+    "espagne": "ESP",
+    "spain": "ESP",
+    "es": "ESP",
+    "italie": "ITA",
+    "italy": "ITA",
+    "it": "ITA",
+    "royaume uni": "GBR",
+    "united kingdom": "GBR",
+    "uk": "GBR",
+    "monaco": "MCO",
+    "mc": "MCO",
+    "andorre": "AND",
+}
+
+_NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?")
+_AGGREGATE = re.compile(r"^\s*(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)\s*(?:x\s+|×\s*)?(\D.*)$")
+_AGG_YEAR = re.compile(
+    r"(?:achat|acquisition|acquis|achet\w*|ann[ée]e|moyen\w*|mise en service|de|en|du)"
+    r"[^0-9]{0,25}((?:19|20)\d{2})",
+    re.IGNORECASE,
+)
+
+
+def normalise_manufacturer(name: str) -> str:
+    """Canonical spelling of a manufacturer: known names, else all-lower/all-upper title-cased."""
+    text = " ".join(name.split())
+    known = _MANUFACTURERS.get(fold(text))
+    if known:
+        return known
+    if text.islower() or (text.isupper() and len(text) > 4):
+        return text.title()
+    return text
+
+
+def parse_number(text: str) -> float | None:
+    """A number as typed in France: "1 234,5", "5 ans", "45 W" → float (None if none)."""
+    cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if cleaned.count(",") == 1 and "." in cleaned:
+        cleaned = cleaned.replace(".", "")
+    m = _NUMBER.match(cleaned)
+    if not m:
+        return None
+    rest = cleaned[m.end() :]
+    if rest and rest[0].isdigit():
+        return None
+    try:
+        return float(m.group(0).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def parse_aggregate(label: str) -> tuple[int | None, str, int | None]:
+    """ "412 ordinateurs portables, achat moyen 2021" → (412, "ordinateurs portables", 2021)."""
+    m = _AGGREGATE.match(label)
+    if not m:
+        return None, label, None
+    quantity = int(re.sub(r"\D", "", m.group(1)))
+    rest = m.group(2).strip()
+    year_match = _AGG_YEAR.search(rest)
+    year = int(year_match.group(1)) if year_match else None
+    name = re.split(r"[,;(]|\s-\s|\bachat\b|\bacquis", rest, maxsplit=1)[0].strip()
+    return quantity, name or rest, year
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_string(array.type):
+        if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
+            array = pc.cast(array, pa.string())
+        else:
+            array = pc.cast(array, pa.string())
+    trimmed = pc.utf8_trim_whitespace(array)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _per_distinct(text: pa.Array, func: Callable[[str], Any], type_: pa.DataType) -> pa.Array:
+    """``func`` applied once per distinct non-null value, spread back (null stays null)."""
+    distinct = pc.unique(text).drop_null()
+    if len(distinct) == 0:
+        return pa.nulls(len(text), type_)
+    results = pa.array([func(v) for v in distinct.to_pylist()], type_)
+    return pc.take(results, pc.index_in(text, value_set=distinct))
+
+
+def _as_bool(mask: pa.Array | pa.ChunkedArray) -> pa.Array:
+    array = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+    return pc.fill_null(array, False)
+
+
+class _Issues:
+    """Collects issues from boolean masks; messages are built only for flagged rows."""
+
+    def __init__(self, lines: list[int]) -> None:
+        self.lines = lines
+        self.items: list[tuple[int, RowIssue]] = []
+        self.error_mask: pa.Array | None = None
+        self.asset_ids: list[str | None] | None = None
+
+    def flag(
+        self,
+        mask: pa.Array,
+        severity: str,
+        column: str | None,
+        reason: str | Callable[[int, str | None], str],
+        values: pa.Array | None = None,
+    ) -> None:
+        mask = _as_bool(mask)
+        if not pc.any(mask).as_py():
+            return
+        if severity == ERROR:
+            self.error_mask = mask if self.error_mask is None else pc.or_(self.error_mask, mask)
+        indices = pc.indices_nonzero(mask).to_pylist()
+        picked = pc.take(values, pa.array(indices)).to_pylist() if values is not None else None
+        for k, i in enumerate(indices):
+            value = picked[k] if picked is not None else None
+            text = None if value is None else str(value)
+            message = reason(i, text) if callable(reason) else reason
+            asset_id = self.asset_ids[i] if self.asset_ids is not None else None
+            issue = RowIssue(message, self.lines[i], asset_id, column, severity, text)
+            self.items.append((i, issue))
+
+
+# --- The conversion -----------------------------------------------------------------------
+
+
+def _column_label(mapping: ColumnMapping, code: str) -> str:
+    source = mapping.source_for(code)
+    if source:
+        return source
+    return FIELDS_BY_CODE[code].label_fr if code in FIELDS_BY_CODE else code
+
+
+def _as_mapping(mapping: ColumnMapping | MappingProposal | Mapping[str, str]) -> ColumnMapping:
+    if isinstance(mapping, ColumnMapping):
+        return mapping
+    if isinstance(mapping, MappingProposal):
+        return mapping.mapping
+    return ColumnMapping(columns=dict(mapping))
+
+
+def generated_asset_id(source_name: str, line: int) -> str:
+    """Deterministic id for a row without one: from the file's name and the line number."""
+    digest = hashlib.sha1(source_name.encode("utf-8")).hexdigest()[:6].upper()
+    return f"AUTO-{digest}-L{line}"
+
+
+def to_fleet(
+    source: SourceTable,
+    mapping: ColumnMapping | MappingProposal | Mapping[str, str],
+    *,
+    reporting_year: int,
+    default_lifetimes: Mapping[str, float] | None = None,
+    source_name: str = "import",
+) -> ImportResult:
+    """Convert a source table to the fleet schema with every row accounted for.
+
+    ``default_lifetimes`` (category → years, from the referential) drives the unknown-date
+    rule: a device of unknown acquisition date is dated 1 July of ``reporting_year`` minus
+    half its category's lifetime, flagged ``acquisition_date_estimated`` and warned about.
+    """
+    cmap = _as_mapping(mapping)
+    table = source.table
+    n = table.num_rows
+    line_array = source.line
+    if isinstance(line_array, pa.ChunkedArray):
+        line_array = line_array.combine_chunks()
+    lines = [int(x) for x in pc.cast(line_array, pa.int64()).to_pylist()]
+    if len(lines) != n:
+        raise ValueError("SourceTable.line must have one entry per row")
+    issues = _Issues(lines)
+
+    def get(code: str) -> pa.Array | None:
+        src = cmap.source_for(code)
+        hint = source.hints.get(code)
+        if src is None or src not in table.column_names:
+            return pa.array([hint] * n, pa.string()) if hint is not None else None
+        text = _text(table[src])
+        if hint is not None:
+            text = pc.fill_null(text, hint)
+        return text
+
+    def raw(code: str) -> pa.Array | None:
+        src = cmap.source_for(code)
+        if src is None or src not in table.column_names:
+            return None
+        column = table[src]
+        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+    # Asset ids first, so that every issue names its device.
+    asset = get("asset_id")
+    for fallback in ("serial", "name"):
+        other = get(fallback)
+        if other is not None:
+            asset = other if asset is None else pc.coalesce(asset, other)
+    line_text = pc.cast(line_array, pa.string())
+    generated = pc.binary_join_element_wise(
+        generated_asset_id(source_name, 0).removesuffix("0"), line_text, ""
+    )
+    missing_id = pc.is_null(asset) if asset is not None else pa.array([True] * n)
+    asset_ids = generated if asset is None else pc.coalesce(asset, generated)
+    asset_list = asset_ids.to_pylist()
+    dup_mask = _duplicates(asset_list)
+    if dup_mask is not None:
+        first_seen: dict[str, int] = {}
+        renamed = list(asset_list)
+        dup_reasons: dict[int, str] = {}
+        for i, value in enumerate(asset_list):
+            if value not in first_seen:
+                first_seen[value] = lines[i]
+                continue
+            renamed[i] = f"{value}~L{lines[i]}"
+            dup_reasons[i] = (
+                f"N° d'inventaire « {value} » déjà utilisé ligne {first_seen[value]} : "
+                f"l'équipement est gardé sous l'identifiant « {renamed[i]} » (à corriger)"
+            )
+        asset_list = renamed
+        asset_ids = pa.array(renamed, pa.string())
+        issues.asset_ids = asset_list
+        issues.flag(
+            dup_mask, WARNING, _column_label(cmap, "asset_id"), lambda i, _v: dup_reasons[i]
+        )
+    issues.asset_ids = asset_list
+    issues.flag(
+        missing_id,
+        WARNING,
+        _column_label(cmap, "asset_id"),
+        lambda i, _v: f"N° d'inventaire absent : identifiant « {asset_list[i]} » généré",
+    )
+
+    # Category, from the type column or a free designation ("412 portables, achat 2021").
+    label = get("category")
+    designation = get("designation")
+    if designation is not None:
+        label = designation if label is None else pc.coalesce(label, designation)
+    category_column = _column_label(cmap, "category")
+    agg_quantity = agg_year = None
+    unrecognised: dict[str, int] = {}
+    if label is None:
+        category = pa.nulls(n, pa.string())
+        issues.flag(
+            pa.array([True] * n),
+            ERROR,
+            category_column,
+            "aucune colonne ne donne la catégorie (type de matériel) : indiquez laquelle",
+        )
+    else:
+        parsed = {v: parse_aggregate(v) for v in pc.unique(label).drop_null().to_pylist()}
+        agg_quantity = _per_distinct(label, lambda v: parsed[v][0], pa.int64())
+        agg_year = _per_distinct(label, lambda v: parsed[v][2], pa.int64())
+        matches = {
+            v: recognise_category(parsed[v][1], cmap.category_labels)
+            if parsed[v][0] is not None
+            else recognise_category(v, cmap.category_labels)
+            for v in parsed
+        }
+        category = _per_distinct(label, lambda v: matches[v].category, pa.string())
+        confidence = _per_distinct(label, lambda v: matches[v].confidence, pa.float64())
+        model_text = get("model")
+        if model_text is not None:
+            category = _refine(category, model_text)
+        issues.flag(pc.is_null(label), ERROR, category_column, "type de matériel manquant")
+        unknown = pc.and_(pc.invert(pc.is_null(label)), pc.is_null(category))
+        issues.flag(
+            unknown,
+            ERROR,
+            category_column,
+            lambda _i, v: (
+                f"type de matériel « {v} » non reconnu : associez-le à une "
+                "catégorie (il sera retenu pour les prochains imports)"
+            ),
+            label,
+        )
+        for v, m in matches.items():
+            if m.category is None:
+                unrecognised[v] = 0
+        if unrecognised:
+            counts = pc.value_counts(pc.filter(label, unknown)).to_pylist()
+            unrecognised = {c["values"]: int(c["counts"]) for c in counts}
+        doubtful = pc.and_(pc.invert(pc.is_null(category)), pc.less(confidence, 0.85))
+        cat_list = category.to_pylist()
+        issues.flag(
+            doubtful,
+            WARNING,
+            category_column,
+            lambda i, v: (
+                f"type « {v} » compris comme « "
+                f"{CATEGORIES_BY_CODE[cat_list[i]].label_fr} » : à vérifier"
+            ),
+            label,
+        )
+
+    # Quantity.
+    qty_text = get("quantity")
+    quantity = pa.array([1] * n, pa.int64())
+    if agg_quantity is not None:
+        quantity = pc.coalesce(agg_quantity, quantity)
+    if qty_text is not None:
+        qty_value = _per_distinct(qty_text, parse_number, pa.float64())
+        bad = pc.and_(pc.invert(pc.is_null(qty_text)), pc.is_null(qty_value))
+        issues.flag(
+            bad,
+            ERROR,
+            _column_label(cmap, "quantity"),
+            lambda _i, v: f"quantité « {v} » illisible",
+            qty_text,
+        )
+        not_int = _as_bool(pc.not_equal(qty_value, pc.floor(qty_value)))
+        issues.flag(
+            not_int,
+            ERROR,
+            _column_label(cmap, "quantity"),
+            lambda _i, v: f"quantité « {v} » non entière",
+            qty_text,
+        )
+        not_positive = _as_bool(pc.less_equal(qty_value, 0))
+        issues.flag(
+            not_positive,
+            ERROR,
+            _column_label(cmap, "quantity"),
+            lambda _i, v: f"quantité « {v} » nulle ou négative",
+            qty_text,
+        )
+        safe = pc.if_else(pc.or_(not_int, not_positive), pa.scalar(None, pa.float64()), qty_value)
+        quantity = pc.coalesce(pc.cast(pc.floor(safe), pa.int64()), quantity)
+
+    # Manufacturer and model.
+    manufacturer_text = get("manufacturer")
+    manufacturer = (
+        _per_distinct(manufacturer_text, normalise_manufacturer, pa.string())
+        if manufacturer_text is not None
+        else pa.nulls(n, pa.string())
+    )
+    model = get("model")
+    if model is None:
+        model = pa.nulls(n, pa.string())
+
+    # Dates.
+    reporting = reporting_year
+    acq_raw = raw("acquisition_date")
+    acq_column = _column_label(cmap, "acquisition_date")
+    if acq_raw is not None:
+        parsed_dates = parse_dates(_text(acq_raw) if _is_textual(acq_raw) else acq_raw, reporting)
+        acq_values = parsed_dates.values
+        acq_text = _text(acq_raw)
+        issues.flag(
+            parsed_dates.mask(DateKind.INVALID),
+            WARNING,
+            acq_column,
+            lambda _i, v: f"date d'achat « {v} » illisible : traitée comme inconnue",
+            acq_text,
+        )
+        issues.flag(
+            parsed_dates.mask(DateKind.IMPLAUSIBLE),
+            WARNING,
+            acq_column,
+            lambda _i, v: f"date d'achat « {v} » improbable : traitée comme inconnue",
+            acq_text,
+        )
+    else:
+        acq_values = pa.nulls(n, pa.date32())
+    if agg_year is not None:
+        year_dates = pc.strptime(
+            pc.binary_join_element_wise(pc.cast(agg_year, pa.string()), "07-01", "-"),
+            format="%Y-%m-%d",
+            unit="s",
+            error_is_null=True,
+        )
+        acq_values = pc.coalesce(acq_values, pc.cast(year_dates, pa.date32()))
+    acq_filled, estimated = estimate_missing(
+        acq_values,
+        pc.cast(category, pa.string()),
+        reporting,
+        default_lifetimes,
+    )
+    if acq_raw is None:
+        issues.items.append(
+            (
+                -1,
+                RowIssue(
+                    "aucune colonne de date d'achat : toutes les dates sont estimées "
+                    f"({reporting} moins la moitié de la durée de vie de la catégorie)",
+                    None,
+                    None,
+                    None,
+                    WARNING,
+                ),
+            )
+        )
+    else:
+        filled_list: list[Any] | None = None
+
+        def estimate_reason(i: int, _v: str | None) -> str:
+            nonlocal filled_list
+            if filled_list is None:
+                filled_list = acq_filled.to_pylist()
+            return (
+                f"date d'achat inconnue : estimée au {filled_list[i]:%d/%m/%Y} "
+                f"({reporting} moins la moitié de la durée de vie de la catégorie)"
+            )
+
+        issues.flag(estimated, WARNING, acq_column, estimate_reason, _text(acq_raw))
+
+    ret_raw = raw("retirement_date")
+    if ret_raw is not None:
+        parsed_ret = parse_dates(_text(ret_raw) if _is_textual(ret_raw) else ret_raw, reporting)
+        retirement = parsed_ret.values
+        issues.flag(
+            parsed_ret.mask(DateKind.INVALID, DateKind.IMPLAUSIBLE),
+            WARNING,
+            _column_label(cmap, "retirement_date"),
+            lambda _i, v: f"date de sortie « {v} » illisible ou improbable : ignorée",
+            _text(ret_raw),
+        )
+    else:
+        retirement = pa.nulls(n, pa.date32())
+
+    # Status and condition.
+    status = _enum_column(
+        get("status"),
+        _STATUS_WORDS,
+        Status.IN_USE,
+        issues,
+        _column_label(cmap, "status"),
+        "statut « {v} » inconnu : compté « en service » (en service, en stock ou réformé attendu)",
+    )
+    if ret_raw is not None:
+        status_given = get("status")
+        no_status = pc.is_null(status_given) if status_given is not None else pa.array([True] * n)
+        status = pc.if_else(
+            _as_bool(pc.and_(no_status, pc.invert(pc.is_null(retirement)))),
+            str(Status.RETIRED),
+            status,
+        )
+    condition = _enum_column(
+        get("condition"),
+        _CONDITION_WORDS,
+        Condition.NEW,
+        issues,
+        _column_label(cmap, "condition"),
+        "état « {v} » inconnu : compté « neuf » (Oui/Non, Neuf/Reconditionné attendu)",
+    )
+
+    # Numbers.
+    numbers: dict[str, pa.Array] = {}
+    for code, low, high in (
+        ("lifetime_years", 0.0, 50.0),
+        ("upstream_lifetime_years", 0.0, 50.0),
+        ("downstream_lifetime_years", 0.0, 50.0),
+        ("annual_kwh", 0.0, 1e7),
+        ("power_w", 0.0, 1e6),
+        ("hours_per_day", 0.0, 24.0),
+        ("pue", 1.0, 5.0),
+    ):
+        text = get(code)
+        if text is None:
+            numbers[code] = pa.nulls(n, pa.float64())
+            continue
+        value = _per_distinct(text, parse_number, pa.float64())
+        label_fr = FIELDS_BY_CODE[code].label_fr
+        column = _column_label(cmap, code)
+        unreadable = pc.and_(pc.invert(pc.is_null(text)), pc.is_null(value))
+        issues.flag(
+            unreadable,
+            WARNING,
+            column,
+            partial(_templated, label_fr + " « {v} » illisible : ignorée"),
+            text,
+        )
+        out_of_range = _as_bool(pc.or_(pc.less(value, low), pc.greater(value, high)))
+        issues.flag(
+            out_of_range,
+            WARNING,
+            column,
+            partial(
+                _templated,
+                label_fr + " « {v} » hors de l'intervalle attendu "
+                f"[{low:g} ; {high:g}] : ignorée",
+            ),
+            text,
+        )
+        numbers[code] = pc.if_else(out_of_range, pa.scalar(None, pa.float64()), value)
+
+    # Places.
+    site = get("site")
+    department = get("department")
+    entity = get("entity")
+    if entity is not None:
+        department = entity if department is None else pc.coalesce(department, entity)
+    country_text = get("country")
+    if country_text is not None:
+        country = _per_distinct(country_text, _country_code, pa.string())
+        unknown_country = pc.and_(pc.invert(pc.is_null(country_text)), pc.is_null(country))
+        issues.flag(
+            unknown_country,
+            WARNING,
+            _column_label(cmap, "country"),
+            lambda _i, v: f"pays « {v} » inconnu : France retenue",
+            country_text,
+        )
+        country = pc.fill_null(country, DEFAULT_COUNTRY)
+    else:
+        country = pa.array([DEFAULT_COUNTRY] * n, pa.string())
+
+    columns: dict[str, pa.Array] = {
+        "asset_id": asset_ids,
+        "category": category,
+        "manufacturer": manufacturer,
+        "model": model,
+        "quantity": quantity,
+        "acquisition_date": acq_filled,
+        "acquisition_date_estimated": _as_bool(estimated),
+        "retirement_date": retirement,
+        "status": status,
+        "condition": condition,
+        "site": site if site is not None else pa.nulls(n, pa.string()),
+        "department": department if department is not None else pa.nulls(n, pa.string()),
+        "country": country,
+        **numbers,
+    }
+    full = pa.table([pc.cast(columns[f.code], f.type) for f in FIELDS], schema=FLEET_SCHEMA)
+    if issues.error_mask is not None:
+        keep = pc.invert(issues.error_mask)
+        fleet = full.filter(keep)
+        kept_lines = pc.filter(pc.cast(line_array, pa.int64()), keep)
+    else:
+        fleet = full
+        kept_lines = pc.cast(line_array, pa.int64())
+    issues.items.sort(key=lambda item: (item[1].line or 0, item[0]))
+    return ImportResult(
+        fleet=fleet,
+        lines=kept_lines,
+        issues=[issue for _, issue in issues.items],
+        rows_read=n,
+        mapping=cmap,
+        skipped_lines=list(source.skipped_lines),
+        unrecognised_labels=unrecognised,
+        source_format=source.source_format,
+        sheet=source.sheet,
+    )
+
+
+def _templated(template: str, _index: int, value: str | None) -> str:
+    return template.format(v=value)
+
+
+def _is_textual(array: pa.Array) -> bool:
+    return not (pa.types.is_timestamp(array.type) or pa.types.is_date(array.type))
+
+
+def _duplicates(values: list[str]) -> pa.Array | None:
+    seen: set[str] = set()
+    flags = []
+    any_dup = False
+    for v in values:
+        dup = v in seen
+        any_dup = any_dup or dup
+        flags.append(dup)
+        seen.add(v)
+    return pa.array(flags) if any_dup else None
+
+
+def _refine(category: pa.Array, model: pa.Array) -> pa.Array:
+    """Apply ``refine_with_model`` once per distinct (category, model) pair that may change."""
+    refinable = pc.is_in(category, value_set=pa.array(["mobile_phone", "ip_phone", "rack_server"]))
+    if not pc.any(_as_bool(refinable)).as_py():
+        return category
+    key = pc.binary_join_element_wise(category, pc.fill_null(model, ""), "\x1f")
+    key = pc.if_else(_as_bool(refinable), key, pa.scalar(None, pa.string()))
+
+    def refine(k: str) -> str:
+        code, _, model_name = k.partition("\x1f")
+        return refine_with_model(code, model_name or None)
+
+    refined = _per_distinct(key, refine, pa.string())
+    return pc.coalesce(refined, category)
+
+
+def _enum_column(
+    text: pa.Array | None,
+    words: Mapping[str, str],
+    default: str,
+    issues: _Issues,
+    column: str,
+    template: str,
+) -> pa.Array:
+    n = len(issues.lines)
+    if text is None:
+        return pa.array([str(default)] * n, pa.string())
+    value = _per_distinct(text, lambda v: _lookup_word(v, words), pa.string())
+    unknown = pc.and_(pc.invert(pc.is_null(text)), pc.is_null(value))
+    issues.flag(unknown, WARNING, column, lambda _i, v: template.format(v=v), text)
+    return pc.fill_null(value, str(default))
+
+
+def _lookup_word(value: str, words: Mapping[str, str]) -> str | None:
+    key = fold(value)
+    if key in words:
+        return str(words[key])
+    if value.strip() in ("?",):
+        return None
+    first = key.split(" ")[0] if key else ""
+    for candidate in (key.removeprefix("en ").strip(), first):
+        if candidate in words and len(candidate) > 2:
+            return str(words[candidate])
+    return None
+
+
+def _country_code(value: str) -> str | None:
+    key = fold(value)
+    if key in _COUNTRIES:
+        return _COUNTRIES[key]
+    if len(value) == 3 and value.isalpha() and value.isupper():
+        return value
+    return None
