@@ -18,7 +18,9 @@ def fmt(value: float | None) -> str:
 
 def main() -> None:
     ref = load()
-    print("| Catégorie | Code | Durée de vie (ans) | Puissance (W) | Heures par jour | Jours par an | PUE |")
+    print(
+        "| Catégorie | Code | Durée de vie (ans) | Puissance (W) | Heures par jour | Jours par an | PUE |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in ref.categories.to_pylist():
         label = CATEGORIES_BY_CODE[r["category"]].label_fr

@@ -49,18 +49,26 @@ def test_whole_life_figures_per_device_are_ademes() -> None:
         }
     )
     fp = compute(fleet, load(), Parameters(2024))
-    result = {(r["asset_id"], r["criterion"], r["phase"]): r for r in fp.impacts.to_pyarrow().to_pylist()}
+    result = {
+        (r["asset_id"], r["criterion"], r["phase"]): r for r in fp.impacts.to_pyarrow().to_pylist()
+    }
     for name, ademe in rows.items():
         for phase in ("manufacture", "distribution", "end_of_life"):
             carbon = result[name, "gwp", phase]
-            assert carbon["whole_life"] == pytest.approx(float(ademe[f"carbon_{phase}_kgco2e"]), rel=1e-9), (name, phase)
+            assert carbon["whole_life"] == pytest.approx(
+                float(ademe[f"carbon_{phase}_kgco2e"]), rel=1e-9
+            ), (name, phase)
             # Annual share of a device in its first full year: ADEME's figure / ADEME's lifetime.
             lifetime = float(ademe["lifetime_years"])
             assert carbon["lifetime_years"] == pytest.approx(lifetime)
-            assert carbon["annual"] == pytest.approx(float(ademe[f"carbon_{phase}_kgco2e"]) / lifetime, rel=1e-3)
+            assert carbon["annual"] == pytest.approx(
+                float(ademe[f"carbon_{phase}_kgco2e"]) / lifetime, rel=1e-3
+            )
             if ademe[f"water_{phase}_l"]:
                 water = result[name, "wu", phase]
-                assert water["whole_life"] == pytest.approx(float(ademe[f"water_{phase}_l"]) / 1000, rel=1e-9)
+                assert water["whole_life"] == pytest.approx(
+                    float(ademe[f"water_{phase}_l"]) / 1000, rel=1e-9
+                )
         # Use: ADEME's active power × hours a day, every day of the year.
         kwh = float(ademe["active_power_w"]) * float(ademe["use_hours_per_day"]) * 365 / 1000
         assert result[name, "gwp", "use"]["annual_kwh"] == pytest.approx(kwh, rel=1e-9), name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -31,15 +32,24 @@ def table(rows: list[dict]) -> pa.Table:
     return pa.table({k: [r.get(k) for r in rows] for k in keys})
 
 
-def run(ref: Referential, rows: list[dict], year: int = 2024, **kw) -> dict[tuple[str, str, str], tuple[float, float]]:
+def run(
+    ref: Referential, rows: list[dict], year: int = 2024, **kw: Any
+) -> dict[tuple[str, str, str], tuple[float, float]]:
     """(asset_id, criterion, phase) -> (annual, whole_life)."""
     fp = compute(table(rows), ref, Parameters(year, **kw), today=dt.date(2026, 11, 29))
     out = fp.impacts.to_pyarrow().to_pylist()
-    return {(r["asset_id"], r["criterion"], r["phase"]): (r["annual"], r["whole_life"]) for r in out}
+    return {
+        (r["asset_id"], r["criterion"], r["phase"]): (r["annual"], r["whole_life"]) for r in out
+    }
 
 
 def laptop(asset_id: str = "A", **extra: object) -> dict:
-    return {"asset_id": asset_id, "category": "laptop", "acquisition_date": dt.date(2023, 1, 1), **extra}
+    return {
+        "asset_id": asset_id,
+        "category": "laptop",
+        "acquisition_date": dt.date(2023, 1, 1),
+        **extra,
+    }
 
 
 def test_new_device_in_its_lifetime_carries_one_lifetime_share_a_year(ref: Referential) -> None:
@@ -58,7 +68,9 @@ def test_quantity_multiplies_everything(ref: Referential) -> None:
         assert many[key] == pytest.approx((412 * annual, 412 * whole))
 
 
-def test_past_its_lifetime_a_device_carries_no_embodied_impact_but_still_uses_power(ref: Referential) -> None:
+def test_past_its_lifetime_a_device_carries_no_embodied_impact_but_still_uses_power(
+    ref: Referential,
+) -> None:
     res = run(ref, [laptop(acquisition_date=dt.date(2015, 3, 1))])
     assert res["A", "gwp", "manufacture"][0] == 0.0
     assert res["A", "gwp", "use"][0] == pytest.approx(2.0)
@@ -92,12 +104,21 @@ def test_refurbished_device_shares_manufacture_with_its_first_life(ref: Referent
     assert res["A", "gwp", "manufacture"] == pytest.approx((20.0, 100.0))
     assert res["A", "gwp", "end_of_life"] == pytest.approx((0.5, 2.5))
     assert res["A", "gwp", "distribution"] == pytest.approx((2.0, 10.0))
-    given = run(ref, [laptop(condition="refurbished", upstream_lifetime_years=3.0, downstream_lifetime_years=2.0)])
+    given = run(
+        ref,
+        [
+            laptop(
+                condition="refurbished", upstream_lifetime_years=3.0, downstream_lifetime_years=2.0
+            )
+        ],
+    )
     assert given["A", "gwp", "manufacture"] == pytest.approx((200 / 10, 200 * 5 / 10))
 
 
 def test_retirement_date_sets_the_lifetime_and_stops_the_use(ref: Referential) -> None:
-    row = laptop(acquisition_date=dt.date(2022, 1, 1), retirement_date=dt.date(2024, 7, 1), status="retired")
+    row = laptop(
+        acquisition_date=dt.date(2022, 1, 1), retirement_date=dt.date(2024, 7, 1), status="retired"
+    )
     res = run(ref, [row])
     life = (dt.date(2024, 7, 1) - dt.date(2022, 1, 1)).days / 365.2425
     assert res["A", "gwp", "manufacture"][1] == pytest.approx(200.0)
@@ -113,7 +134,14 @@ def test_devices_in_stock_draw_no_power(ref: Referential) -> None:
 
 def test_hosted_equipment_gets_the_pue_and_measured_energy_wins(ref: Referential) -> None:
     server = {"asset_id": "S", "category": "rack_server", "acquisition_date": dt.date(2023, 1, 1)}
-    res = run(ref, [server, {**server, "asset_id": "T", "pue": 1.2}, {**server, "asset_id": "U", "annual_kwh": 1000.0}])
+    res = run(
+        ref,
+        [
+            server,
+            {**server, "asset_id": "T", "pue": 1.2},
+            {**server, "asset_id": "U", "annual_kwh": 1000.0},
+        ],
+    )
     assert res["S", "gwp", "use"][0] == pytest.approx(1752 * 2 * 0.05)
     assert res["T", "gwp", "use"][0] == pytest.approx(1752 * 1.2 * 0.05)
     assert res["U", "gwp", "use"][0] == pytest.approx(1000 * 2 * 0.05)
@@ -125,7 +153,13 @@ def test_country_of_use_picks_its_electricity(ref: Referential) -> None:
 
 
 def test_a_criterion_without_factor_is_absent_not_zero(ref: Referential) -> None:
-    res = run(ref, [laptop(), {"asset_id": "M", "category": "monitor", "acquisition_date": dt.date(2023, 1, 1)}])
+    res = run(
+        ref,
+        [
+            laptop(),
+            {"asset_id": "M", "category": "monitor", "acquisition_date": dt.date(2023, 1, 1)},
+        ],
+    )
     assert ("A", "wu", "manufacture") in res
     assert ("M", "wu", "manufacture") not in res
 
@@ -138,9 +172,16 @@ def test_every_row_names_its_factor_source_and_version(ref: Referential) -> None
 
 
 def test_totals_by_category_and_phase(ref: Referential) -> None:
-    rows = [laptop(), laptop("B", quantity=3), {"asset_id": "M", "category": "monitor", "acquisition_date": dt.date(2024, 1, 1)}]
+    rows = [
+        laptop(),
+        laptop("B", quantity=3),
+        {"asset_id": "M", "category": "monitor", "acquisition_date": dt.date(2024, 1, 1)},
+    ]
     fp = compute(table(rows), ref, Parameters(2024))
-    totals = {(r["category"], r["criterion"], r["phase"]): r["annual"] for r in fp.totals(["category", "phase"]).to_pylist()}
+    totals = {
+        (r["category"], r["criterion"], r["phase"]): r["annual"]
+        for r in fp.totals(["category", "phase"]).to_pylist()
+    }
     assert totals["laptop", "gwp", "manufacture"] == pytest.approx(4 * 40.0)
     assert totals["monitor", "gwp", "manufacture"] == pytest.approx(20.0)
     counts = {r["category"]: r["devices"] for r in fp.device_counts().to_pylist()}
@@ -150,7 +191,12 @@ def test_totals_by_category_and_phase(ref: Referential) -> None:
 def test_bad_rows_are_named_and_nothing_is_computed(ref: Referential) -> None:
     rows = [
         laptop("OK"),
-        {"asset_id": "X1", "category": "grille-pain", "acquisition_date": dt.date(2023, 1, 1), "source_line": 7},
+        {
+            "asset_id": "X1",
+            "category": "grille-pain",
+            "acquisition_date": dt.date(2023, 1, 1),
+            "source_line": 7,
+        },
         laptop("X2", quantity=-3),
         laptop("X3", acquisition_date=dt.date(2030, 1, 1)),
         laptop("X4", acquisition_date=None),

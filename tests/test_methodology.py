@@ -38,16 +38,26 @@ def test_every_category_default_stated_equals_the_referential() -> None:
     ref = load()
     assert set(stated) == set(ref.categories["category"].to_pylist())
     for row in ref.categories.to_pylist():
-        expected = [row[c] for c in ("lifetime_years", "power_w", "hours_per_day", "days_per_year", "pue")]
+        expected = [
+            row[c] for c in ("lifetime_years", "power_w", "hours_per_day", "days_per_year", "pue")
+        ]
         assert stated[row["category"]] == pytest.approx(expected), row["category"]
 
 
 def test_stated_french_electricity_factor_and_pue_are_the_referentials() -> None:
     ref = load()
-    fra = next(r for r in ref.electricity.to_pylist() if r["country"] == "FRA" and r["criterion"] == "gwp")
-    match = re.search(r"Facteur de l'électricité en France\*\* : ([\d,]+) kgCO2e/kWh.*?intervalle ([\d,]+) – ([\d,]+)", DOC, re.S)
+    fra = next(
+        r for r in ref.electricity.to_pylist() if r["country"] == "FRA" and r["criterion"] == "gwp"
+    )
+    match = re.search(
+        r"Facteur de l'électricité en France\*\* : ([\d,]+) kgCO2e/kWh.*?intervalle ([\d,]+) – ([\d,]+)",
+        DOC,
+        re.S,
+    )
     assert match, "the page must state the French electricity factor"
-    assert [number(g) for g in match.groups()] == pytest.approx([fra["value"], fra["low"], fra["high"]])
+    assert [number(g) for g in match.groups()] == pytest.approx(
+        [fra["value"], fra["low"], fra["high"]]
+    )
     pue = re.search(r"\(([\d,]+) par défaut, valeur de NumEcoEval\)", DOC)
     assert pue
     hosted = {r["pue"] for r in ref.categories.to_pylist() if r["pue"] is not None}

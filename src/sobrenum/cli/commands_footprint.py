@@ -118,7 +118,9 @@ def _warnings_from(issues: list[RowIssue]) -> list[str]:
     if errors:
         out.append(f"{len(errors)} ligne(s) de l'inventaire rejetée(s) : voir le rapport d'import.")
     if warnings:
-        out.append(f"{len(warnings)} avertissement(s) à l'import (dates estimées, valeurs corrigées…).")
+        out.append(
+            f"{len(warnings)} avertissement(s) à l'import (dates estimées, valeurs corrigées…)."
+        )
     return out
 
 
@@ -145,22 +147,39 @@ def run_footprint(
 
 @app.command("footprint")
 def footprint_command(
-    file: Annotated[Path, typer.Argument(help="Inventaire (CSV canonique, Excel, ODS…).", exists=True, dir_okay=False)],
-    year: Annotated[int, typer.Option("--annee", "--year", help="Année de reporting.")] = dt.date.today().year - 1,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Inventaire (CSV canonique, Excel, ODS…).", exists=True, dir_okay=False
+        ),
+    ],
+    year: Annotated[
+        int, typer.Option("--annee", "--year", help="Année de reporting.")
+    ] = dt.date.today().year - 1,
     allocation: Annotated[
         str, typer.Option("--amortissement", "--allocation", help="lineaire ou annee-acquisition.")
     ] = "lineaire",
     override: OverrideOption = None,
     organisation: Annotated[str, typer.Option("--collectivite", help="Nom affiché.")] = "",
     staff: Annotated[int | None, typer.Option("--agents", help="Nombre d'agents.", min=1)] = None,
-    population: Annotated[int | None, typer.Option("--habitants", help="Population.", min=1)] = None,
-    report: Annotated[Path | None, typer.Option("--rapport", help="Chemin du rapport HTML.")] = None,
+    population: Annotated[
+        int | None, typer.Option("--habitants", help="Population.", min=1)
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--rapport", help="Chemin du rapport HTML.")
+    ] = None,
 ) -> None:
     """Calculer l'empreinte environnementale d'un parc."""
     if allocation not in ALLOCATIONS:
-        raise fail(SobrenumError(f"Règle d'amortissement inconnue « {allocation} » (lineaire ou annee-acquisition)."))
+        raise fail(
+            SobrenumError(
+                f"Règle d'amortissement inconnue « {allocation} » (lineaire ou annee-acquisition)."
+            )
+        )
     try:
-        run_footprint(file, year, ALLOCATIONS[allocation], override, organisation, staff, population, report)
+        run_footprint(
+            file, year, ALLOCATIONS[allocation], override, organisation, staff, population, report
+        )
     except SobrenumError as e:
         raise fail(e) from e
 
@@ -171,7 +190,9 @@ def demo_inventory() -> Path:
 
 @app.command("demo")
 def demo_command(
-    output: Annotated[Path, typer.Option("--sortie", "--output", help="Dossier des résultats.")] = Path("sobrenum-demo"),
+    output: Annotated[
+        Path, typer.Option("--sortie", "--output", help="Dossier des résultats.")
+    ] = Path("sobrenum-demo"),
 ) -> None:
     """Démonstration : inventaire fictif d'une commune, empreinte, rapport HTML."""
     console.print(f"Inventaire de démonstration : {demo_inventory().name}")
@@ -192,7 +213,9 @@ def demo_command(
 
 @referential_app.command("show")
 def referential_show(
-    category: Annotated[str | None, typer.Option("--categorie", "--category", help="Code de catégorie.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--categorie", "--category", help="Code de catégorie.")
+    ] = None,
     override: OverrideOption = None,
 ) -> None:
     """Afficher la version, les catégories et les facteurs du référentiel."""
@@ -205,13 +228,29 @@ def referential_show(
         console.print(f"Surcharges appliquées : {', '.join(ref.overrides)}")
     if category is None:
         table = Table(title="Catégories", title_justify="left")
-        for col in ("Code", "Catégorie", "Durée de vie (ans)", "Puissance (W)", "h/jour", "jours/an", "Source"):
+        for col in (
+            "Code",
+            "Catégorie",
+            "Durée de vie (ans)",
+            "Puissance (W)",
+            "h/jour",
+            "jours/an",
+            "Source",
+        ):
             table.add_column(col)
         for r in ref.categories.to_pylist():
-            label = CATEGORIES_BY_CODE[r["category"]].label_fr if r["category"] in CATEGORIES_BY_CODE else ""
+            label = (
+                CATEGORIES_BY_CODE[r["category"]].label_fr
+                if r["category"] in CATEGORIES_BY_CODE
+                else ""
+            )
             table.add_row(
-                r["category"], label, number(r["lifetime_years"], 1), number(r["power_w"], 1),
-                number(r["hours_per_day"], 1), number(r["days_per_year"]),
+                r["category"],
+                label,
+                number(r["lifetime_years"], 1),
+                number(r["power_w"], 1),
+                number(r["hours_per_day"], 1),
+                number(r["days_per_year"]),
                 r["source_id"] + (" (estimation)" if r["estimate"] else ""),
             )
         console.print(table)
@@ -225,8 +264,11 @@ def referential_show(
     for r in rows:
         crit = CRITERIA_BY_CODE.get(r["criterion"])
         table.add_row(
-            crit.label_fr if crit else r["criterion"], r["phase"], f"{r['value']:.4g}",
-            f"{r['low']:.3g} – {r['high']:.3g}", crit.unit if crit else "",
+            crit.label_fr if crit else r["criterion"],
+            r["phase"],
+            f"{r['value']:.4g}",
+            f"{r['low']:.3g} – {r['high']:.3g}",
+            crit.unit if crit else "",
             r["source_id"] + (" (estimation)" if r["estimate"] else ""),
         )
     console.print(table)

@@ -41,18 +41,31 @@ class Criterion:
 #: ADEME / Boavizta data files. ``gwp`` is the headline criterion.
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("gwp", "kgCO2e", "Changement climatique", "Climate change"),
-    Criterion("adpe", "kgSbeq", "Épuisement des ressources abiotiques (minéraux et métaux)",
-              "Abiotic depletion (minerals and metals)"),
-    Criterion("adpf", "MJ", "Épuisement des ressources abiotiques (fossiles)",
-              "Abiotic depletion (fossil)"),
+    Criterion(
+        "adpe",
+        "kgSbeq",
+        "Épuisement des ressources abiotiques (minéraux et métaux)",
+        "Abiotic depletion (minerals and metals)",
+    ),
+    Criterion(
+        "adpf",
+        "MJ",
+        "Épuisement des ressources abiotiques (fossiles)",
+        "Abiotic depletion (fossil)",
+    ),
     Criterion("pe", "MJ", "Énergie primaire", "Primary energy"),
     Criterion("wu", "m3", "Consommation d'eau", "Water use"),
     Criterion("ap", "mol H+ eq", "Acidification", "Acidification"),
     Criterion("ctue", "CTUe", "Écotoxicité de l'eau douce", "Freshwater ecotoxicity"),
-    Criterion("ctuh_c", "CTUh", "Toxicité humaine, effets cancérigènes",
-              "Human toxicity, cancer effects"),
-    Criterion("ctuh_nc", "CTUh", "Toxicité humaine, effets non cancérigènes",
-              "Human toxicity, non-cancer effects"),
+    Criterion(
+        "ctuh_c", "CTUh", "Toxicité humaine, effets cancérigènes", "Human toxicity, cancer effects"
+    ),
+    Criterion(
+        "ctuh_nc",
+        "CTUh",
+        "Toxicité humaine, effets non cancérigènes",
+        "Human toxicity, non-cancer effects",
+    ),
     Criterion("epf", "kg P eq", "Eutrophisation des eaux douces", "Freshwater eutrophication"),
     Criterion("epm", "kg N eq", "Eutrophisation marine", "Marine eutrophication"),
     Criterion("ept", "mol N eq", "Eutrophisation terrestre", "Terrestrial eutrophication"),
@@ -60,8 +73,9 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("lu", "pt", "Utilisation des sols", "Land use"),
     Criterion("odp", "kg CFC-11 eq", "Appauvrissement de la couche d'ozone", "Ozone depletion"),
     Criterion("pm", "incidence de maladie", "Particules fines", "Particulate matter"),
-    Criterion("pocp", "kg NMVOC eq", "Formation d'ozone photochimique",
-              "Photochemical ozone formation"),
+    Criterion(
+        "pocp", "kg NMVOC eq", "Formation d'ozone photochimique", "Photochemical ozone formation"
+    ),
 )
 CRITERIA_BY_CODE: dict[str, Criterion] = {c.code: c for c in CRITERIA}
 
@@ -94,14 +108,23 @@ CATEGORIES: tuple[Category, ...] = (
     Category("tablet", Group.TERMINAL, "Tablette", "Tablet"),
     Category("ip_phone", Group.TERMINAL, "Téléphone IP (fixe)", "IP desk phone"),
     Category("printer", Group.PERIPHERAL, "Imprimante", "Printer"),
-    Category("multifunction_printer", Group.PERIPHERAL, "Imprimante multifonction / copieur",
-             "Multifunction printer / copier"),
+    Category(
+        "multifunction_printer",
+        Group.PERIPHERAL,
+        "Imprimante multifonction / copieur",
+        "Multifunction printer / copier",
+    ),
     Category("scanner", Group.PERIPHERAL, "Scanner", "Scanner"),
     Category("video_projector", Group.PERIPHERAL, "Vidéoprojecteur", "Video projector"),
-    Category("interactive_display", Group.PERIPHERAL, "Écran numérique interactif (ENI / TBI)",
-             "Interactive display"),
-    Category("tv_display", Group.PERIPHERAL, "Téléviseur / écran d'affichage",
-             "TV / display screen"),
+    Category(
+        "interactive_display",
+        Group.PERIPHERAL,
+        "Écran numérique interactif (ENI / TBI)",
+        "Interactive display",
+    ),
+    Category(
+        "tv_display", Group.PERIPHERAL, "Téléviseur / écran d'affichage", "TV / display screen"
+    ),
     Category("docking_station", Group.PERIPHERAL, "Station d'accueil", "Docking station"),
     Category("external_hdd", Group.PERIPHERAL, "Disque dur externe", "External hard drive"),
     Category("external_ssd", Group.PERIPHERAL, "SSD externe", "External SSD"),
@@ -113,8 +136,9 @@ CATEGORIES: tuple[Category, ...] = (
     Category("firewall", Group.NETWORK, "Pare-feu", "Firewall"),
     Category("rack_server", Group.HOSTED, "Serveur rack", "Rack server"),
     Category("tower_server", Group.HOSTED, "Serveur tour", "Tower server"),
-    Category("storage_array", Group.HOSTED, "Baie de stockage (NAS / SAN)",
-             "Storage array (NAS / SAN)"),
+    Category(
+        "storage_array", Group.HOSTED, "Baie de stockage (NAS / SAN)", "Storage array (NAS / SAN)"
+    ),
     Category("ups", Group.HOSTED, "Onduleur", "UPS"),
 )
 CATEGORIES_BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}

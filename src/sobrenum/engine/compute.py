@@ -117,9 +117,7 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     )
     lifetime = f.lifetime_years.coalesce(measured_life, f.default_lifetime)
     refurbished = f.condition == Condition.REFURBISHED.value
-    upstream = f.upstream_lifetime_years.coalesce(
-        ibis.ifelse(refurbished, f.default_lifetime, 0.0)
-    )
+    upstream = f.upstream_lifetime_years.coalesce(ibis.ifelse(refurbished, f.default_lifetime, 0.0))
     downstream = f.downstream_lifetime_years.fill_null(0.0)
     total_life = upstream + lifetime + downstream
     lo, hi = year_bounds(params.reporting_year)
@@ -134,7 +132,9 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         shared_weight = ibis.ifelse(in_year, lifetime / total_life, 0.0)
         own_weight = ibis.ifelse(in_year, 1.0, 0.0)
     status = f.status.fill_null(Status.IN_USE.value)
-    powered_until = ibis.ifelse(status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at)
+    powered_until = ibis.ifelse(
+        status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at
+    )
     use_fraction = ibis.ifelse(
         status == Status.IN_STOCK.value,
         0.0,

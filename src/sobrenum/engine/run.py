@@ -47,7 +47,9 @@ def as_fleet_table(fleet: pa.Table) -> pa.Table:
     columns = []
     for name in FLEET_SCHEMA.names:
         typ = FLEET_SCHEMA.field(name).type
-        columns.append(fleet[name].cast(typ) if name in fleet.column_names else pa.nulls(len(fleet), typ))
+        columns.append(
+            fleet[name].cast(typ) if name in fleet.column_names else pa.nulls(len(fleet), typ)
+        )
     names = list(FLEET_SCHEMA.names)
     if "source_line" in fleet.column_names:
         columns.append(fleet["source_line"].cast(pa.int64()))

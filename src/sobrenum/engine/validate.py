@@ -47,7 +47,11 @@ def _checks(f: ir.Table, today: dt.date) -> list[tuple[ir.BooleanValue, str, str
             "heures d'usage par jour hors de 0 à 24",
         ),
         (f.pue < 1, "pue", "PUE inférieur à 1"),
-        (f.country_known.isnull(), "country", "pays d'usage sans facteur électrique au référentiel"),
+        (
+            f.country_known.isnull(),
+            "country",
+            "pays d'usage sans facteur électrique au référentiel",
+        ),
         (f.status.notin(statuses), "status", f"statut invalide (attendu : {', '.join(statuses)})"),
         (
             f.condition.notin(conditions),

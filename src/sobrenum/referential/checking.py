@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pyarrow as pa
 
@@ -15,7 +16,7 @@ def _duplicates(table: pa.Table, keys: tuple[str, ...]) -> list[str]:
     return [" / ".join(str(v) for v in key) for key, n in counts.items() if n > 1]
 
 
-def _check_ranges(name: str, rows: list[dict[str, object]], id_col: str) -> list[str]:
+def _check_ranges(name: str, rows: list[dict[str, Any]], id_col: str) -> list[str]:
     problems = []
     for row in rows:
         value, low, high = row["value"], row["low"], row["high"]
@@ -47,11 +48,17 @@ def check(ref: Referential) -> list[str]:
         if lifetime is None or lifetime <= 0:
             problems.append(f"Catégorie {cat.code} : durée de vie par défaut manquante ou nulle.")
         elif not (row["lifetime_low"] or 0) <= lifetime <= (row["lifetime_high"] or 0):
-            problems.append(f"Catégorie {cat.code} : l'intervalle de durée de vie ne contient pas {lifetime}.")
+            problems.append(
+                f"Catégorie {cat.code} : l'intervalle de durée de vie ne contient pas {lifetime}."
+            )
         if row["power_w"] is None or row["hours_per_day"] is None or row["days_per_year"] is None:
-            problems.append(f"Catégorie {cat.code} : profil d'usage (puissance, heures, jours) incomplet.")
+            problems.append(
+                f"Catégorie {cat.code} : profil d'usage (puissance, heures, jours) incomplet."
+            )
         elif not (row["power_low"] or 0) <= row["power_w"] <= (row["power_high"] or 0):
-            problems.append(f"Catégorie {cat.code} : l'intervalle de puissance ne contient pas {row['power_w']}.")
+            problems.append(
+                f"Catégorie {cat.code} : l'intervalle de puissance ne contient pas {row['power_w']}."
+            )
     for code, row in categories.items():
         if row["source_id"] not in source_ids:
             problems.append(f"Catégorie {code} : source inconnue « {row['source_id']} ».")
@@ -86,9 +93,13 @@ def check(ref: Referential) -> list[str]:
     problems += _check_ranges("Facteur électrique", elec, "factor_id")
     for e in elec:
         if e["criterion"] not in CRITERIA_BY_CODE:
-            problems.append(f"Facteur électrique {e['factor_id']} : critère inconnu « {e['criterion']} ».")
+            problems.append(
+                f"Facteur électrique {e['factor_id']} : critère inconnu « {e['criterion']} »."
+            )
         if e["source_id"] not in source_ids:
-            problems.append(f"Facteur électrique {e['factor_id']} : source inconnue « {e['source_id']} ».")
+            problems.append(
+                f"Facteur électrique {e['factor_id']} : source inconnue « {e['source_id']} »."
+            )
     if not any(e["country"] == ref.default_country and e["criterion"] == "gwp" for e in elec):
         problems.append(
             f"Pas de facteur de changement climatique pour l'électricité du pays par défaut "

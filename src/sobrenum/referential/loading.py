@@ -185,12 +185,12 @@ def _fill_override_defaults(table: pa.Table, name: str, origin: str) -> tuple[pa
     if "estimate" in cols:
         cols["estimate"] = pc.coalesce(cols["estimate"], pa.scalar(False))
     if name == "factors":
-        made = pc.binary_join_element_wise(
-            cols["category"], cols["criterion"], cols["phase"], "."
-        )
+        made = pc.binary_join_element_wise(cols["category"], cols["criterion"], cols["phase"], ".")
         cols["factor_id"] = pc.coalesce(cols["factor_id"], made)
     if name == "electricity":
-        made = pc.binary_join_element_wise(pa.scalar("elec"), cols["country"], cols["criterion"], ".")
+        made = pc.binary_join_element_wise(
+            pa.scalar("elec"), cols["country"], cols["criterion"], "."
+        )
         cols["factor_id"] = pc.coalesce(cols["factor_id"], made)
     return pa.table(cols), source_id
 
@@ -206,7 +206,9 @@ def load(data_dir: Path | None = None, overrides: Sequence[Path] = ()) -> Refere
     if not meta_path.exists():
         raise ReferentialError(f"Référentiel introuvable : {meta_path} n'existe pas.")
     meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
-    tables = {name: _read_csv(folder / f"{name}.csv", name, f"{name}.csv") for name in TABLE_COLUMNS}
+    tables = {
+        name: _read_csv(folder / f"{name}.csv", name, f"{name}.csv") for name in TABLE_COLUMNS
+    }
     ref = Referential(
         version=str(meta["version"]),
         title=str(meta.get("title", "")),
@@ -244,7 +246,9 @@ def apply_overrides(ref: Referential, overrides: Sequence[Path]) -> Referential:
             )
         table = _read_csv(data.removeprefix(b"\xef\xbb\xbf"), name, path.name)
         table, source_id = _fill_override_defaults(table, name, path.name)
-        used_sources = set(table["source_id"].to_pylist()) if "source_id" in table.column_names else set()
+        used_sources = (
+            set(table["source_id"].to_pylist()) if "source_id" in table.column_names else set()
+        )
         if source_id in used_sources:
             made = pa.table(
                 {

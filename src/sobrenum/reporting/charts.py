@@ -11,6 +11,10 @@ from sobrenum.reporting.summary import Summary
 PHASE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
 
 
+def _data(rows: list[dict[str, object]]) -> alt.Data:
+    return alt.Data(values=rows)  # type: ignore[no-untyped-call]
+
+
 def _svg(chart: alt.Chart | alt.LayerChart) -> str:
     spec = chart.to_dict()
     svg: str = vlc.vegalite_to_svg(spec, format_locale="fr-FR")
@@ -28,7 +32,7 @@ def gwp_by_category(summary: Summary) -> str:
     ]
     order = [c.label for c in summary.categories]
     chart = (
-        alt.Chart(alt.Data(values=rows))
+        alt.Chart(_data(rows))
         .mark_bar()
         .encode(
             x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
@@ -49,7 +53,7 @@ def gwp_by_phase(summary: Summary) -> str:
     """Bars: annual kgCO2e per life-cycle phase."""
     labels = summary.phase_labels
     rows = [{"phase": labels[p], "kgCO2e": v} for p, v in summary.gwp_by_phase.items()]
-    base = alt.Chart(alt.Data(values=rows)).encode(
+    base = alt.Chart(_data(rows)).encode(
         x=alt.X("phase:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
     )

@@ -97,7 +97,9 @@ def summarise(
                 unit=c.unit,
                 annual=sum(a for a, _ in phases.values()),
                 whole_life=sum(w for _, w in phases.values()),
-                by_phase={p.value: phases[p.value][0] if p.value in phases else None for p in Phase},
+                by_phase={
+                    p.value: phases[p.value][0] if p.value in phases else None for p in Phase
+                },
             )
         )
     gwp = next((c for c in criteria if c.code == "gwp"), None)
@@ -106,7 +108,9 @@ def summarise(
     used_sources = set(footprint.referential.factors["source_id"].to_pylist()) | set(
         footprint.referential.electricity["source_id"].to_pylist()
     )
-    sources = [s for s in footprint.referential.sources.to_pylist() if s["source_id"] in used_sources]
+    sources = [
+        s for s in footprint.referential.sources.to_pylist() if s["source_id"] in used_sources
+    ]
     return Summary(
         organisation=organisation,
         reporting_year=footprint.parameters.reporting_year,
