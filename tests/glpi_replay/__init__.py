@@ -1,0 +1,1 @@
+"""A local server replaying GLPI's documented REST API responses, for tests."""
