@@ -219,7 +219,7 @@ def test_real_fusioninventory_agent_output(tmp_path: Path) -> None:
     assert computer["Numéro d'inventaire"]  # asset tag, serial or the agent's device id
     assert computer["Identifiant agent"]
     if computer["Virtualisation"]:  # a VM or container is not a device: no category
-        assert computer["Catégorie"] is None
+        assert computer["Catégorie"] == "Machine virtuelle"
     monitor = rows[-1]
     assert (monitor["Catégorie"], monitor["Modèle"]) == ("monitor", "DELL P2422H")
     text = out.read_text(encoding="utf-8").splitlines()

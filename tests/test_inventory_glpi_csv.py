@@ -113,7 +113,8 @@ def test_computers_export_glpi10(tmp_path: Path) -> None:
     assert src.line.to_pylist() == [2, 3, 4]
     t = src.table.to_pydict()
     assert t["Nom"] == ["PC-MAIRIE-001", "PC-MAIRIE-002", "SRV-01"]
-    assert t["Catégorie"] == ["laptop", "desktop", None]
+    assert t["Catégorie"] == ["laptop", "desktop", "Serveur"]  # unsure: GLPI's label
+    assert src.headers[0] == "Catégorie"
     assert t["Statut"] == ["En service", "Sorti du parc", "En stock"]
     assert t["Statut GLPI"] == ["En service", "Rebut", "En stock"]
     assert t["Composants - Processeur"][0] == "Intel Core i5-1145G7 | Intel Core i5-1145G7"
@@ -256,7 +257,7 @@ def test_windows_resaved_export_and_english_headers(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(text.encode("cp1252"))
     src = read_glpi_csv(path, itemtype="Computer")
-    assert src.headers[:4] == ["Nom", "Entité", "Statut", "Fabricant"]
+    assert src.headers[:5] == ["Catégorie", "Nom", "Entité", "Statut", "Fabricant"]
     assert src.table.column("Nom").to_pylist() == ["PC-É1"]
     assert src.table.column("Catégorie").to_pylist() == ["laptop"]
 

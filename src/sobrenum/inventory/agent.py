@@ -181,7 +181,8 @@ def _rows_for(
     asset_tag = _first(bios.get("assettag"))
     computer: dict[str, str | None] = {
         "Nom": name,
-        "Catégorie": None if vm else category,
+        # A virtual machine is no device: named so, its row is refused with that reason.
+        "Catégorie": "Machine virtuelle" if vm else (category or chassis),
         "Type": chassis,
         "Fabricant": _first(bios.get("smanufacturer"), bios.get("mmanufacturer")),
         "Modèle": _first(bios.get("smodel"), bios.get("mmodel")),

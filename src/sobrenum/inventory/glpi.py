@@ -6,9 +6,10 @@ Imprimantes, Périphériques) as CSV: UTF-8 with a byte-order mark, the user's d
 French user) and, up to GLPI 10, a trailing delimiter at the end of each line. Columns that
 come from a linked item are named ``"<item> - <column>"`` (``Système d'exploitation - Nom``).
 
-The reader keeps GLPI's column names (the mapper knows them) and adds, where GLPI's item type
-and its *Type* field make it certain, a ``Catégorie`` column with a category code, plus
-``Statut`` translated to sobrenum's words (GLPI's own wording is kept in ``Statut GLPI``).
+The reader keeps GLPI's column names (the mapper knows them) and adds a first column
+``Catégorie``: the category code where GLPI's item type and its *Type* field make it certain,
+else GLPI's *Type* label for category recognition. ``Statut`` is translated to sobrenum's
+words (GLPI's own wording is kept in ``Statut GLPI``).
 The same helpers serve the GLPI API reader (:mod:`sobrenum.inventory.glpi_api`).
 """
 
@@ -497,26 +498,31 @@ def rows_to_source_table(
 
     ``itemtype`` applies to every row unless a row names its own in ``Type d'élément``.
     """
-    out_headers = list(headers)
-    categories: list[str | None] = []
+    sure: list[str | None] = []
+    labels: list[str | None] = []
     for row in rows:
         row_type = _itemtype_from_label(row.get(ITEMTYPE_COLUMN)) or itemtype
-        categories.append(category_for(row_type, row.get("Type")))
-    columns: dict[str, list[str | None]] = {h: [r.get(h) for r in rows] for h in out_headers}
+        code = category_for(row_type, row.get("Type"))
+        sure.append(code)
+        # Unsure: GLPI's own type label goes to category recognition (and is named if unknown).
+        labels.append(code or row.get("Type"))
+    columns: dict[str, list[str | None]] = {h: [r.get(h) for r in rows] for h in headers}
+    out_headers = list(headers)
+    if CATEGORY_COLUMN not in columns:
+        # First column: when the mapper sees "Catégorie" and "Type", the first one wins.
+        columns[CATEGORY_COLUMN] = labels
+        out_headers.insert(0, CATEGORY_COLUMN)
     if STATUS_COLUMN in columns:
         columns[GLPI_STATUS_COLUMN] = list(columns[STATUS_COLUMN])
         columns[STATUS_COLUMN] = [status_for(v) for v in columns[STATUS_COLUMN]]
         out_headers.append(GLPI_STATUS_COLUMN)
-    if CATEGORY_COLUMN not in columns:
-        columns[CATEGORY_COLUMN] = categories
-        out_headers.append(CATEGORY_COLUMN)
     table = pa.table({h: pa.array(columns[h], type=pa.string()) for h in out_headers})
     hints: dict[str, str] = {}
     if itemtype:
         hints["glpi_itemtype"] = itemtype
-    distinct = set(categories)
+    distinct = set(sure)
     if len(distinct) == 1 and None not in distinct and rows:
-        hints["category"] = categories[0] or ""
+        hints["category"] = sure[0] or ""
     return SourceTable(
         table=table,
         line=pa.array(list(lines), type=pa.int64()),

@@ -40,6 +40,7 @@ __all__ = [
 #: 80 entity.
 SEARCH_OPTIONS: dict[int, str] = {
     1: "Nom",
+    6: "Numéro d'inventaire",  # before ID: the mapper keeps the first of two identifiers
     2: "ID",
     80: "Entité",
     31: "Statut",
@@ -47,7 +48,6 @@ SEARCH_OPTIONS: dict[int, str] = {
     4: "Type",
     40: "Modèle",
     5: "Numéro de série",
-    6: "Numéro d'inventaire",
     3: "Lieu",
     37: "Date d'achat",
     38: "Date de mise en service",

@@ -203,7 +203,7 @@ class PcfDataset:
 
     @property
     def num_rows(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
 
 def load_pcf_dataset(path: str | Path) -> PcfDataset:
