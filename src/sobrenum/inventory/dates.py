@@ -166,10 +166,10 @@ def parse_date(text: str, reporting_year: int) -> ParsedDate:
         value, kind = _safe_date(int(m[1]), int(m[2]), int(m[3])), DateKind.DAY
     elif m := _MY.match(raw):
         value, kind = _safe_date(int(m[2]), int(m[1]), 15), DateKind.MONTH
-    elif m := _YM.match(raw):
-        value, kind = _safe_date(int(m[1]), int(m[2]), 15), DateKind.MONTH
     elif m := _YEAR.match(raw):
         value, kind = _safe_date(int(m[1]), 7, 1), DateKind.YEAR
+    elif m := _YM.match(raw):
+        value, kind = _safe_date(int(m[1]), int(m[2]), 15), DateKind.MONTH
     elif m := _SERIAL.match(raw.replace(" ", "")):
         serial = float(raw.replace(",", ".").replace(" ", ""))
         if 20000 <= serial <= 80000:
@@ -234,9 +234,11 @@ def _check_range(column: DateColumn, reporting_year: int) -> DateColumn:
 
 
 def estimated_acquisition_date(reporting_year: int, lifetime_years: float) -> dt.date:
-    """The documented rule for an unknown date: mid reporting year minus half the lifetime."""
-    middle = dt.date(reporting_year, 7, 1)
-    return middle - dt.timedelta(days=round(lifetime_years / 2 * 365.25))
+    """The documented rule for an unknown date: 1 July of the reporting year minus half the
+    lifetime, rounded to the month (5 years, reporting 2025 → 1 January 2023)."""
+    months = round(lifetime_years / 2 * 12)
+    index = reporting_year * 12 + 6 - months  # 0-based month index of 1 July, minus the half
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def estimate_missing(
