@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_csv_quoted_cells_with_separators_and_line_breaks(tmp_path: Path) -> Non
     assert source.line.to_pylist() == [2, 3]
 
 
-def _xlsx(path: Path, sheets: dict[str, list[list[object]]], start_row: int = 0) -> Path:
+def _xlsx(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]], start_row: int = 0) -> Path:
     workbook = xlsxwriter.Workbook(str(path))
     date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
     for name, rows in sheets.items():
