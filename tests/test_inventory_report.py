@@ -9,6 +9,7 @@ import fastexcel
 import pyarrow as pa
 
 from sobrenum.inventory import (
+    ImportResult,
     SourceTable,
     list_profiles,
     load_profile,
@@ -21,7 +22,7 @@ from sobrenum.inventory import (
 from sobrenum.inventory.mapping import match_header, register_header_synonyms
 
 
-def _result():  # type: ignore[no-untyped-def]
+def _result() -> ImportResult:
     table = pa.table(
         {
             "N° inventaire": ["R-1", "R-2", "R-3"],
@@ -43,7 +44,7 @@ def test_report_csv_has_french_headers_and_neutralised_cells(tmp_path: Path) -> 
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[0][:5] == ["Ligne", "Colonne", "Gravité", "Motif", "Valeur"]
-    by_line = {}
+    by_line: dict[str, list[list[str]]] = {}
     for row in rows[1:]:
         by_line.setdefault(row[0], []).append(row)
     (type_error,) = [r for r in by_line["5"] if r[1] == "Type"]

@@ -12,6 +12,7 @@ from sobrenum.domain import FLEET_SCHEMA
 from sobrenum.domain.equipment import FIELDS
 from sobrenum.inventory import (
     ColumnMapping,
+    ImportResult,
     SourceTable,
     load_inventory,
     parse_date,
@@ -27,9 +28,19 @@ def source_of(columns: dict[str, list[str | None]], first_line: int = 2) -> Sour
     return SourceTable(table=table, line=lines, source_format="test")
 
 
-def run(columns: dict[str, list[str | None]], **kwargs: object):  # type: ignore[no-untyped-def]
+def run(
+    columns: dict[str, list[str | None]],
+    default_lifetimes: dict[str, float] | None = None,
+    source_name: str = "import",
+) -> ImportResult:
     source = source_of(columns)
-    return to_fleet(source, propose_mapping(source), reporting_year=2025, **kwargs)  # type: ignore[arg-type]
+    return to_fleet(
+        source,
+        propose_mapping(source),
+        reporting_year=2025,
+        default_lifetimes=default_lifetimes,
+        source_name=source_name,
+    )
 
 
 def test_counts_add_up_and_errors_name_line_column_and_reason() -> None:
