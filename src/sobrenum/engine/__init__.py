@@ -1,7 +1,7 @@
 """The footprint engine: pure table expressions from (fleet, referential, parameters)."""
 
-from sobrenum.engine.aggregate import DIMENSIONS, per_capita, totals
-from sobrenum.engine.compute import Allocation, Parameters, impacts, prepare
+from sobrenum.engine.aggregate import per_capita
+from sobrenum.engine.compute import DIMENSIONS, Allocation, Parameters, impacts, prepare, totals
 from sobrenum.engine.run import Footprint, as_fleet_table, compute
 from sobrenum.engine.validate import ensure_computable, find_problems
 

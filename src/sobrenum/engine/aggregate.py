@@ -1,26 +1,6 @@
-"""Totals of the impacts table, by any of its dimensions, and per staff member / inhabitant."""
+"""Ratios of a total to the size of the organisation."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-
-import ibis.expr.types as ir
-
-#: Dimensions a total can be broken down by.
-DIMENSIONS = ("category", "site", "department", "country", "phase", "criterion")
-
-
-def totals(impacts: ir.Table, by: Sequence[str] = ("criterion",)) -> ir.Table:
-    """Annual and whole-life sums grouped by ``by`` (always within a criterion)."""
-    unknown = [d for d in by if d not in DIMENSIONS]
-    if unknown:
-        raise ValueError(f"unknown dimensions: {unknown}")
-    keys = list(dict.fromkeys([*by, "criterion"]))
-    return (
-        impacts.group_by(keys)
-        .aggregate(annual=impacts.annual.sum(), whole_life=impacts.whole_life.sum())
-        .order_by(keys)
-    )
 
 
 def per_capita(

@@ -9,6 +9,7 @@ docs/methodologie.md; tests check the two agree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -213,3 +214,60 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         annual_kwh=use.annual_kwh,
     )
     return embodied.union(used)
+
+
+#: Dimensions a total can be broken down by.
+DIMENSIONS = ("category", "site", "department", "country", "phase", "criterion")
+
+
+def totals(
+    fleet: ir.Table, ref: Referential, params: Parameters, by: Sequence[str] = ("criterion",)
+) -> ir.Table:
+    """Sums of :func:`impacts` grouped by ``by`` (always within a criterion).
+
+    The same arithmetic as summing the per-device table, in another order: the per-device
+    weights are summed per group first, then multiplied by the factors, so the cost does not
+    grow with the number of criteria × phases.
+    """
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimensions: {unknown}")
+    dev = prepare(fleet, ref, params)
+    device_keys = list(
+        dict.fromkeys([*(k for k in by if k not in ("phase", "criterion")), "category", "country"])
+    )
+    q = dev.quantity
+    g = dev.group_by(device_keys).aggregate(
+        shared=(q * dev.shared_weight).sum(),
+        own=(q * dev.own_weight).sum(),
+        shared_life=(q * dev.share_of_life).sum(),
+        devices=q.sum(),
+        kwh=(q * dev.annual_kwh * dev.use_fraction).sum(),
+        kwh_life=(q * dev.annual_kwh * dev.lifetime_years).sum(),
+    )
+    factors = ibis.memtable(ref.factors.select(["category", "criterion", "phase", "value"]))
+    emb = g.inner_join(factors, "category")
+    own_phase = emb.phase == Phase.DISTRIBUTION.value
+    embodied = emb.select(
+        *device_keys,
+        "criterion",
+        "phase",
+        annual=emb.value * ibis.ifelse(own_phase, emb.own, emb.shared),
+        whole_life=emb.value * ibis.ifelse(own_phase, emb.devices, emb.shared_life),
+    )
+    elec = ibis.memtable(ref.electricity.select(["country", "criterion", "value"]))
+    use = g.view().inner_join(elec, "country")
+    used = use.select(
+        *device_keys,
+        "criterion",
+        phase=ibis.literal(Phase.USE.value),
+        annual=use.value * use.kwh,
+        whole_life=use.value * use.kwh_life,
+    )
+    both = embodied.union(used)
+    keys = list(dict.fromkeys([*by, "criterion"]))
+    return (
+        both.group_by(keys)
+        .aggregate(annual=both.annual.sum(), whole_life=both.whole_life.sum())
+        .order_by(keys)
+    )

@@ -11,8 +11,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from sobrenum.domain import FLEET_SCHEMA
-from sobrenum.engine.aggregate import totals
-from sobrenum.engine.compute import Parameters, impacts
+from sobrenum.engine.compute import Parameters, impacts, totals
 from sobrenum.engine.validate import ensure_computable
 from sobrenum.referential import Referential
 
@@ -28,7 +27,7 @@ class Footprint:
     backend: ibis.BaseBackend
 
     def totals(self, by: Sequence[str] = ("criterion",)) -> pa.Table:
-        return self.backend.to_pyarrow(totals(self.impacts, by))
+        return self.backend.to_pyarrow(totals(self.fleet, self.referential, self.parameters, by))
 
     def device_counts(self, by: Sequence[str] = ("category",)) -> pa.Table:
         f = self.fleet
@@ -69,9 +68,7 @@ def compute(
     Raises :class:`sobrenum.domain.InvalidDataError` naming the rows that cannot be computed.
     """
     con = backend or ibis.duckdb.connect()
-    if isinstance(fleet, pa.Table):
-        table = con.create_table("fleet", as_fleet_table(fleet), overwrite=True)
-    else:
-        table = fleet
+    # An Arrow fleet is scanned in place by the backend (no copy into its storage).
+    table = ibis.memtable(as_fleet_table(fleet)) if isinstance(fleet, pa.Table) else fleet
     ensure_computable(table, referential, today)
     return Footprint(impacts(table, referential, parameters), table, referential, parameters, con)

@@ -82,20 +82,32 @@ def find_problems(
     f = base.left_join(cats, base.category == cats.known).left_join(
         countries, base.country == countries.country_known
     )
-    parts = []
-    for condition, column, reason in _checks(f, today):
-        parts.append(
-            f.filter(condition.fill_null(False)).select(
-                source_line=f.source_line,
-                asset_id=f.asset_id.cast("string"),
-                column=ibis.literal(column),
-                reason=ibis.literal(reason),
-                value=f[column].cast("string"),
-            )
+    checks = _checks(f, today)
+    # One scan counts every kind of problem; rows are fetched only for the kinds found.
+    counted = f.aggregate(
+        **{
+            f"c{i}": cond.fill_null(False).cast("int64").sum()
+            for i, (cond, _, _) in enumerate(checks)
+        }
+    )
+    counts = counted.to_pyarrow().to_pylist()[0]
+    found_checks = [c for i, c in enumerate(checks) if counts[f"c{i}"]]
+    total = sum(int(v or 0) for v in counts.values())
+    if not found_checks:
+        return 0, []
+    parts = [
+        f.filter(condition.fill_null(False))
+        .select(
+            source_line=f.source_line,
+            asset_id=f.asset_id.cast("string"),
+            column=ibis.literal(column),
+            reason=ibis.literal(reason),
+            value=f[column].cast("string"),
         )
-    found = ibis.union(*parts)
-    total = int(found.count().to_pyarrow().as_py())
-    rows = found.limit(MAX_LISTED * 4).to_pyarrow().to_pylist() if total else []
+        .limit(MAX_LISTED)
+        for condition, column, reason in found_checks
+    ]
+    rows = ibis.union(*parts).to_pyarrow().to_pylist()
     issues = [
         RowIssue(
             reason=f"{r['reason']} (valeur : « {r['value']} »)" if r["value"] else r["reason"],
