@@ -121,7 +121,8 @@ def assemble(
             f"Le tableau de « {name} » a {len(headers)} colonnes, au-delà de la limite de "
             f"{limits.max_columns}."
         )
-    table = pa.table(columns, names=headers) if columns else pa.table({})
+    # Table.from_arrays, not pa.table(): the latter imports pandas to check its argument.
+    table = pa.Table.from_arrays(columns, names=headers) if columns else _empty_table()
     n = table.num_rows
     lines = pa.array(range(first_data_line, first_data_line + n), pa.int64())
     if n and columns:
@@ -366,7 +367,7 @@ def read_csv(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceTable:
         )
     except pa.ArrowInvalid:
         bad_rows.append(None)
-        table = pa.table({})
+        table = _empty_table()
     if bad_rows:
         table = _read_csv_padded(data, sep, header.index + 1, width)
     return assemble(
@@ -396,9 +397,13 @@ def _read_csv_padded(data: bytes, sep: str, skip: int, width: int) -> pa.Table:
         for j in range(width):
             value = row[j] if j < len(row) else ""
             columns[j].append(value if value != "" else None)
-    return pa.table(
+    return pa.Table.from_arrays(
         [pa.array(c, pa.string()) for c in columns], names=[f"c{i}" for i in range(width)]
     )
+
+
+def _empty_table() -> pa.Table:
+    return pa.Table.from_arrays([], names=[])
 
 
 # --- Entry point ------------------------------------------------------------------------

@@ -288,11 +288,12 @@ def _as_bool(mask: pa.Array | pa.ChunkedArray) -> pa.Array:
 class _Issues:
     """Collects issues from boolean masks; messages are built only for flagged rows."""
 
-    def __init__(self, lines: list[int]) -> None:
+    def __init__(self, lines: pa.Array) -> None:
         self.lines = lines
+        self.n = len(lines)
         self.items: list[tuple[int, RowIssue]] = []
         self.error_mask: pa.Array | None = None
-        self.asset_ids: list[str | None] | None = None
+        self.asset_ids: pa.Array | None = None
 
     def flag(
         self,
@@ -307,14 +308,17 @@ class _Issues:
             return
         if severity == ERROR:
             self.error_mask = mask if self.error_mask is None else pc.or_(self.error_mask, mask)
-        indices = pc.indices_nonzero(mask).to_pylist()
-        picked = pc.take(values, pa.array(indices)).to_pylist() if values is not None else None
+        where = pc.indices_nonzero(mask)
+        indices = where.to_pylist()
+        lines = pc.take(self.lines, where).to_pylist()
+        picked = pc.take(values, where).to_pylist() if values is not None else None
+        ids = pc.take(self.asset_ids, where).to_pylist() if self.asset_ids is not None else None
         for k, i in enumerate(indices):
             value = picked[k] if picked is not None else None
             text = None if value is None else str(value)
             message = reason(i, text) if callable(reason) else reason
-            asset_id = self.asset_ids[i] if self.asset_ids is not None else None
-            issue = RowIssue(message, self.lines[i], asset_id, column, severity, text)
+            asset_id = ids[k] if ids is not None else None
+            issue = RowIssue(message, lines[k], asset_id, column, severity, text)
             self.items.append((i, issue))
 
 
@@ -362,10 +366,10 @@ def to_fleet(
     line_array = source.line
     if isinstance(line_array, pa.ChunkedArray):
         line_array = line_array.combine_chunks()
-    lines = [int(x) for x in pc.cast(line_array, pa.int64()).to_pylist()]
-    if len(lines) != n:
+    line_array = pc.cast(line_array, pa.int64())
+    if len(line_array) != n:
         raise ValueError("SourceTable.line must have one entry per row")
-    issues = _Issues(lines)
+    issues = _Issues(line_array)
 
     def get(code: str) -> pa.Array | None:
         src = cmap.source_for(code)
@@ -390,39 +394,24 @@ def to_fleet(
         other = get(fallback)
         if other is not None:
             asset = other if asset is None else pc.coalesce(asset, other)
-    line_text = pc.cast(line_array, pa.string())
     generated = pc.binary_join_element_wise(
-        generated_asset_id(source_name, 0).removesuffix("0"), line_text, ""
+        generated_asset_id(source_name, 0).removesuffix("0"), pc.cast(line_array, pa.string()), ""
     )
     missing_id = pc.is_null(asset) if asset is not None else pa.array([True] * n)
     asset_ids = generated if asset is None else pc.coalesce(asset, generated)
-    asset_list = asset_ids.to_pylist()
-    dup_mask = _duplicates(asset_list)
-    if dup_mask is not None:
-        first_seen: dict[str, int] = {}
-        renamed = list(asset_list)
-        dup_reasons: dict[int, str] = {}
-        for i, value in enumerate(asset_list):
-            if value not in first_seen:
-                first_seen[value] = lines[i]
-                continue
-            renamed[i] = f"{value}~L{lines[i]}"
-            dup_reasons[i] = (
-                f"N° d'inventaire « {value} » déjà utilisé ligne {first_seen[value]} : "
-                f"l'équipement est gardé sous l'identifiant « {renamed[i]} » (à corriger)"
-            )
-        asset_list = renamed
-        asset_ids = pa.array(renamed, pa.string())
-        issues.asset_ids = asset_list
+    asset_ids, dup_reasons = _deduplicate(asset_ids, line_array)
+    issues.asset_ids = asset_ids
+    if dup_reasons:
+        dup_mask = _mask_of(n, dup_reasons)
         issues.flag(
             dup_mask, WARNING, _column_label(cmap, "asset_id"), lambda i, _v: dup_reasons[i]
         )
-    issues.asset_ids = asset_list
     issues.flag(
         missing_id,
         WARNING,
         _column_label(cmap, "asset_id"),
-        lambda i, _v: f"N° d'inventaire absent : identifiant « {asset_list[i]} » généré",
+        lambda _i, v: f"N° d'inventaire absent : identifiant « {v} » généré",
+        asset_ids,
     )
 
     # Category, from the type column or a free designation ("412 portables, achat 2021").
@@ -585,14 +574,15 @@ def to_fleet(
             )
         )
     else:
-        filled_list: list[Any] | None = None
+        where = pc.indices_nonzero(_as_bool(estimated))
+        shown = pc.strftime(
+            pc.cast(pc.take(acq_filled, where), pa.timestamp("s")), format="%d/%m/%Y"
+        )
+        estimate_text = dict(zip(where.to_pylist(), shown.to_pylist(), strict=True))
 
         def estimate_reason(i: int, _v: str | None) -> str:
-            nonlocal filled_list
-            if filled_list is None:
-                filled_list = acq_filled.to_pylist()
             return (
-                f"date d'achat inconnue : estimée au {filled_list[i]:%d/%m/%Y} "
+                f"date d'achat inconnue : estimée au {estimate_text[i]} "
                 f"({reporting} moins la moitié de la durée de vie de la catégorie)"
             )
 
@@ -715,7 +705,9 @@ def to_fleet(
         "country": country,
         **numbers,
     }
-    full = pa.table([pc.cast(columns[f.code], f.type) for f in FIELDS], schema=FLEET_SCHEMA)
+    full = pa.Table.from_arrays(
+        [pc.cast(columns[f.code], f.type) for f in FIELDS], schema=FLEET_SCHEMA
+    )
     if issues.error_mask is not None:
         keep = pc.invert(issues.error_mask)
         fleet = full.filter(keep)
@@ -745,16 +737,38 @@ def _is_textual(array: pa.Array) -> bool:
     return not (pa.types.is_timestamp(array.type) or pa.types.is_date(array.type))
 
 
-def _duplicates(values: list[str]) -> pa.Array | None:
-    seen: set[str] = set()
-    flags = []
-    any_dup = False
-    for v in values:
-        dup = v in seen
-        any_dup = any_dup or dup
-        flags.append(dup)
-        seen.add(v)
-    return pa.array(flags) if any_dup else None
+def _deduplicate(asset_ids: pa.Array, lines: pa.Array) -> tuple[pa.Array, dict[int, str]]:
+    """Rename repeated ids (``X~L12``) so no device is lost; row index → warning text."""
+    counts = pc.value_counts(asset_ids)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    if len(repeated) == 0:
+        return asset_ids, {}
+    where = pc.indices_nonzero(pc.is_in(asset_ids, value_set=repeated))
+    ids = pc.take(asset_ids, where).to_pylist()
+    line_of = pc.take(lines, where).to_pylist()
+    first_seen: dict[str, int] = {}
+    reasons: dict[int, str] = {}
+    renamed: dict[int, str] = {}
+    for index, value, line in zip(where.to_pylist(), ids, line_of, strict=True):
+        if value not in first_seen:
+            first_seen[value] = line
+            continue
+        renamed[index] = f"{value}~L{line}"
+        reasons[index] = (
+            f"N° d'inventaire « {value} » déjà utilisé ligne {first_seen[value]} : "
+            f"l'équipement est gardé sous l'identifiant « {renamed[index]} » (à corriger)"
+        )
+    positions = pa.array(list(renamed), pa.int64())
+    replacement = pa.array(list(renamed.values()), pa.string())
+    full = pc.take(
+        replacement, pc.index_in(pa.array(range(len(asset_ids)), pa.int64()), value_set=positions)
+    )
+    return pc.coalesce(full, asset_ids), reasons
+
+
+def _mask_of(n: int, indices: Mapping[int, object]) -> pa.Array:
+    positions = pa.array(list(indices), pa.int64())
+    return pc.is_in(pa.array(range(n), pa.int64()), value_set=positions)
 
 
 def _refine(category: pa.Array, model: pa.Array) -> pa.Array:
