@@ -13,11 +13,13 @@ from rich.console import Console
 from rich.table import Table
 
 from sobrenum.cli.main import app
-from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, RowIssue, SobrenumError
+from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, SobrenumError
 from sobrenum.engine import Allocation, Parameters, compute
+from sobrenum.inventory import ImportResult, load_inventory, write_report_csv
 from sobrenum.referential import Referential, check, load
 from sobrenum.reporting import Summary, summarise, write_footprint_html
-from sobrenum.reporting.formatting import number, percent, tonnes
+from sobrenum.reporting.formatting import number, percent, significant, tonnes
+from sobrenum.reporting.html import ALLOCATION_LABELS
 
 console = Console()
 err = Console(stderr=True)
@@ -60,12 +62,19 @@ def _load_referential(overrides: list[Path] | None) -> Referential:
     return ref
 
 
-def _read_fleet(path: Path, year: int, ref: Referential) -> tuple[pa.Table, list[RowIssue]]:
-    """Any inventory file: the canonical CSV directly, other files through the import pipeline."""
-    from sobrenum.inventory import load_inventory
+def _read_fleet(path: Path, year: int, ref: Referential) -> ImportResult:
+    """Any inventory file (canonical CSV, spreadsheet, GLPI export…) through the import pipeline."""
+    return load_inventory(path, reporting_year=year, default_lifetimes=ref.default_lifetimes())
 
-    result = load_inventory(path, reporting_year=year, default_lifetimes=ref.default_lifetimes())
-    return result.fleet, list(result.issues)
+
+def _with_lines(result: ImportResult) -> pa.Table:
+    """The accepted fleet with each row's line in the user's file, for the engine's errors."""
+    lines = (
+        pa.array(result.lines, pa.int64())
+        if not isinstance(result.lines, pa.Array)
+        else result.lines
+    )
+    return result.fleet.append_column("source_line", lines.cast(pa.int64()))
 
 
 def print_summary(summary: Summary) -> None:
@@ -80,46 +89,48 @@ def print_summary(summary: Summary) -> None:
         console.print(f"Par agent : {number(summary.per_staff, 1)} kgCO2e par an")
     if summary.per_inhabitant is not None:
         console.print(f"Par habitant : {number(summary.per_inhabitant, 2)} kgCO2e par an")
-    table = Table(title="Changement climatique par catégorie (kgCO2e par an)", title_justify="left")
-    table.add_column("Catégorie")
+    table = Table(title="Changement climatique par catégorie", title_justify="left")
+    table.add_column("Catégorie", ratio=3)
     table.add_column("Équipements", justify="right")
-    for label in summary.phase_labels.values():
-        table.add_column(label, justify="right")
-    table.add_column("Total", justify="right", style="bold")
+    table.add_column("kgCO2e/an", justify="right", style="bold")
     table.add_column("Part", justify="right")
+    table.add_column("dont fabrication", justify="right")
     for c in summary.categories:
         table.add_row(
             c.label,
             number(c.devices),
-            *(number(c.by_phase.get(p)) for p in summary.phase_labels),
             number(c.annual_gwp),
             percent(c.annual_gwp / summary.annual_gwp if summary.annual_gwp else None),
+            percent(c.by_phase.get("manufacture", 0.0) / c.annual_gwp if c.annual_gwp else None),
         )
     console.print(table)
     crit = Table(title="Tous les critères (annuel)", title_justify="left")
     crit.add_column("Critère")
     crit.add_column("Valeur", justify="right")
     crit.add_column("Unité")
-    for c in summary.criteria:
-        crit.add_row(c.label, f"{c.annual:.4g}".replace(".", ","), c.unit)
+    for line in summary.criteria:
+        crit.add_row(line.label, significant(line.annual), line.unit)
     console.print(crit)
     for w in summary.warnings:
         console.print(f"[yellow]Attention :[/] {w}")
     console.print(
-        f"Référentiel {summary.referential_version}, amortissement {summary.allocation}.",
+        f"Référentiel {summary.referential_version}, amortissement "
+        f"{ALLOCATION_LABELS[summary.allocation][0]}.",
         style="dim",
     )
 
 
-def _warnings_from(issues: list[RowIssue]) -> list[str]:
-    warnings = [i for i in issues if i.severity == "warning"]
-    errors = [i for i in issues if i.severity == "error"]
+def _warnings_from(result: ImportResult) -> list[str]:
     out = []
-    if errors:
-        out.append(f"{len(errors)} ligne(s) de l'inventaire rejetée(s) : voir le rapport d'import.")
-    if warnings:
+    if result.rows_rejected:
         out.append(
-            f"{len(warnings)} avertissement(s) à l'import (dates estimées, valeurs corrigées…)."
+            f"{result.rows_rejected} ligne(s) de l'inventaire refusée(s) et non comptée(s) : "
+            "voir le rapport d'import."
+        )
+    if result.warnings:
+        out.append(
+            f"{len(result.warnings)} avertissement(s) à l'import (dates estimées, valeurs "
+            "corrigées…) : voir le rapport d'import."
         )
     return out
 
@@ -135,9 +146,21 @@ def run_footprint(
     report: Path | None,
 ) -> Summary:
     ref = _load_referential(overrides)
-    fleet, issues = _read_fleet(path, year, ref)
-    footprint = compute(fleet, ref, Parameters(reporting_year=year, allocation=allocation))
-    summary = summarise(footprint, organisation, staff, population, _warnings_from(issues))
+    with console.status("Lecture de l'inventaire…"):
+        result = _read_fleet(path, year, ref)
+    console.print(f"Inventaire {path.name} : {result.summary()}")
+    if result.issues and report:
+        rejects = report.with_name(report.stem + "-import.csv")
+        report.parent.mkdir(parents=True, exist_ok=True)
+        write_report_csv(result, rejects)
+        console.print(
+            f"Rapport d'import (refus et avertissements, ligne par ligne) : [bold]{rejects}[/]"
+        )
+    with console.status("Calcul de l'empreinte…"):
+        footprint = compute(
+            _with_lines(result), ref, Parameters(reporting_year=year, allocation=allocation)
+        )
+        summary = summarise(footprint, organisation, staff, population, _warnings_from(result))
     print_summary(summary)
     if report:
         write_footprint_html(summary, report)

@@ -24,10 +24,11 @@ def _svg(chart: alt.Chart | alt.LayerChart) -> str:
 def gwp_by_category(summary: Summary) -> str:
     """Stacked bars: annual kgCO2e per category, split by life-cycle phase."""
     labels = summary.phase_labels
+    rank = {p: i for i, p in enumerate(labels)}
     rows = [
-        {"catégorie": c.label, "phase": labels[p], "kgCO2e": v, "ordre": i}
+        {"catégorie": c.label, "phase": labels[p], "kgCO2e": v, "ordre": rank[p]}
         for c in summary.categories
-        for i, (p, v) in enumerate(c.by_phase.items())
+        for p, v in c.by_phase.items()
         if v > 0
     ]
     order = [c.label for c in summary.categories]
@@ -35,8 +36,8 @@ def gwp_by_category(summary: Summary) -> str:
         alt.Chart(_data(rows))
         .mark_bar()
         .encode(
-            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
-            y=alt.Y("catégorie:N", sort=order, title=None),
+            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f", tickCount=6)),
+            y=alt.Y("catégorie:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
             color=alt.Color(
                 "phase:N",
                 scale=alt.Scale(domain=list(labels.values()), range=list(PHASE_COLOURS)),
@@ -44,7 +45,9 @@ def gwp_by_category(summary: Summary) -> str:
             ),
             order=alt.Order("ordre:Q"),
         )
-        .properties(width=520, height=max(120, 22 * len(order)))
+        .properties(width=560, height=max(120, 24 * len(order)))
+        .configure_axis(labelFontSize=12, titleFontSize=12)
+        .configure_legend(labelFontSize=12, titleFontSize=12)
     )
     return _svg(chart)
 
@@ -65,4 +68,5 @@ def gwp_by_phase(summary: Summary) -> str:
         )
     )
     text = base.mark_text(dy=-6).encode(text=alt.Text("kgCO2e:Q", format=",.0f"))
-    return _svg((bars + text).properties(width=360, height=220))
+    chart = (bars + text).properties(width=420, height=240).configure_axis(labelFontSize=12)
+    return _svg(chart)
