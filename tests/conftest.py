@@ -26,6 +26,8 @@ from sobrenum.store import Organisation, Store, create_organisation, open_store
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_SCRIPT = ROOT / "scripts" / "postgres.sh"
 ENV_TEST_POSTGRES_URL = "SOBRENUM_TEST_POSTGRES_URL"
+# Terminal output is read by the CLI tests: render it wide enough not to wrap table cells.
+os.environ.setdefault("COLUMNS", "200")
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -149,6 +149,10 @@ def run_footprint(
     with console.status("Lecture de l'inventaire…"):
         result = _read_fleet(path, year, ref)
     console.print(f"Inventaire {path.name} : {result.summary()}")
+    for issue in result.errors[:10]:
+        err.print(f"  [red]refusée[/] {issue.describe()}", highlight=False)
+    if len(result.errors) > 10:
+        err.print(f"  … et {len(result.errors) - 10} autre(s) ligne(s) refusée(s).")
     if result.issues and report:
         rejects = report.with_name(report.stem + "-import.csv")
         report.parent.mkdir(parents=True, exist_ok=True)
