@@ -100,7 +100,7 @@ def test_organisation_errors_are_french(store: Store, organisation: Organisation
         create_organisation(store, name="X", type="mairie")
     with pytest.raises(OrganisationError, match="existe déjà"):
         create_organisation(store, name="Doublon", siren=organisation.siren, type="commune")
-    with pytest.raises(OrganisationError, match="introuvable.*Saint-Exemple"):
+    with pytest.raises(OrganisationError, match=r"introuvable.*Saint-Exemple"):
         find_organisation(store, "Paris")
 
 

@@ -17,19 +17,31 @@ Rules (see docs/architecture.md, « Stockage »):
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from sobrenum.domain import FLEET_SCHEMA, InvalidDataError, RowIssue, SobrenumError
+from sobrenum.store import bulk
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store
 from sobrenum.store.models import (
@@ -130,9 +142,17 @@ def _conform(fleet: pa.Table) -> pa.Table:
             "Le parc à enregistrer n'a pas toutes les colonnes attendues : " + ", ".join(missing)
         )
     try:
-        return fleet.select(FLEET_SCHEMA.names).cast(FLEET_SCHEMA)
+        fleet = fleet.select(FLEET_SCHEMA.names).cast(FLEET_SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise InvalidDataError(f"Le parc à enregistrer n'a pas les types attendus : {exc}") from exc
+    # SQLite stores NaN as NULL: NaN means "missing" everywhere, so diffs stay stable.
+    for index, schema_field in enumerate(FLEET_SCHEMA):
+        if pa.types.is_floating(schema_field.type):
+            column = fleet.column(index)
+            if pc.any(pc.is_nan(column)).as_py():
+                cleaned = pc.if_else(pc.is_nan(column), pa.scalar(None, schema_field.type), column)
+                fleet = fleet.set_column(index, schema_field, cleaned)
+    return fleet
 
 
 def _check_keys(asset_ids: Sequence[str | None], categories: Sequence[str | None]) -> None:
@@ -157,43 +177,23 @@ def _check_keys(asset_ids: Sequence[str | None], categories: Sequence[str | None
         )
 
 
-def _clean(value: Any) -> Any:
-    # SQLite stores NaN as NULL: treat NaN as missing everywhere so diffs stay stable.
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+def _rows(fleet: pa.Table, *, dates_as_text: bool) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """asset ids and, for each device, its canonical fields in DEVICE_FIELDS order.
+
+    With ``dates_as_text`` (SQLite), dates are ISO text, as the database stores them.
+    """
+    asset_ids: list[str] = fleet.column("asset_id").to_pylist()
+    columns: list[list[Any]] = []
+    for name in DEVICE_FIELDS:
+        column = fleet.column(name)
+        if dates_as_text and pa.types.is_date(column.type):
+            column = column.cast(pa.string())
+        columns.append(column.to_pylist())
+    return asset_ids, list(zip(*columns, strict=True))
 
 
-def _rows(fleet: pa.Table) -> tuple[list[str], list[dict[str, Any]]]:
-    """asset ids and, for each device, its canonical fields (without asset_id)."""
-    columns: dict[str, list[Any]] = {
-        name: fleet.column(name).to_pylist() for name in FLEET_SCHEMA.names
-    }
-    asset_ids: list[str] = columns["asset_id"]
-    float_fields = [
-        name for name in DEVICE_FIELDS if pa.types.is_floating(FLEET_SCHEMA.field(name).type)
-    ]
-    for name in float_fields:
-        columns[name] = [_clean(v) for v in columns[name]]
-    values = [columns[name] for name in DEVICE_FIELDS]
-    rows = [dict(zip(DEVICE_FIELDS, row, strict=True)) for row in zip(*values, strict=True)]
-    if not values:  # pragma: no cover - FLEET_SCHEMA always has fields
-        rows = [{} for _ in asset_ids]
-    return asset_ids, rows
-
-
-def _diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(name for name in DEVICE_FIELDS if old[name] != new[name])
-
-
-def _chunks(items: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start : start + _BATCH]
-
-
-def _execute_many(conn: Connection, statement: Any, params: list[dict[str, Any]]) -> None:
-    for chunk in _chunks(params):
-        conn.execute(statement, chunk)
+def _diff(old: Sequence[Any], new: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(name for name, a, b in zip(DEVICE_FIELDS, old, new, strict=True) if a != b)
 
 
 def apply_import(
@@ -218,7 +218,7 @@ def apply_import(
     """
     org_id = _organisation_id(organisation)
     fleet = _conform(fleet)
-    asset_ids, new_rows = _rows(fleet)
+    asset_ids, new_rows = _rows(fleet, dates_as_text=store.dialect == "sqlite")
     _check_keys(asset_ids, fleet.column("category").to_pylist())
     try:
         with store.write_transaction() as session:
@@ -234,6 +234,11 @@ def apply_import(
                 mapping_profile=mapping_profile,
                 actor=actor,
             )
+    except bulk.BulkWriteError as exc:
+        raise ImportFailedError(
+            f"La base de données a refusé l'import de {file_name} ; rien n'a été "
+            f"enregistré. Détail : {exc.detail}"
+        ) from exc
     except (IntegrityError, DBAPIError) as exc:
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             raise ImportFailedError(
@@ -250,7 +255,7 @@ def _apply(
     session: Session,
     org_id: int,
     asset_ids: list[str],
-    new_rows: list[dict[str, Any]],
+    new_rows: list[tuple[Any, ...]],
     *,
     file_sha256: str,
     file_name: str,
@@ -299,15 +304,20 @@ def _apply(
     session.flush()
     conn = session.connection()
 
-    current_columns = [DEVICE.c.id, DEVICE.c.asset_id, DEVICE.c.gone_at] + [
-        DEVICE.c[name] for name in DEVICE_FIELDS
-    ]
-    current: dict[str, tuple[int, dt.date | None, dict[str, Any]]] = {}
-    for row in conn.execute(select(*current_columns).where(DEVICE.c.organisation_id == org_id)):
-        current[row[1]] = (row[0], row[2], dict(zip(DEVICE_FIELDS, row[3:], strict=True)))
+    # Current fleet as raw driver values (dates as ISO text on SQLite, like new_rows).
+    current: dict[str, tuple[int, Any, tuple[Any, ...]]] = {
+        row[1]: (row[0], row[2], row[3:])
+        for row in bulk.select_rows(
+            conn,
+            DEVICE,
+            ("id", "asset_id", "gone_at", *DEVICE_FIELDS),
+            "organisation_id = ?",
+            (org_id,),
+        )
+    }
 
-    added: list[tuple[str, dict[str, Any]]] = []
-    updated: list[tuple[int, str, dict[str, Any], str, tuple[str, ...]]] = []
+    added: list[tuple[str, tuple[Any, ...]]] = []
+    updated: list[tuple[int, str, tuple[Any, ...], str, tuple[str, ...]]] = []
     changes: list[DeviceChange] = []
     unchanged = 0
     returned = 0
@@ -317,6 +327,9 @@ def _apply(
             added.append((asset_id, new))
             continue
         device_id, gone_at, old = known
+        if gone_at is None and old == new:
+            unchanged += 1
+            continue
         fields = _diff(old, new)
         if gone_at is not None:
             returned += 1
@@ -334,62 +347,30 @@ def _apply(
     ]
 
     day = inventory_date
+    raw_day = bulk.date_value(conn, day)
+    open_version = VERSION.c.valid_to.is_(None)
     # Devices that left the fleet: marked, their current version closed.
-    _execute_many(
-        conn,
-        update(DEVICE).where(DEVICE.c.id == bindparam("b_id")).values(gone_at=day),
-        [{"b_id": i} for i in gone_ids],
-    )
-    close = (
-        update(VERSION)
-        .where(VERSION.c.device_id == bindparam("b_id"), VERSION.c.valid_to.is_(None))
-        .values(valid_to=day)
-    )
-    _execute_many(conn, close, [{"b_id": i} for i in gone_ids])
+    bulk.update_by_ids(conn, DEVICE, gone_ids, {"gone_at": day})
+    bulk.update_by_ids(conn, VERSION, gone_ids, {"valid_to": day}, open_version)
 
     # Devices that changed or came back: new state, current version closed.
-    if updated:
-        set_fields: dict[str, Any] = {name: bindparam(f"v_{name}") for name in DEVICE_FIELDS}
-        _execute_many(
-            conn,
-            update(DEVICE)
-            .where(DEVICE.c.id == bindparam("b_id"))
-            .values(**set_fields, gone_at=None),
-            [
-                {"b_id": device_id, **{f"v_{k}": v for k, v in new.items()}}
-                for device_id, _a, new, _c, _f in updated
-            ],
-        )
-        _execute_many(conn, close, [{"b_id": u[0]} for u in updated])
+    bulk.update_rows(
+        conn,
+        DEVICE,
+        DEVICE_FIELDS,
+        [(*new, device_id) for device_id, _a, new, _c, _f in updated],
+        extra_sql=", gone_at = NULL",
+    )
+    bulk.update_by_ids(conn, VERSION, [u[0] for u in updated], {"valid_to": day}, open_version)
 
     # New devices.
     max_before = conn.scalar(select(func.coalesce(func.max(DEVICE.c.id), 0))) or 0
-    _execute_many(
+    bulk.insert_rows(
         conn,
-        insert(DEVICE),
-        [
-            {
-                "organisation_id": org_id,
-                "asset_id": asset_id,
-                **new,
-                "first_seen": day,
-                "last_seen": day,
-                "gone_at": None,
-            }
-            for asset_id, new in added
-        ],
+        DEVICE,
+        ("organisation_id", "asset_id", *DEVICE_FIELDS, "first_seen", "last_seen"),
+        [(org_id, asset_id, *new, raw_day, raw_day) for asset_id, new in added],
     )
-    new_ids: dict[str, int] = {}
-    if added:
-        new_ids = {
-            asset_id: device_id
-            for device_id, asset_id in conn.execute(
-                select(DEVICE.c.id, DEVICE.c.asset_id).where(
-                    DEVICE.c.organisation_id == org_id, DEVICE.c.id > max_before
-                )
-            )
-        }
-
     # Every device present today was seen today.
     conn.execute(
         update(DEVICE)
@@ -397,35 +378,48 @@ def _apply(
         .values(last_seen=day)
     )
 
-    # History: one new version per added, changed or returned device.
-    versions: list[dict[str, Any]] = []
-    base = {"organisation_id": org_id, "import_id": record.id, "valid_from": day}
-    for asset_id, new in added:
-        versions.append(
-            {
-                **base,
-                "device_id": new_ids[asset_id],
-                "change": "added",
-                "changed_fields": None,
-                "asset_id": asset_id,
-                **new,
-            }
-        )
-    for device_id, asset_id, new, change, fields in updated:
-        versions.append(
-            {
-                **base,
-                "device_id": device_id,
-                "change": change,
-                "changed_fields": list(fields) if change == "changed" else None,
-                "asset_id": asset_id,
-                **new,
-                "valid_to": None,
-            }
-        )
-    for version in versions:
-        version.setdefault("valid_to", None)
-    _execute_many(conn, insert(VERSION), versions)
+    # History: one new version per added, changed or returned device. Added devices' first
+    # versions are copied inside the database (half the data sent, no id round trip).
+    version_columns = (
+        "device_id",
+        "organisation_id",
+        "import_id",
+        "valid_from",
+        "change",
+        "changed_fields",
+        "asset_id",
+        *DEVICE_FIELDS,
+    )
+    if added:
+        copied = select(
+            DEVICE.c.id,
+            DEVICE.c.organisation_id,
+            literal(record.id, Integer),
+            literal(day, Date),
+            literal("added", String),
+            null(),
+            DEVICE.c.asset_id,
+            *[DEVICE.c[name] for name in DEVICE_FIELDS],
+        ).where(DEVICE.c.organisation_id == org_id, DEVICE.c.id > max_before)
+        conn.execute(insert(VERSION).from_select(list(version_columns), copied))
+    bulk.insert_rows(
+        conn,
+        VERSION,
+        version_columns,
+        [
+            (
+                device_id,
+                org_id,
+                record.id,
+                raw_day,
+                change,
+                bulk.json_value(conn, list(fields)) if change == "changed" else None,
+                asset_id,
+                *new,
+            )
+            for device_id, asset_id, new, change, fields in updated
+        ],
+    )
 
     # A correction (same date as the latest inventory) replaces that day's versions.
     correction = latest is not None and inventory_date == latest
@@ -492,30 +486,34 @@ def _summary(
 # --- reading the fleet back -------------------------------------------------------------
 
 
-def _to_table(rows: Sequence[Sequence[Any]]) -> pa.Table:
-    names = FLEET_SCHEMA.names
+def _to_table(rows: Sequence[Sequence[Any]], *, sqlite: bool) -> pa.Table:
+    """FLEET_SCHEMA table from raw driver rows, sorted by asset_id (same on every backend)."""
     if not rows:
         return FLEET_SCHEMA.empty_table()
-    columns = list(zip(*rows, strict=True))
-    table = pa.table(
-        {
-            name: pa.array(col, type=FLEET_SCHEMA.field(name).type)
-            for name, col in zip(names, columns, strict=True)
-        },
-        schema=FLEET_SCHEMA,
-    )
+    arrays: list[pa.Array] = []
+    for schema_field, values in zip(FLEET_SCHEMA, zip(*rows, strict=True), strict=True):
+        kind = schema_field.type
+        if sqlite and pa.types.is_date(kind):
+            arrays.append(pa.array(values, pa.string()).cast(kind))  # ISO text
+        elif sqlite and pa.types.is_boolean(kind):
+            arrays.append(pa.array(values, pa.int64()).cast(kind))  # 0 / 1
+        else:
+            arrays.append(pa.array(values, kind))
+    table = pa.Table.from_arrays(arrays, schema=FLEET_SCHEMA)
     return table.take(pc.sort_indices(table.column("asset_id")))
+
+
+def _read_fleet(store: Store, table: Table, where: str, params: Sequence[Any]) -> pa.Table:
+    with store.transaction() as session:
+        conn = session.connection()
+        rows = bulk.select_rows(conn, table, FLEET_SCHEMA.names, where, params)
+    return _to_table(rows, sqlite=store.dialect == "sqlite")
 
 
 def current_fleet(store: Store, organisation: Organisation | int) -> pa.Table:
     """The fleet now (devices of the latest inventory), as a FLEET_SCHEMA table by asset_id."""
     org_id = _organisation_id(organisation)
-    query = select(*[DEVICE.c[name] for name in FLEET_SCHEMA.names]).where(
-        DEVICE.c.organisation_id == org_id, DEVICE.c.gone_at.is_(None)
-    )
-    with store.transaction() as session:
-        rows = session.connection().execute(query).all()
-    return _to_table(rows)
+    return _read_fleet(store, DEVICE, "organisation_id = ? AND gone_at IS NULL", (org_id,))
 
 
 def fleet_at(store: Store, organisation: Organisation | int, date: dt.date) -> pa.Table:
@@ -524,14 +522,13 @@ def fleet_at(store: Store, organisation: Organisation | int, date: dt.date) -> p
     Empty before the first inventory.
     """
     org_id = _organisation_id(organisation)
-    query = select(*[VERSION.c[name] for name in FLEET_SCHEMA.names]).where(
-        VERSION.c.organisation_id == org_id,
-        VERSION.c.valid_from <= date,
-        (VERSION.c.valid_to.is_(None)) | (VERSION.c.valid_to > date),
+    day = date.isoformat() if store.dialect == "sqlite" else date
+    return _read_fleet(
+        store,
+        VERSION,
+        "organisation_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
+        (org_id, day, day),
     )
-    with store.transaction() as session:
-        rows = session.connection().execute(query).all()
-    return _to_table(rows)
 
 
 def list_imports(store: Store, organisation: Organisation | int) -> list[InventoryImport]:
