@@ -16,6 +16,7 @@ skipped and listed in ``SourceTable.skipped_lines`` with the reason.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -276,24 +277,40 @@ def read_spreadsheet(
 _SEPARATORS = (";", ",", "\t", "|")
 
 
+_CHUNK = 8 << 20
+
+
+def _is_utf8(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decoder.decode(data[start : start + _CHUNK], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _transcode(data: bytes, encoding: str) -> bytes:
+    """Single-byte encoding to UTF-8, chunk by chunk (any byte is a character boundary)."""
+    return b"".join(
+        data[start : start + _CHUNK].decode(encoding).encode("utf-8")
+        for start in range(0, len(data), _CHUNK)
+    )
+
+
 def decode_bytes(data: bytes) -> tuple[bytes, str]:
     """UTF-8 bytes (without BOM) of a text file, and the encoding it was in."""
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-        encoding = "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data[3:], "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16").encode("utf-8"), "utf-16"
-    else:
-        encoding = "utf-8"
+    if _is_utf8(data):
+        return data, "utf-8"
     try:
-        data.decode("utf-8")
-        return data, encoding
+        return _transcode(data, "cp1252"), "cp1252"
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252").encode("utf-8"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1").encode("utf-8"), "latin-1"
+        return _transcode(data, "latin-1"), "latin-1"
 
 
 def detect_separator(sample: str) -> str:
