@@ -15,7 +15,10 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to ``app``.
-    from sobrenum.cli import commands_footprint  # noqa: F401
+    from sobrenum.cli import (
+        commands_footprint,  # noqa: F401
+        commands_import,  # noqa: F401
+    )
 
 
 _register()

@@ -114,7 +114,7 @@ class ImportSummary:
         """A French sentence for the user."""
         date = self.inventory_date.strftime("%d/%m/%Y")
         if self.already_imported:
-            when = self.imported_at.strftime("%d/%m/%Y à %H:%M")
+            when = local_time(self.imported_at).strftime("%d/%m/%Y à %H:%M")
             return (
                 f"Ce fichier ({self.file_name}) a déjà été importé le {when} pour "
                 f"{self.organisation_name} (inventaire du {date}) : rien n'a changé."
@@ -128,6 +128,13 @@ class ImportSummary:
         ]
         kind = "Correction de l'inventaire" if self.correction else "Inventaire"
         return f"{kind} du {date} importé pour {self.organisation_name} : " + ", ".join(parts)
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp (UTC; naive on SQLite) in the machine's time zone, for display."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone()
 
 
 def _organisation_id(organisation: Organisation | int) -> int:
@@ -207,17 +214,24 @@ def apply_import(
     rejected: int = 0,
     mapping_profile: str | None = None,
     actor: str | None = None,
+    allow_empty: bool = False,
 ) -> ImportSummary:
     """Apply one inventory file to the organisation's fleet, all or nothing.
 
     ``fleet`` is a FLEET_SCHEMA table (one row per ``asset_id``), ``rejected`` the number of
-    rows the inventory pipeline refused. Raises :class:`ImportRefusedError` for an inventory
+    rows the inventory pipeline refused. An empty fleet is refused unless ``allow_empty``
+    (it would mark every device gone). Raises :class:`ImportRefusedError` for an inventory
     older than the latest, :class:`~sobrenum.domain.InvalidDataError` for missing or
     duplicate identifiers and :class:`ImportFailedError` when the database refuses a row; in
     each case nothing is written.
     """
     org_id = _organisation_id(organisation)
     fleet = _conform(fleet)
+    if fleet.num_rows == 0 and not allow_empty:
+        raise ImportRefusedError(
+            f"Le fichier {file_name} ne contient aucun équipement accepté : rien n'a été "
+            "importé (un parc vide ferait sortir tous les équipements)."
+        )
     asset_ids, new_rows = _rows(fleet, dates_as_text=store.dialect == "sqlite")
     _check_keys(asset_ids, fleet.column("category").to_pylist())
     try:
@@ -529,6 +543,20 @@ def fleet_at(store: Store, organisation: Organisation | int, date: dt.date) -> p
         "organisation_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
         (org_id, day, day),
     )
+
+
+def find_import(
+    store: Store, organisation: Organisation | int, file_sha256: str
+) -> InventoryImport | None:
+    """The import of this file (by SHA-256) for the organisation, if it was already applied."""
+    org_id = _organisation_id(organisation)
+    with store.transaction() as session:
+        return session.scalar(
+            select(InventoryImport).where(
+                InventoryImport.organisation_id == org_id,
+                InventoryImport.file_sha256 == file_sha256.lower(),
+            )
+        )
 
 
 def list_imports(store: Store, organisation: Organisation | int) -> list[InventoryImport]:
