@@ -18,6 +18,7 @@ from sobrenum.inventory import ImportResult, load_inventory, load_profile, write
 from sobrenum.referential import load as load_referential
 from sobrenum.store import (
     ORGANISATION_TYPES,
+    ImportRefusedError,
     ImportSummary,
     Organisation,
     Store,
@@ -27,6 +28,7 @@ from sobrenum.store import (
     default_actor,
     find_import,
     find_organisation,
+    inventory_dates,
     list_organisations,
     open_store,
 )
@@ -204,6 +206,14 @@ def _run_import(
                 highlight=False,
             )
             return None
+        dates = inventory_dates(store, organisation)
+        if dates and inventory_date < dates[-1]:
+            raise ImportRefusedError(
+                f"L'inventaire du {inventory_date:%d/%m/%Y} est antérieur au dernier inventaire "
+                f"importé pour {organisation.name} (celui du {dates[-1]:%d/%m/%Y}) : "
+                "importez les inventaires dans l'ordre chronologique, ou donnez une date "
+                "postérieure (--date)."
+            )
         progress.update(task, advance=1, description="Lecture et contrôle de l'inventaire…")
         result = _load(file, organisation, inventory_date, profile)
         progress.update(task, advance=1, description="Rapport des lignes refusées…")
