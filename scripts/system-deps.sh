@@ -5,6 +5,7 @@
 set -euo pipefail
 pairs=(
   "fusioninventory-agent:fusioninventory-inventory"  # inventory agent files (tests/test_inventory_agent.py)
+  "postgresql:pg_ctlcluster"  # PostgreSQL server for the store tests (scripts/postgres.sh)
 )
 need=()
 for pair in "${pairs[@]}" "$@"; do
