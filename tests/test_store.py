@@ -109,3 +109,18 @@ def test_several_organisations_need_a_choice(store: Store, organisation: Organis
     with pytest.raises(OrganisationError, match="Plusieurs collectivités"):
         find_organisation(store)
     assert find_organisation(store, "Région exemple").type == "region"
+
+
+def test_migrations_downgrade_and_upgrade_again(store: Store) -> None:
+    from alembic import command
+
+    from sobrenum.store.database import _alembic_config, upgrade_schema
+
+    config = _alembic_config()
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    assert "device" not in inspect(store.engine).get_table_names()
+    upgrade_schema(store)
+    assert store.schema_revision() == head_revision()
+    create_organisation(store, name="Après migration", type="syndicat")
