@@ -201,12 +201,14 @@ def test_bad_rows_are_named_and_nothing_is_computed(ref: Referential) -> None:
         laptop("X3", acquisition_date=dt.date(2030, 1, 1)),
         laptop("X4", acquisition_date=None),
         laptop("X5", country="ATL"),
+        laptop("X6", category=None),
     ]
     with pytest.raises(InvalidDataError) as caught:
         compute(table(rows), ref, Parameters(2024), today=dt.date(2026, 11, 29))
     error = caught.value
     by_asset = {i.asset_id: i for i in error.issues}
-    assert set(by_asset) == {"X1", "X2", "X3", "X4", "X5"}
+    assert set(by_asset) == {"X1", "X2", "X3", "X4", "X5", "X6"}
+    assert "catégorie inconnue" in by_asset["X6"].reason
     assert "catégorie inconnue" in by_asset["X1"].reason and by_asset["X1"].line == 7
     assert "quantité négative" in by_asset["X2"].reason
     assert "futur" in by_asset["X3"].reason

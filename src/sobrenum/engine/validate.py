@@ -14,11 +14,49 @@ from sobrenum.referential import Referential
 MAX_LISTED = 200
 
 
-def _checks(f: ir.Table, today: dt.date) -> list[tuple[ir.BooleanValue, str, str]]:
+def _among(column: ir.Column, values: list[str]) -> ir.BooleanValue:
+    """``column`` is one of a few known-bad values (always false for none)."""
+    return column.isin(values) if values else column.isnull() & ibis.literal(False)
+
+
+def _checks(
+    f: ir.Table, ref: Referential, today: dt.date
+) -> list[tuple[ir.BooleanValue, str, str]]:
+    """Each check as (condition, column, French reason).
+
+    Category and country are checked on their distinct values first (a handful), so the
+    scan of the fleet only compares against the few values found wrong.
+    """
     statuses = [s.value for s in Status]
     conditions = [c.value for c in Condition]
+    categories = {r["category"]: r["lifetime_years"] for r in ref.categories.to_pylist()}
+    countries = set(ref.electricity["country"].to_pylist())
+    country = f.country.fill_null(ref.default_country)
+    combos = (
+        f.group_by(category=f.category, country=country, no_lifetime=f.lifetime_years.isnull())
+        .aggregate(n=f.count())
+        .to_pyarrow()
+        .to_pylist()
+    )
+    bad_categories = sorted(
+        {c["category"] for c in combos if c["category"] not in categories} - {None}
+    )
+    bad_countries = sorted({c["country"] for c in combos if c["country"] not in countries})
+    no_default = sorted(
+        {
+            c["category"]
+            for c in combos
+            if c["no_lifetime"]
+            and c["category"] in categories
+            and categories[c["category"]] is None
+        }
+    )
     return [
-        (f.known.isnull(), "category", "catégorie inconnue du référentiel"),
+        (
+            f.category.isnull() | _among(f.category, bad_categories),
+            "category",
+            "catégorie inconnue du référentiel",
+        ),
         (f.quantity < 1, "quantity", "quantité négative ou nulle"),
         (f.acquisition_date.isnull(), "acquisition_date", "date d'acquisition manquante"),
         (f.acquisition_date > today, "acquisition_date", "date d'acquisition dans le futur"),
@@ -28,7 +66,7 @@ def _checks(f: ir.Table, today: dt.date) -> list[tuple[ir.BooleanValue, str, str
             "date de sortie antérieure à la date d'acquisition",
         ),
         (
-            f.lifetime_years.isnull() & f.default_lifetime.isnull() & f.known.notnull(),
+            f.lifetime_years.isnull() & _among(f.category, no_default),
             "lifetime_years",
             "durée de vie manquante et aucune valeur par défaut pour cette catégorie",
         ),
@@ -48,7 +86,7 @@ def _checks(f: ir.Table, today: dt.date) -> list[tuple[ir.BooleanValue, str, str
         ),
         (f.pue < 1, "pue", "PUE inférieur à 1"),
         (
-            f.country_known.isnull(),
+            _among(country, bad_countries),
             "country",
             "pays d'usage sans facteur électrique au référentiel",
         ),
@@ -66,23 +104,9 @@ def find_problems(
 ) -> tuple[int, list[RowIssue]]:
     """Count the rows the engine cannot compute and describe the first ones."""
     today = today or dt.date.today()
-    cats = ibis.memtable(
-        ref.categories.select(["category", "lifetime_years"]).rename_columns(
-            ["known", "default_lifetime"]
-        )
-    )
-    countries = ibis.memtable(
-        {"country_known": sorted(set(ref.electricity["country"].to_pylist()))},
-        schema={"country_known": "string"},
-    )
     line = fleet.source_line if "source_line" in fleet.columns else ibis.null("int64")
-    base = fleet.mutate(
-        source_line=line.cast("int64"), country=fleet.country.fill_null(ref.default_country)
-    )
-    f = base.left_join(cats, base.category == cats.known).left_join(
-        countries, base.country == countries.country_known
-    )
-    checks = _checks(f, today)
+    f = fleet.mutate(source_line=line.cast("int64"))
+    checks = _checks(f, ref, today)
     # One scan counts every kind of problem; rows are fetched only for the kinds found.
     counted = f.aggregate(
         **{
