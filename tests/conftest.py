@@ -19,6 +19,7 @@ import psycopg
 import pyarrow as pa
 import pytest
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from sobrenum.domain import FLEET_SCHEMA
 from sobrenum.store import Organisation, Store, create_organisation, open_store
@@ -69,8 +70,7 @@ def _fresh_postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
     name = f"sobrenum_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _old = server_url.rpartition("/")
-    url = f"{base}/{name}"
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
         with psycopg.connect(server_url, autocommit=True) as admin:
