@@ -33,7 +33,16 @@ def test_open_creates_every_table_at_the_latest_revision(store: Store) -> None:
 
 
 def test_migrations_match_the_models(store: Store) -> None:
-    # A model change without its migration would leave users' databases behind.
+    # A model change without its migration would leave users' databases behind. Every module
+    # of the store is imported first, so that all the tables it maps are in the metadata.
+    import importlib
+    import pkgutil
+
+    import sobrenum.store
+
+    for module in pkgutil.iter_modules(sobrenum.store.__path__, "sobrenum.store."):
+        if not module.name.endswith(".migrations"):
+            importlib.import_module(module.name)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
