@@ -1,0 +1,155 @@
+"""``sobrenum serve`` (the web app), ``sobrenum user`` (accounts) and ``sobrenum demo-web``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sobrenum.cli.main import app
+from sobrenum.domain import SobrenumError
+from sobrenum.store import default_actor, find_organisation, open_store
+from sobrenum.store.users import AccountError, create_user, find_user_by_email, set_membership
+from sobrenum.web.security import PasswordPolicyError, check_password_policy, hash_password
+
+console = Console()
+err = Console(stderr=True)
+
+user_app = typer.Typer(help="Gérer les comptes des utilisateurs.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+INSTANCE_ADMIN = "admin-instance"
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
+        "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
+        show_default=False,
+    ),
+]
+
+
+def _fail(error: Exception) -> typer.Exit:
+    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--hote", "--host", help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
+    database: DatabaseOption = None,
+    workers: Annotated[
+        int, typer.Option("--processus", "--workers", help="Nombre de processus.", min=1)
+    ] = 1,
+) -> None:
+    """Lancer l'application web (uvicorn)."""
+    import os
+
+    import uvicorn
+
+    from sobrenum.store import ENV_DATABASE_URL
+
+    if database:
+        os.environ[ENV_DATABASE_URL] = database
+    try:
+        # Open once here: migrations run before any worker starts, and errors are French.
+        open_store(database).close()
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"Application web sobrenum : [bold]http://{host}:{port}/[/] (Ctrl+C pour arrêter)",
+        highlight=False,
+    )
+    uvicorn.run(
+        "sobrenum.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    check_password_policy(password)
+    return password
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option("--email", help="Adresse électronique (identifiant).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="admin-instance, admin (de la collectivité), editeur ou lecteur.",
+        ),
+    ],
+    organisation: Annotated[
+        str | None,
+        typer.Option("--organisation", help="SIREN, nom ou numéro de la collectivité."),
+    ] = None,
+    name: Annotated[str, typer.Option("--nom", help="Nom affiché.")] = "",
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--mot-de-passe-stdin", help="Lire le mot de passe sur l'entrée standard."),
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Créer un compte (par exemple le premier administrateur de l'instance)."""
+    instance_admin = role.strip().lower() == INSTANCE_ADMIN
+    if not instance_admin and organisation is None:
+        raise _fail(AccountError("Précisez --organisation pour un rôle dans une collectivité."))
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation) if organisation else None
+            password = _read_password(password_stdin)
+            user = create_user(
+                store,
+                email=email,
+                password_hash=hash_password(password),
+                display_name=name,
+                is_instance_admin=instance_admin,
+                organisation_id=org.id if org else None,
+                role=("admin" if instance_admin else role) if org else None,
+                actor=default_actor(),
+            )
+    except (SobrenumError, PasswordPolicyError) as exc:
+        raise _fail(exc) from exc
+    what = "administrateur de l'instance" if instance_admin else f"rôle {role}"
+    where = f" dans {org.name}" if org else ""
+    console.print(f"Compte créé : [bold]{user.email}[/] ({what}{where}).", highlight=False)
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option("--email", help="Adresse du compte existant.")],
+    role: Annotated[str, typer.Option("--role", help="admin, editeur ou lecteur.")],
+    organisation: Annotated[
+        str, typer.Option("--organisation", help="SIREN, nom ou numéro de la collectivité.")
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Donner à un compte existant un rôle dans une collectivité."""
+    try:
+        with open_store(database) as store:
+            user = find_user_by_email(store, email)
+            if user is None:
+                raise AccountError(f"Aucun compte pour {email}.")
+            org = find_organisation(store, organisation)
+            set_membership(
+                store, user_id=user.id, organisation_id=org.id, role=role, actor=default_actor()
+            )
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{user.email} : rôle {role} dans {org.name}.", highlight=False)

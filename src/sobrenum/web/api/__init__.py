@@ -1,0 +1,1 @@
+"""REST API routers (``/api/v1``); every module with a ``router`` is included."""

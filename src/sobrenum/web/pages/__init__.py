@@ -1,0 +1,1 @@
+"""HTML page routers; every module with a ``router`` is included by ``create_app``."""

@@ -1,0 +1,96 @@
+"""Settings of the web app: where the data is, the cookie secret, limits, ProConnect.
+
+``Settings.from_env()`` reads ``SOBRENUM_*`` environment variables; tests build
+``Settings(...)`` directly. The secret that signs cookies is generated on first run and kept
+in the data folder (``secret_key``, readable by its owner only), so a laptop needs no set-up
+and several workers on one server share it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sobrenum.store import Store, data_dir
+
+SECRET_FILE_NAME = "secret_key"
+
+ENV_SECRET_KEY = "SOBRENUM_SECRET_KEY"
+ENV_SECURE_COOKIES = "SOBRENUM_COOKIES_SECURISES"
+ENV_PROCONNECT_ISSUER = "SOBRENUM_PROCONNECT_ISSUER"
+ENV_PROCONNECT_CLIENT_ID = "SOBRENUM_PROCONNECT_CLIENT_ID"
+ENV_PROCONNECT_CLIENT_SECRET = "SOBRENUM_PROCONNECT_CLIENT_SECRET"
+ENV_PROCONNECT_SCOPES = "SOBRENUM_PROCONNECT_SCOPES"
+
+
+@dataclass
+class Settings:
+    """Everything ``create_app`` needs; every field has a working default."""
+
+    database_url: str | None = None
+    """Store URL (``sqlite:///…`` or ``postgresql://…``); default: SQLite in the data folder."""
+    data_folder: Path | None = None
+    """Folder of the secret key and the default SQLite file; default: ``store.data_dir()``."""
+    secret_key: str | None = None
+    """Signs the session cookie; default: read (or generated) in the data folder."""
+    secure_cookies: bool | None = None
+    """``Secure`` cookie flag; ``None``: set when the request came over https."""
+    session_hours: float = 12.0
+    login_window_minutes: float = 15.0
+    max_failures_per_account: int = 5
+    max_failures_per_ip: int = 50
+    max_upload_bytes: int = 50 * 1024 * 1024
+    proconnect_issuer: str | None = None
+    proconnect_client_id: str | None = None
+    proconnect_client_secret: str | None = None
+    proconnect_scopes: str = "openid email given_name usual_name uid siret"
+    footprint_cache_size: int = 64
+    store: Store | None = field(default=None, repr=False)
+    """An already-open store to use instead of opening ``database_url`` (tests, CLI)."""
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        secure = os.environ.get(ENV_SECURE_COOKIES)
+        settings = cls(
+            secret_key=os.environ.get(ENV_SECRET_KEY) or None,
+            secure_cookies=None if secure is None else secure.lower() in ("1", "oui", "true"),
+            proconnect_issuer=os.environ.get(ENV_PROCONNECT_ISSUER) or None,
+            proconnect_client_id=os.environ.get(ENV_PROCONNECT_CLIENT_ID) or None,
+            proconnect_client_secret=os.environ.get(ENV_PROCONNECT_CLIENT_SECRET) or None,
+        )
+        scopes = os.environ.get(ENV_PROCONNECT_SCOPES)
+        if scopes:
+            settings.proconnect_scopes = scopes
+        for name, value in overrides.items():
+            setattr(settings, name, value)
+        return settings
+
+    @property
+    def folder(self) -> Path:
+        return (self.data_folder or data_dir()).expanduser()
+
+    @property
+    def proconnect_enabled(self) -> bool:
+        return bool(self.proconnect_issuer and self.proconnect_client_id)
+
+    def resolved_secret(self) -> str:
+        """The cookie secret: given, else read from the data folder, else generated there."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.folder / SECRET_FILE_NAME
+        if path.is_file():
+            value = path.read_text(encoding="utf-8").strip()
+            if len(value) >= 32:
+                return value
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        # Created exclusively, owner-only: two workers starting together keep the first one.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value + "\n")
+        return value

@@ -1,0 +1,57 @@
+"""Logging in and out, wrong passwords, rate limiting, CSRF, API tokens, audit events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sobrenum.store import Organisation, Store, list_events
+from web_support import PASSWORD, add_user, client_for, csrf_of, login, make_app
+
+
+@pytest.fixture
+def client(store: Store, tmp_path: Path) -> Iterator[TestClient]:
+    with client_for(make_app(store, tmp_path)) as test_client:
+        yield test_client
+
+
+def test_login_then_logout(client: TestClient, store: Store, organisation: Organisation) -> None:
+    add_user(store, "agent@mairie.fr", organisation=organisation, role="reader")
+    assert client.get("/").headers["location"] == "/connexion?suivant=/"
+
+    done = login(client, "Agent@Mairie.fr", next_path="/")
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    cookie = done.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    home = client.get("/")
+    assert home.status_code == 200
+    assert organisation.name in home.text
+
+    token = csrf_of(client)
+    out = client.post("/deconnexion", data={"csrf_token": token})
+    assert out.status_code == 303
+    assert client.get("/").status_code == 303  # back to the login page
+    actions = [e.action for e in list_events(store)]
+    assert "auth.login" in actions and "auth.logout" in actions
+
+
+def test_old_cookie_is_useless_after_logout(client: TestClient, store: Store) -> None:
+    add_user(store, "agent@mairie.fr")
+    login(client, "agent@mairie.fr")
+    stolen = client.cookies.get("sobrenum_session")
+    client.post("/deconnexion", data={"csrf_token": csrf_of(client)})
+    client.cookies.set("sobrenum_session", stolen or "")
+    assert client.get("/").status_code == 303
+
+
+def test_wrong_password_is_refused_in_french(client: TestClient, store: Store) -> None:
+    add_user(store, "agent@mairie.fr")
+    page = login(client, "agent@mairie.fr", "mauvais mot de passe")
+    assert page.status_code == 401
+    assert "Adresse électronique ou mot de passe incorrect" in page.text
+    unknown = login(client, "personne@mairie.fr", PASSWORD)
+    assert unknown.status_code == 401
+    assert "auth.login_failed" in [e.action for e in list_events(store)]

@@ -1,0 +1,79 @@
+"""Helpers for the web tests: an app on the test store, accounts, logging in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from sobrenum.store import Organisation, Store, create_organisation
+from sobrenum.store.users import User, create_user
+from sobrenum.web.app import create_app
+from sobrenum.web.security import hash_password
+from sobrenum.web.settings import Settings
+
+PASSWORD = "correct cheval batterie agrafe"
+_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def make_app(store: Store, folder: Path, **settings: Any) -> FastAPI:
+    return create_app(Settings(store=store, data_folder=folder, **settings))
+
+
+def client_for(app: FastAPI) -> TestClient:
+    return TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
+
+
+def add_user(
+    store: Store,
+    email: str,
+    *,
+    organisation: Organisation | None = None,
+    role: str | None = None,
+    instance_admin: bool = False,
+    password_hash: str | None = _HASH,
+) -> User:
+    return create_user(
+        store,
+        email=email,
+        password_hash=password_hash,
+        display_name=email.split("@")[0].title(),
+        is_instance_admin=instance_admin,
+        organisation_id=organisation.id if organisation else None,
+        role=role,
+        actor="test",
+    )
+
+
+def other_organisation(store: Store) -> Organisation:
+    return create_organisation(
+        store,
+        name="Communauté de communes du Voisin",
+        siren="200068989",
+        type="epci",
+        population=45_000,
+        staff_count=380,
+        reporting_year=2025,
+    )
+
+
+def csrf_of(client: TestClient) -> str:
+    """The session's CSRF token, as a page shows it."""
+    page = client.get("/connexion")
+    if page.status_code == 303:  # logged in already: any page carries the token
+        page = client.get(page.headers["location"])
+    match = _CSRF_META.search(page.text)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD, next_path: str = "/") -> Any:
+    token = csrf_of(client)
+    return client.post(
+        "/connexion",
+        data={"email": email, "mot_de_passe": password, "csrf_token": token, "suivant": next_path},
+    )
