@@ -114,3 +114,28 @@ def test_malformed_override_is_refused_in_french(tmp_path: Path) -> None:
     result = runner.invoke(app, ["referential", "check", "--surcharge", str(override)])
     assert result.exit_code == 2
     assert "n'a les colonnes d'aucune table du référentiel" in result.output
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def test_model_level_figures_are_opt_in_and_shown(tmp_path: Path) -> None:
+    path = tmp_path / "parc.csv"
+    path.write_text(
+        "asset_id;category;manufacturer;model;acquisition_date\n"
+        "A-1;laptop;Dell;Latitude 5420;2024-01-01\n"
+        "A-2;laptop;Dell;Latitude 5420;2024-01-01\n"
+        "A-3;laptop;Inconnu;Prototype 1;2024-01-01\n",
+        encoding="utf-8",
+    )
+    plain = runner.invoke(app, ["footprint", str(path), "--annee", "2024"])
+    pcf = SHARED / "data" / "boavizta-pcf" / "boavizta-data-us.csv"
+    with_models = runner.invoke(
+        app, ["footprint", str(path), "--annee", "2024", "--modeles", str(pcf)]
+    )
+    assert plain.exit_code == 0 and with_models.exit_code == 0, with_models.output
+    assert "Modèles : 1 modèle(s) rapproché(s)" in with_models.output
+    assert "utilisé pour 2 équipement(s)" in with_models.output
+    assert "Latitude 5420 → Latitude 5420" in with_models.output
+    assert "ODbL" in with_models.output  # the dataset's caveats and licence are stated
+    assert tonnes_in(with_models.output) != tonnes_in(plain.output)

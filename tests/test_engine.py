@@ -232,3 +232,28 @@ def test_missing_lifetime_without_default_is_refused(ref: Referential, tmp_path:
     # With the device's own lifetime it computes.
     fp = compute(table([laptop(lifetime_years=4.0)]), patched, Parameters(2024))
     assert fp.totals().num_rows > 0
+
+
+def test_model_level_figure_replaces_the_category_factor_for_manufacture_carbon(
+    ref: Referential,
+) -> None:
+    rows = [
+        laptop("M", model_gwp_manufacture=300.0, model_factor_id="pcf:Dell Latitude 5420"),
+        laptop("C", quantity=2),
+    ]
+    res = run(ref, rows)
+    assert res["M", "gwp", "manufacture"] == pytest.approx((60.0, 300.0))  # 300 / 5 years
+    assert res["C", "gwp", "manufacture"] == pytest.approx((80.0, 400.0))  # category factor
+    # Other phases and criteria keep the category's factors.
+    assert res["M", "gwp", "distribution"] == pytest.approx((2.0, 10.0))
+    assert res["M", "wu", "manufacture"] == pytest.approx((20.0, 100.0))
+    fp = compute(table(rows), ref, Parameters(2024))
+    named = {
+        r["asset_id"]: r
+        for r in fp.devices(["M"]).to_pylist()
+        if r["phase"] == "manufacture" and r["criterion"] == "gwp"
+    }
+    assert named["M"]["factor_id"] == "pcf:Dell Latitude 5420"
+    totals = {(r["criterion"], r["phase"]): r for r in fp.totals(["phase"]).to_pylist()}
+    assert totals["gwp", "manufacture"]["annual"] == pytest.approx(140.0)
+    assert totals["gwp", "manufacture"]["whole_life"] == pytest.approx(700.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,12 @@ from sobrenum.cli.main import app
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, SobrenumError
 from sobrenum.engine import Allocation, Parameters, compute
 from sobrenum.inventory import ImportResult, load_inventory, write_report_csv
+from sobrenum.inventory.models import (
+    DEFAULT_MIN_CONFIDENCE,
+    load_pcf_dataset,
+    match_models,
+    with_model_figures,
+)
 from sobrenum.referential import Referential, check, load
 from sobrenum.reporting import Summary, summarise, write_footprint_html
 from sobrenum.reporting.formatting import number, percent, significant, tonnes
@@ -52,8 +59,8 @@ def fail(error: SobrenumError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _load_referential(overrides: list[Path] | None) -> Referential:
-    ref = load(overrides=overrides or [])
+def _load_referential(overrides: list[Path]) -> Referential:
+    ref = load(overrides=overrides)
     problems = check(ref)
     if problems:
         raise SobrenumError(
@@ -135,40 +142,75 @@ def _warnings_from(result: ImportResult) -> list[str]:
     return out
 
 
-def run_footprint(
-    path: Path,
-    year: int,
-    allocation: Allocation,
-    overrides: list[Path] | None,
-    organisation: str,
-    staff: int | None,
-    population: int | None,
-    report: Path | None,
-) -> Summary:
-    ref = _load_referential(overrides)
+@dataclass
+class FootprintRun:
+    """What ``sobrenum footprint`` and ``sobrenum demo`` are asked to do."""
+
+    path: Path
+    year: int
+    allocation: Allocation = Allocation.LINEAR
+    overrides: list[Path] = field(default_factory=list)
+    organisation: str = ""
+    staff: int | None = None
+    population: int | None = None
+    report: Path | None = None
+    #: Opt-in: a product-footprint file in Boavizta's format, matched on the models.
+    models: Path | None = None
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+
+
+def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[str]]:
+    """Use model-level manufacture figures where a product matches (the user opted in)."""
+    if run.models is None:
+        return fleet, []
+    dataset = load_pcf_dataset(run.models)
+    matches = match_models(fleet, dataset, min_confidence=run.min_confidence)
+    fleet, devices = with_model_figures(fleet, matches)
+    products = matches.matched.num_rows
+    console.print(
+        f"Modèles : {products} modèle(s) rapproché(s) de {run.models.name} "
+        f"(confiance ≥ {number(run.min_confidence)}) ; chiffre de fabrication du modèle "
+        f"utilisé pour {number(devices)} équipement(s)."
+    )
+    for row in matches.matched.to_pylist()[:10]:
+        console.print(
+            f"  {row['manufacturer'] or ''} {row['model']} → {row['matched_name']} "
+            f"(confiance {number(row['confidence'])})",
+            highlight=False,
+        )
+    note = (
+        f"Chiffres de fabrication par modèle (fiches PCF des fabricants, {run.models.name}) "
+        f"pour {devices} équipement(s) : " + " ".join(matches.caveats)
+    )
+    return fleet, [note]
+
+
+def run_footprint(run: FootprintRun) -> Summary:
+    ref = _load_referential(run.overrides)
     with console.status("Lecture de l'inventaire…"):
-        result = _read_fleet(path, year, ref)
-    console.print(f"Inventaire {path.name} : {result.summary()}")
+        result = _read_fleet(run.path, run.year, ref)
+    console.print(f"Inventaire {run.path.name} : {result.summary()}")
     for issue in result.errors[:10]:
         err.print(f"  [red]refusée[/] {issue.describe()}", highlight=False)
     if len(result.errors) > 10:
         err.print(f"  … et {len(result.errors) - 10} autre(s) ligne(s) refusée(s).")
-    if result.issues and report:
-        rejects = report.with_name(report.stem + "-import.csv")
-        report.parent.mkdir(parents=True, exist_ok=True)
+    if result.issues and run.report:
+        rejects = run.report.with_name(run.report.stem + "-import.csv")
+        run.report.parent.mkdir(parents=True, exist_ok=True)
         write_report_csv(result, rejects)
         console.print(
             f"Rapport d'import (refus et avertissements, ligne par ligne) : [bold]{rejects}[/]"
         )
+    fleet, notes = _apply_models(run, _with_lines(result))
+    params = Parameters(reporting_year=run.year, allocation=run.allocation)
     with console.status("Calcul de l'empreinte…"):
-        footprint = compute(
-            _with_lines(result), ref, Parameters(reporting_year=year, allocation=allocation)
-        )
-        summary = summarise(footprint, organisation, staff, population, _warnings_from(result))
+        footprint = compute(fleet, ref, params)
+        warnings = _warnings_from(result) + notes
+        summary = summarise(footprint, run.organisation, run.staff, run.population, warnings)
     print_summary(summary)
-    if report:
-        write_footprint_html(summary, report)
-        console.print(f"Rapport HTML écrit : [bold]{report}[/]")
+    if run.report:
+        write_footprint_html(summary, run.report)
+        console.print(f"Rapport HTML écrit : [bold]{run.report}[/]")
     return summary
 
 
@@ -195,6 +237,26 @@ def footprint_command(
     report: Annotated[
         Path | None, typer.Option("--rapport", help="Chemin du rapport HTML.")
     ] = None,
+    models: Annotated[
+        Path | None,
+        typer.Option(
+            "--modeles",
+            "--models",
+            help="Fiches d'empreinte des fabricants (format Boavizta, CSV) : utiliser le "
+            "chiffre de fabrication du modèle quand il est reconnu.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            "--confiance",
+            help="Confiance minimale du rapprochement des modèles (0 à 100).",
+            min=0,
+            max=100,
+        ),
+    ] = DEFAULT_MIN_CONFIDENCE,
 ) -> None:
     """Calculer l'empreinte environnementale d'un parc."""
     if allocation not in ALLOCATIONS:
@@ -205,7 +267,18 @@ def footprint_command(
         )
     try:
         run_footprint(
-            file, year, ALLOCATIONS[allocation], override, organisation, staff, population, report
+            FootprintRun(
+                path=file,
+                year=year,
+                allocation=ALLOCATIONS[allocation],
+                overrides=override or [],
+                organisation=organisation,
+                staff=staff,
+                population=population,
+                report=report,
+                models=models,
+                min_confidence=min_confidence,
+            )
         )
     except SobrenumError as e:
         raise fail(e) from e
@@ -225,14 +298,14 @@ def demo_command(
     console.print(f"Inventaire de démonstration : {demo_inventory().name}")
     try:
         run_footprint(
-            demo_inventory(),
-            DEMO_YEAR,
-            Allocation.LINEAR,
-            None,
-            DEMO_ORGANISATION,
-            DEMO_STAFF,
-            DEMO_POPULATION,
-            output / "rapport-empreinte.html",
+            FootprintRun(
+                path=demo_inventory(),
+                year=DEMO_YEAR,
+                organisation=DEMO_ORGANISATION,
+                staff=DEMO_STAFF,
+                population=DEMO_POPULATION,
+                report=output / "rapport-empreinte.html",
+            )
         )
     except SobrenumError as e:
         raise fail(e) from e

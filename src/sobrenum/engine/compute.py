@@ -24,6 +24,13 @@ from sobrenum.referential import Referential
 DAYS_PER_YEAR = 365.2425
 
 
+#: Optional fleet columns: a device's own manufacture carbon footprint (kgCO2e) and the
+#: identifier of where it comes from, used instead of the category's factor when present.
+MODEL_GWP = "model_gwp_manufacture"
+MODEL_FACTOR_ID = "model_factor_id"
+MODEL_SOURCE_ID = "pcf-modele"
+
+
 class Allocation(StrEnum):
     """How embodied impacts (manufacture, distribution, end of life) are spread over time."""
 
@@ -146,6 +153,10 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     kwh = f.annual_kwh.coalesce(power * hours * f.days_per_year / 1000.0)
     pue = ibis.ifelse(f.hosted, f.pue.coalesce(f.default_pue, 1.0), f.pue.fill_null(1.0))
     country = f.country.fill_null(ref.default_country)
+    # Opt-in model-level figure (a manufacturer's product footprint matched on the model).
+    has_model = MODEL_GWP in fleet.columns
+    model_gwp = f[MODEL_GWP].cast("float64") if has_model else ibis.null("float64")
+    model_id = f[MODEL_FACTOR_ID].cast("string") if has_model else ibis.null("string")
     return f.select(
         "asset_id",
         "category",
@@ -159,6 +170,8 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         own_weight=own_weight,
         use_fraction=use_fraction,
         annual_kwh=kwh * pue,
+        model_gwp=model_gwp,
+        model_factor_id=model_id,
     )
 
 
@@ -175,6 +188,10 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     own_phase = emb.phase == Phase.DISTRIBUTION.value
     weight = ibis.ifelse(own_phase, emb.own_weight, emb.shared_weight)
     life_share = ibis.ifelse(own_phase, 1.0, emb.share_of_life)
+    from_model = (
+        (emb.criterion == "gwp") & (emb.phase == Phase.MANUFACTURE.value) & emb.model_gwp.notnull()
+    )
+    value = ibis.ifelse(from_model, emb.model_gwp, emb.value)
     embodied = emb.select(
         "asset_id",
         "category",
@@ -184,10 +201,10 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         "quantity",
         "criterion",
         "phase",
-        annual=emb.quantity * emb.value * weight,
-        whole_life=emb.quantity * emb.value * life_share,
-        factor_id=emb.factor_id,
-        source_id=emb.source_id,
+        annual=emb.quantity * value * weight,
+        whole_life=emb.quantity * value * life_share,
+        factor_id=ibis.ifelse(from_model, emb.model_factor_id, emb.factor_id),
+        source_id=ibis.ifelse(from_model, ibis.literal(MODEL_SOURCE_ID), emb.source_id),
         referential_version=version,
         lifetime_years=emb.lifetime_years,
         annual_kwh=emb.annual_kwh,
@@ -237,10 +254,16 @@ def totals(
         dict.fromkeys([*(k for k in by if k not in ("phase", "criterion")), "category", "country"])
     )
     q = dev.quantity
+    plain = ibis.ifelse(dev.model_gwp.isnull(), 1.0, 0.0)
+    model = dev.model_gwp.fill_null(0.0)
     g = dev.group_by(device_keys).aggregate(
         shared=(q * dev.shared_weight).sum(),
         own=(q * dev.own_weight).sum(),
         shared_life=(q * dev.share_of_life).sum(),
+        shared_plain=(q * dev.shared_weight * plain).sum(),
+        shared_life_plain=(q * dev.share_of_life * plain).sum(),
+        shared_model=(q * dev.shared_weight * model).sum(),
+        shared_life_model=(q * dev.share_of_life * model).sum(),
         devices=q.sum(),
         kwh=(q * dev.annual_kwh * dev.use_fraction).sum(),
         kwh_life=(q * dev.annual_kwh * dev.lifetime_years).sum(),
@@ -248,12 +271,22 @@ def totals(
     factors = ibis.memtable(ref.factors.select(["category", "criterion", "phase", "value"]))
     emb = g.inner_join(factors, "category")
     own_phase = emb.phase == Phase.DISTRIBUTION.value
+    # Devices with their own (model-level) manufacture carbon figure use it instead.
+    model_row = (emb.criterion == "gwp") & (emb.phase == Phase.MANUFACTURE.value)
     embodied = emb.select(
         *device_keys,
         "criterion",
         "phase",
-        annual=emb.value * ibis.ifelse(own_phase, emb.own, emb.shared),
-        whole_life=emb.value * ibis.ifelse(own_phase, emb.devices, emb.shared_life),
+        annual=ibis.cases(
+            (own_phase, emb.value * emb.own),
+            (model_row, emb.value * emb.shared_plain + emb.shared_model),
+            else_=emb.value * emb.shared,
+        ),
+        whole_life=ibis.cases(
+            (own_phase, emb.value * emb.devices),
+            (model_row, emb.value * emb.shared_life_plain + emb.shared_life_model),
+            else_=emb.value * emb.shared_life,
+        ),
     )
     elec = ibis.memtable(ref.electricity.select(["country", "criterion", "value"]))
     use = g.view().inner_join(elec, "country")

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from sobrenum.domain import FLEET_SCHEMA
-from sobrenum.engine.compute import Parameters, impacts, totals
+from sobrenum.engine.compute import MODEL_FACTOR_ID, MODEL_GWP, Parameters, impacts, totals
 from sobrenum.engine.validate import ensure_computable
 from sobrenum.referential import Referential
 
@@ -50,9 +50,11 @@ def as_fleet_table(fleet: pa.Table) -> pa.Table:
             fleet[name].cast(typ) if name in fleet.column_names else pa.nulls(len(fleet), typ)
         )
     names = list(FLEET_SCHEMA.names)
-    if "source_line" in fleet.column_names:
-        columns.append(fleet["source_line"].cast(pa.int64()))
-        names.append("source_line")
+    extras = {"source_line": pa.int64(), MODEL_GWP: pa.float64(), MODEL_FACTOR_ID: pa.string()}
+    for name, typ in extras.items():
+        if name in fleet.column_names:
+            columns.append(fleet[name].cast(typ))
+            names.append(name)
     return pa.table(columns, names=names)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from sobrenum.domain.errors import InvalidDataError, RowIssue
@@ -38,6 +39,7 @@ __all__ = [
     "load_pcf_dataset",
     "match_models",
     "normalise_manufacturer",
+    "with_model_figures",
 ]
 
 DEFAULT_MIN_CONFIDENCE = 85.0
@@ -436,3 +438,39 @@ def match_models(
             out["runner_up_confidence"].append(None)
     table = pa.table({f.name: pa.array(out[f.name], type=f.type) for f in MATCH_SCHEMA})
     return ModelMatches(table=table, min_confidence=min_confidence)
+
+
+def with_model_figures(fleet: pa.Table, matches: ModelMatches) -> tuple[pa.Table, int]:
+    """Add each device's matched manufacture footprint (opt-in), as the engine reads it.
+
+    Returns the fleet with the columns ``model_gwp_manufacture`` (kgCO2e, the product's total
+    × its manufacturing share) and ``model_factor_id`` (``pcf:<maker> <name>``), null where no
+    product was retained, and the number of devices that got a figure. A join on the distinct
+    (manufacturer, model) pairs, in Arrow: no loop over devices.
+    """
+    kept = matches.matched.filter(pc.is_valid(matches.matched.column("gwp_manufacturing")))
+    figures = pa.table(
+        {
+            "_maker": pc.fill_null(kept.column("manufacturer"), ""),
+            "_model": pc.fill_null(kept.column("model"), ""),
+            "model_gwp_manufacture": kept.column("gwp_manufacturing"),
+            "model_factor_id": pc.binary_join_element_wise(
+                "pcf:", kept.column("matched_manufacturer"), " ", kept.column("matched_name"), ""
+            ),
+        }
+    )
+    base = fleet.drop_columns(
+        [c for c in ("model_gwp_manufacture", "model_factor_id") if c in fleet.column_names]
+    )
+    keys = base.select(["manufacturer", "model"])
+    keyed = pa.table(
+        {
+            "_row": pa.array(range(base.num_rows), pa.int64()),
+            "_maker": pc.fill_null(pc.utf8_trim_whitespace(keys.column("manufacturer")), ""),
+            "_model": pc.fill_null(pc.utf8_trim_whitespace(keys.column("model")), ""),
+        }
+    )
+    joined = keyed.join(figures, ["_maker", "_model"], join_type="left outer").sort_by("_row")
+    out = base.append_column("model_gwp_manufacture", joined.column("model_gwp_manufacture"))
+    out = out.append_column("model_factor_id", joined.column("model_factor_id"))
+    return out, int(pc.sum(pc.is_valid(out.column("model_gwp_manufacture"))).as_py() or 0)
