@@ -12,6 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+from sobrenum.store import reuse_tables as _reuse_tables  # noqa: F401  (reuse register)
 from sobrenum.store import users as _users  # noqa: F401  (registers the account tables)
 from sobrenum.store.models import Base
 
