@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -19,44 +20,14 @@ def _among(column: ir.Column, values: list[str]) -> ir.BooleanValue:
     return column.isin(values) if values else column.isnull() & ibis.literal(False)
 
 
-def _checks(
-    f: ir.Table, ref: Referential, today: dt.date
-) -> list[tuple[ir.BooleanValue, str, str]]:
-    """Each check as (condition, column, French reason).
+Check = tuple[ir.BooleanValue, str, str]
 
-    Category and country are checked on their distinct values first (a handful), so the
-    scan of the fleet only compares against the few values found wrong.
-    """
+
+def _row_checks(f: ir.Table, today: dt.date) -> list[Check]:
+    """Checks of a row's own values: (condition, column, French reason)."""
     statuses = [s.value for s in Status]
     conditions = [c.value for c in Condition]
-    categories = {r["category"]: r["lifetime_years"] for r in ref.categories.to_pylist()}
-    countries = set(ref.electricity["country"].to_pylist())
-    country = f.country.fill_null(ref.default_country)
-    combos = (
-        f.group_by(category=f.category, country=country, no_lifetime=f.lifetime_years.isnull())
-        .aggregate(n=f.count())
-        .to_pyarrow()
-        .to_pylist()
-    )
-    bad_categories = sorted(
-        {c["category"] for c in combos if c["category"] not in categories} - {None}
-    )
-    bad_countries = sorted({c["country"] for c in combos if c["country"] not in countries})
-    no_default = sorted(
-        {
-            c["category"]
-            for c in combos
-            if c["no_lifetime"]
-            and c["category"] in categories
-            and categories[c["category"]] is None
-        }
-    )
     return [
-        (
-            f.category.isnull() | _among(f.category, bad_categories),
-            "category",
-            "catégorie inconnue du référentiel",
-        ),
         (f.quantity < 1, "quantity", "quantité négative ou nulle"),
         (f.acquisition_date.isnull(), "acquisition_date", "date d'acquisition manquante"),
         (f.acquisition_date > today, "acquisition_date", "date d'acquisition dans le futur"),
@@ -64,11 +35,6 @@ def _checks(
             f.retirement_date < f.acquisition_date,
             "retirement_date",
             "date de sortie antérieure à la date d'acquisition",
-        ),
-        (
-            f.lifetime_years.isnull() & _among(f.category, no_default),
-            "lifetime_years",
-            "durée de vie manquante et aucune valeur par défaut pour cette catégorie",
         ),
         (f.lifetime_years <= 0, "lifetime_years", "durée de vie négative ou nulle"),
         (f.upstream_lifetime_years < 0, "upstream_lifetime_years", "durée de vie amont négative"),
@@ -85,11 +51,6 @@ def _checks(
             "heures d'usage par jour hors de 0 à 24",
         ),
         (f.pue < 1, "pue", "PUE inférieur à 1"),
-        (
-            _among(country, bad_countries),
-            "country",
-            "pays d'usage sans facteur électrique au référentiel",
-        ),
         (f.status.notin(statuses), "status", f"statut invalide (attendu : {', '.join(statuses)})"),
         (
             f.condition.notin(conditions),
@@ -99,25 +60,95 @@ def _checks(
     ]
 
 
+def _reference_checks(
+    f: ir.Table, ref: Referential, groups: list[dict[str, object]]
+) -> list[tuple[Check, int]]:
+    """Checks against the referential, decided on the distinct (category, country) values.
+
+    Returns each check that fails somewhere with the number of rows concerned; the scan of the
+    fleet then only compares against the few values found wrong.
+    """
+    categories = {r["category"]: r["lifetime_years"] for r in ref.categories.to_pylist()}
+    countries = set(ref.electricity["country"].to_pylist())
+    country = f.country.fill_null(ref.default_country)
+
+    def rows(keep: Callable[[dict[str, object]], bool]) -> tuple[list[str], int]:
+        chosen = [g for g in groups if keep(g)]
+        values = sorted({str(g["category"]) for g in chosen if g["category"] is not None})
+        return values, sum(int(str(g["n"])) for g in chosen)
+
+    bad_categories, n_cat = rows(lambda g: g["category"] not in categories)
+    bad_countries = sorted({str(g["country"]) for g in groups if g["country"] not in countries})
+    n_country = sum(int(str(g["n"])) for g in groups if g["country"] not in countries)
+    no_default, n_default = rows(
+        lambda g: (
+            bool(g["no_lifetime"])
+            and g["category"] in categories
+            and categories[str(g["category"])] is None
+        )
+    )
+    found: list[tuple[Check, int]] = [
+        (
+            (
+                f.category.isnull() | _among(f.category, bad_categories),
+                "category",
+                "catégorie inconnue du référentiel",
+            ),
+            n_cat,
+        ),
+        (
+            (
+                f.lifetime_years.isnull() & _among(f.category, no_default),
+                "lifetime_years",
+                "durée de vie manquante et aucune valeur par défaut pour cette catégorie",
+            ),
+            n_default,
+        ),
+        (
+            (
+                _among(country, bad_countries),
+                "country",
+                "pays d'usage sans facteur électrique au référentiel",
+            ),
+            n_country,
+        ),
+    ]
+    return [(check, n) for check, n in found if n]
+
+
 def find_problems(
     fleet: ir.Table, ref: Referential, today: dt.date | None = None
 ) -> tuple[int, list[RowIssue]]:
-    """Count the rows the engine cannot compute and describe the first ones."""
+    """Count the rows the engine cannot compute and describe the first ones.
+
+    One scan of the fleet: a group-by on (category, country, lifetime given) that also counts
+    every kind of row problem. Rows are fetched only for the kinds of problem found.
+    """
     today = today or dt.date.today()
     line = fleet.source_line if "source_line" in fleet.columns else ibis.null("int64")
     f = fleet.mutate(source_line=line.cast("int64"))
-    checks = _checks(f, ref, today)
-    # One scan counts every kind of problem; rows are fetched only for the kinds found.
-    counted = f.aggregate(
-        **{
-            f"c{i}": cond.fill_null(False).cast("int64").sum()
-            for i, (cond, _, _) in enumerate(checks)
-        }
+    row_checks = _row_checks(f, today)
+    groups = (
+        f.group_by(
+            category=f.category,
+            country=f.country.fill_null(ref.default_country),
+            no_lifetime=f.lifetime_years.isnull(),
+        )
+        .aggregate(
+            n=f.count(),
+            **{
+                f"c{i}": cond.fill_null(False).cast("int64").sum()
+                for i, (cond, _, _) in enumerate(row_checks)
+            },
+        )
+        .to_pyarrow()
+        .to_pylist()
     )
-    counts = counted.to_pyarrow().to_pylist()[0]
-    found_checks = [c for i, c in enumerate(checks) if counts[f"c{i}"]]
-    total = sum(int(v or 0) for v in counts.values())
-    if not found_checks:
+    counted = [
+        (check, sum(int(g[f"c{i}"] or 0) for g in groups)) for i, check in enumerate(row_checks)
+    ]
+    found = _reference_checks(f, ref, groups) + [(c, n) for c, n in counted if n]
+    if not found:
         return 0, []
     parts = [
         f.filter(condition.fill_null(False))
@@ -129,7 +160,7 @@ def find_problems(
             value=f[column].cast("string"),
         )
         .limit(MAX_LISTED)
-        for condition, column, reason in found_checks
+        for (condition, column, reason), _ in found
     ]
     rows = ibis.union(*parts).to_pyarrow().to_pylist()
     issues = [
@@ -142,7 +173,7 @@ def find_problems(
         for r in rows
     ]
     issues.sort(key=lambda i: (i.line or 0, i.asset_id or ""))
-    return total, issues
+    return sum(n for _, n in found), issues
 
 
 def ensure_computable(fleet: ir.Table, ref: Referential, today: dt.date | None = None) -> None:
