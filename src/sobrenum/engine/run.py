@@ -5,26 +5,38 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from sobrenum.domain import FLEET_SCHEMA
-from sobrenum.engine.compute import MODEL_FACTOR_ID, MODEL_GWP, Parameters, impacts, totals
+from sobrenum.engine.compute import (
+    MODEL_FACTOR_ID,
+    MODEL_GWP,
+    ORGANISATION_ID,
+    Parameters,
+    impacts,
+    totals,
+)
 from sobrenum.engine.validate import ensure_computable
 from sobrenum.referential import Referential
 
 
 @dataclass
 class Footprint:
-    """The result of a computation: the impacts expression and what it was computed with."""
+    """A validated fleet with what it is computed with; results are built on demand."""
 
-    impacts: ir.Table
     fleet: ir.Table
     referential: Referential
     parameters: Parameters
     backend: ibis.BaseBackend
+
+    @cached_property
+    def impacts(self) -> ir.Table:
+        """Per device × criterion × phase (a lazy expression: nothing runs until read)."""
+        return impacts(self.fleet, self.referential, self.parameters)
 
     def totals(self, by: Sequence[str] = ("criterion",)) -> pa.Table:
         return self.backend.to_pyarrow(totals(self.fleet, self.referential, self.parameters, by))
@@ -50,7 +62,12 @@ def as_fleet_table(fleet: pa.Table) -> pa.Table:
             fleet[name].cast(typ) if name in fleet.column_names else pa.nulls(len(fleet), typ)
         )
     names = list(FLEET_SCHEMA.names)
-    extras = {"source_line": pa.int64(), MODEL_GWP: pa.float64(), MODEL_FACTOR_ID: pa.string()}
+    extras = {
+        "source_line": pa.int64(),
+        MODEL_GWP: pa.float64(),
+        MODEL_FACTOR_ID: pa.string(),
+        ORGANISATION_ID: pa.string(),
+    }
     for name, typ in extras.items():
         if name in fleet.column_names:
             columns.append(fleet[name].cast(typ))
@@ -73,4 +90,4 @@ def compute(
     # An Arrow fleet is scanned in place by the backend (no copy into its storage).
     table = ibis.memtable(as_fleet_table(fleet)) if isinstance(fleet, pa.Table) else fleet
     ensure_computable(table, referential, today)
-    return Footprint(impacts(table, referential, parameters), table, referential, parameters, con)
+    return Footprint(table, referential, parameters, con)
