@@ -26,14 +26,16 @@ def test_login_then_logout(client: TestClient, store: Store, organisation: Organ
     assert done.status_code == 303 and done.headers["location"] == "/"
     cookie = done.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    home = client.get("/")
-    assert home.status_code == 200
-    assert organisation.name in home.text
+    me = client.get("/api/v1/moi")
+    assert me.status_code == 200
+    assert me.json()["email"] == "agent@mairie.fr"
+    assert me.json()["collectivites"] == {str(organisation.id): "reader"}
 
     token = csrf_of(client)
     out = client.post("/deconnexion", data={"csrf_token": token})
     assert out.status_code == 303
-    assert client.get("/").status_code == 303  # back to the login page
+    assert client.get("/api/v1/moi").status_code == 401
+    assert client.get("/").status_code == 303  # pages send to the login page
     actions = [e.action for e in list_events(store)]
     assert "auth.login" in actions and "auth.logout" in actions
 
@@ -44,7 +46,7 @@ def test_old_cookie_is_useless_after_logout(client: TestClient, store: Store) ->
     stolen = client.cookies.get("sobrenum_session")
     client.post("/deconnexion", data={"csrf_token": csrf_of(client)})
     client.cookies.set("sobrenum_session", stolen or "")
-    assert client.get("/").status_code == 303
+    assert client.get("/api/v1/moi").status_code == 401
 
 
 def test_wrong_password_is_refused_in_french(client: TestClient, store: Store) -> None:

@@ -8,11 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
 
 from sobrenum.store import Organisation, Store, create_organisation
 from sobrenum.store.users import User, create_user
 from sobrenum.web.app import create_app
-from sobrenum.web.security import hash_password
+from sobrenum.web.security import SESSION_COOKIE, hash_password
 from sobrenum.web.settings import Settings
 
 PASSWORD = "correct cheval batterie agrafe"
@@ -62,13 +63,21 @@ def other_organisation(store: Store) -> Organisation:
 
 
 def csrf_of(client: TestClient) -> str:
-    """The session's CSRF token, as a page shows it."""
-    page = client.get("/connexion")
-    if page.status_code == 303:  # logged in already: any page carries the token
-        page = client.get(page.headers["location"])
-    match = _CSRF_META.search(page.text)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
+    """The session's CSRF token, read from the signed cookie (after a first page if none)."""
+    if SESSION_COOKIE not in client.cookies:
+        client.get("/connexion")
+    app: Any = client.app
+    serializer = URLSafeTimedSerializer(
+        app.state.settings.resolved_secret(), salt="sobrenum.session"
+    )
+    data = serializer.loads(client.cookies[SESSION_COOKIE])
+    if "csrf" not in data:
+        page = client.get("/connexion")
+        match = _CSRF_META.search(page.text)
+        assert match, "no CSRF token in the page"
+        return match.group(1)
+    token: str = data["csrf"]
+    return token
 
 
 def login(client: TestClient, email: str, password: str = PASSWORD, next_path: str = "/") -> Any:

@@ -17,7 +17,9 @@ import importlib
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -166,3 +168,39 @@ def _version() -> str:
         return version("sobrenum")
     except PackageNotFoundError:
         return "0"
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """One HTTP route of the app: its path template, methods and endpoint name."""
+
+    path: str
+    methods: frozenset[str]
+    name: str
+    in_schema: bool
+
+
+def http_routes(app: FastAPI) -> list[RouteInfo]:
+    """Every HTTP route of ``app``, including those of included routers (the tenant-isolation
+    test walks them all, so new routes are covered without being listed anywhere)."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI >= 0.16x: lazy includes
+
+        candidates: list[Any] = list(iter_route_contexts(app.routes))
+    except ImportError:
+        candidates = list(app.routes)
+    out = []
+    for route in candidates:
+        path = getattr(route, "path", None)
+        methods = getattr(route, "methods", None)
+        if not path or not methods:
+            continue
+        out.append(
+            RouteInfo(
+                path=path,
+                methods=frozenset(methods),
+                name=str(getattr(route, "name", "") or ""),
+                in_schema=bool(getattr(route, "include_in_schema", True)),
+            )
+        )
+    return out

@@ -33,6 +33,9 @@ from sobrenum.store.users import (
 from sobrenum.web.security import SAFE_METHODS, bearer_token, csrf_token_valid
 from sobrenum.web.settings import Settings
 
+MAX_ID = 2_147_483_647
+"""Largest id a path accepts (the database's INTEGER)."""
+
 
 class NotAuthenticated(HTTPException):
     """401: nobody is logged in (pages turn it into a redirection to the login page)."""
@@ -180,7 +183,9 @@ def require_instance_admin(user: CurrentUserDep) -> CurrentUser:
 def organisation_access(
     user: CurrentUserDep,
     store: StoreDep,
-    organisation_id: Annotated[int, Path(description="Numéro de la collectivité.", ge=1)],
+    organisation_id: Annotated[
+        int, Path(description="Numéro de la collectivité.", ge=1, le=MAX_ID)
+    ],
 ) -> OrganisationAccess:
     """The organisation of the path, if the user belongs to it (else 404)."""
     role = user.role_in(organisation_id)

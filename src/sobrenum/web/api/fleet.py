@@ -1,0 +1,183 @@
+"""``/api/v1/collectivites/{id}/parc``: the fleet, paged, filtered and sorted; one device with
+its impacts and the factors and sources used."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from sobrenum.domain import CRITERIA_BY_CODE
+from sobrenum.store.models import Device
+from sobrenum.web.api.common import ERRORS, PREFIX
+from sobrenum.web.api.schemas import DeviceDetail, DeviceOut, FleetPage, ImpactOut
+from sobrenum.web.deps import ReaderDep, StoreDep, not_found
+from sobrenum.web.services import device_impacts, device_row, referential
+
+router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["parc"], responses=ERRORS)
+
+SORTABLE = (
+    "asset_id",
+    "category",
+    "manufacturer",
+    "model",
+    "acquisition_date",
+    "status",
+    "site",
+    "department",
+    "quantity",
+)
+SortKey = Literal[
+    "asset_id",
+    "-asset_id",
+    "category",
+    "-category",
+    "manufacturer",
+    "-manufacturer",
+    "model",
+    "-model",
+    "acquisition_date",
+    "-acquisition_date",
+    "status",
+    "-status",
+    "site",
+    "-site",
+    "department",
+    "-department",
+    "quantity",
+    "-quantity",
+]
+Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
+DEVICE_FIELDS = tuple(DeviceOut.model_fields)
+
+
+def device_out(device: Device) -> DeviceOut:
+    return DeviceOut(**{name: getattr(device, name) for name in DEVICE_FIELDS})
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def fleet_query(
+    organisation_id: int,
+    *,
+    category: str | None = None,
+    status: str | None = None,
+    site: str | None = None,
+    department: str | None = None,
+    search: str | None = None,
+) -> Select[Any]:
+    """Current devices of the organisation matching the filters (pages use it too)."""
+    conditions: list[ColumnElement[bool]] = [
+        Device.organisation_id == organisation_id,
+        Device.gone_at.is_(None),
+    ]
+    if category:
+        conditions.append(Device.category == category)
+    if status:
+        conditions.append(Device.status == status)
+    if site:
+        conditions.append(Device.site == site)
+    if department:
+        conditions.append(Device.department == department)
+    if search:
+        pattern = _like(search)
+        conditions.append(
+            or_(
+                func.lower(Device.asset_id).like(pattern, escape="\\"),
+                func.lower(Device.model).like(pattern, escape="\\"),
+                func.lower(Device.manufacturer).like(pattern, escape="\\"),
+            )
+        )
+    return select(Device).where(*conditions)
+
+
+@router.get("/{organisation_id}/parc", summary="Parc (paginé)")
+def fleet(
+    access: ReaderDep,
+    store: StoreDep,
+    categorie: Text = None,
+    statut: Text = None,
+    site: Text = None,
+    service: Text = None,
+    recherche: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[^\x00]*$",
+            description="Texte cherché dans l'identifiant, la marque et le modèle.",
+        ),
+    ] = None,
+    tri: Annotated[
+        SortKey, Query(description="Colonne de tri ; préfixe « - » pour l'ordre décroissant.")
+    ] = "asset_id",
+    limite: Annotated[int, Query(ge=1, le=1000)] = 50,
+    decalage: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> FleetPage:
+    """Les équipements actuels de la collectivité, filtrés et triés, par pages de `limite`
+    (le total compte tous les équipements correspondant aux filtres)."""
+    query = fleet_query(
+        access.organisation_id,
+        category=categorie,
+        status=statut,
+        site=site,
+        department=service,
+        search=recherche,
+    )
+    descending = tri.startswith("-")
+    column = getattr(Device, tri.lstrip("-"))
+    order: list[Any] = [column.desc() if descending else column.asc()]
+    if tri.lstrip("-") != "asset_id":
+        order.append(Device.asset_id.asc())
+    with store.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(session.scalars(query.order_by(*order).limit(limite).offset(decalage)))
+    return FleetPage(
+        total=int(total),
+        limite=limite,
+        decalage=decalage,
+        equipements=[device_out(d) for d in rows],
+    )
+
+
+@router.get("/{organisation_id}/parc/{asset_id:path}", summary="Un équipement et ses impacts")
+def device_detail(access: ReaderDep, store: StoreDep, asset_id: str) -> DeviceDetail:
+    """Un équipement, ses impacts par critère et par phase, et les facteurs et sources
+    utilisés pour les calculer."""
+    if "\x00" in asset_id or len(asset_id) > 500:
+        raise not_found("Équipement introuvable.")
+    row = device_row(store, access.organisation_id, asset_id)
+    if row is None:
+        raise not_found("Équipement introuvable dans le parc de cette collectivité.")
+    impacts = device_impacts(access.organisation, row) if row.gone_at is None else []
+    known = {"criterion", "phase", "annual", "whole_life", "factor_id", "source_id"}
+    out = [
+        ImpactOut(
+            criterion=r["criterion"],
+            phase=r["phase"],
+            annual=r.get("annual"),
+            whole_life=r.get("whole_life"),
+            unit=CRITERIA_BY_CODE[r["criterion"]].unit
+            if r["criterion"] in CRITERIA_BY_CODE
+            else None,
+            factor_id=r.get("factor_id"),
+            source_id=r.get("source_id"),
+            referential_version=r.get("referential_version"),
+            extra={
+                k: v
+                for k, v in r.items()
+                if k not in known and k != "referential_version" and _jsonable(v)
+            },
+        )
+        for r in impacts
+    ]
+    used = {i.source_id for i in out if i.source_id}
+    sources = [s for s in referential().sources.to_pylist() if s["source_id"] in used]
+    return DeviceDetail(equipement=device_out(row), impacts=out, sources=sources)
+
+
+def _jsonable(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)

@@ -1,0 +1,301 @@
+"""What the API and the pages both do: footprints (cached), device drill-down, imports in two
+steps (upload → validation report → apply). Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import func, select
+
+from sobrenum.domain import SobrenumError
+from sobrenum.engine import Parameters, compute
+from sobrenum.inventory import ImportResult, load_inventory
+from sobrenum.referential import Referential, load
+from sobrenum.reporting import Summary, summarise
+from sobrenum.store import (
+    ImportSummary,
+    InventoryImport,
+    Organisation,
+    Store,
+    apply_import,
+    current_fleet,
+    find_import,
+)
+from sobrenum.store.audit import record_event
+from sobrenum.store.models import Device
+from sobrenum.store.users import StagedImport
+from sobrenum.web.footprints import FootprintCache
+
+MAX_ISSUES_IN_REPORT = 500
+
+_referential_lock = threading.Lock()
+_referential: Referential | None = None
+
+
+def referential() -> Referential:
+    """The referential shipped with sobrenum, loaded once per process."""
+    global _referential
+    with _referential_lock:
+        if _referential is None:
+            _referential = load()
+        return _referential
+
+
+def fleet_version(store: Store, organisation_id: int) -> tuple[int, int]:
+    """Changes with every import of the organisation: (number of imports, latest import id)."""
+    with store.transaction() as session:
+        count, latest = session.execute(
+            select(func.count(InventoryImport.id), func.max(InventoryImport.id)).where(
+                InventoryImport.organisation_id == organisation_id
+            )
+        ).one()
+    return int(count or 0), int(latest or 0)
+
+
+def reporting_year(organisation: Organisation) -> int:
+    return organisation.reporting_year or dt.date.today().year - 1
+
+
+def organisation_summary(
+    store: Store, cache: FootprintCache[Any], organisation: Organisation
+) -> Summary | None:
+    """The footprint summary of the organisation's current fleet (None before any import).
+
+    Cached per organisation, fleet version, referential version and the settings that enter
+    the computation (reporting year, staff count, population, name).
+    """
+    ref = referential()
+    version = fleet_version(store, organisation.id)
+    if version[0] == 0:
+        return None
+    key = (
+        "summary",
+        organisation.id,
+        version,
+        ref.version,
+        reporting_year(organisation),
+        organisation.staff_count,
+        organisation.population,
+        organisation.name,
+    )
+
+    def compute_summary() -> Summary:
+        fleet = current_fleet(store, organisation.id)
+        footprint = compute(fleet, ref, Parameters(reporting_year=reporting_year(organisation)))
+        return summarise(
+            footprint, organisation.name, organisation.staff_count, organisation.population
+        )
+
+    summary: Summary = cache.get_or_compute(key, compute_summary)
+    return summary
+
+
+def device_row(store: Store, organisation_id: int, asset_id: str) -> Device | None:
+    with store.transaction() as session:
+        return session.scalar(
+            select(Device).where(
+                Device.organisation_id == organisation_id, Device.asset_id == asset_id
+            )
+        )
+
+
+def device_impacts(organisation: Organisation, device: Device) -> list[dict[str, Any]]:
+    """Impact rows of one device (criterion × phase), with the factor and source used."""
+    ref = referential()
+    row = {name: getattr(device, name, None) for name in _fleet_names()}
+    fleet = pa.Table.from_pylist([row], schema=_fleet_schema())
+    footprint = compute(fleet, ref, Parameters(reporting_year=reporting_year(organisation)))
+    rows: list[dict[str, Any]] = footprint.devices([device.asset_id]).to_pylist()
+    return rows
+
+
+def _fleet_schema() -> pa.Schema:
+    from sobrenum.domain import FLEET_SCHEMA
+
+    return FLEET_SCHEMA
+
+
+def _fleet_names() -> list[str]:
+    return list(_fleet_schema().names)
+
+
+# --- imports in two steps ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StagedReport:
+    """What the upload step tells the user before anything is applied."""
+
+    staged: StagedImport
+    report: dict[str, Any]
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_file_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name.strip() or "inventaire"
+    return _SAFE_NAME.sub("_", base)[:200]
+
+
+def _read(content: bytes, file_name: str, organisation: Organisation) -> ImportResult:
+    suffix = Path(safe_file_name(file_name)).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="sobrenum-upload-") as folder:
+        path = Path(folder) / f"inventaire{suffix}"
+        path.write_bytes(content)
+        return load_inventory(path, reporting_year(organisation), referential().default_lifetimes())
+
+
+def _report(result: ImportResult, file_name: str) -> dict[str, Any]:
+    issues = [
+        {
+            "ligne": issue.line,
+            "equipement": issue.asset_id,
+            "colonne": issue.column,
+            "gravite": "erreur" if issue.severity == "error" else "avertissement",
+            "valeur": issue.value,
+            "message": issue.reason,
+        }
+        for issue in result.issues[:MAX_ISSUES_IN_REPORT]
+    ]
+    return {
+        "fichier": file_name,
+        "resume": result.summary(),
+        "lignes_lues": result.rows_read,
+        "lignes_acceptees": result.rows_accepted,
+        "lignes_refusees": result.rows_rejected,
+        "avertissements": len(result.warnings),
+        "lignes_ignorees": len(result.skipped_lines),
+        "equipements": result.devices,
+        "problemes": issues,
+        "problemes_tronques": len(result.issues) > MAX_ISSUES_IN_REPORT,
+    }
+
+
+def stage_import(
+    store: Store,
+    organisation: Organisation,
+    *,
+    user_id: int,
+    actor: str,
+    file_name: str,
+    content: bytes,
+    inventory_date: dt.date,
+) -> StagedReport:
+    """Read and validate an uploaded file; keep it, unapplied, with its report."""
+    name = safe_file_name(file_name)
+    if not content:
+        raise SobrenumError(f"Le fichier {name} est vide.")
+    sha = hashlib.sha256(content).hexdigest()
+    previous = find_import(store, organisation.id, sha)
+    result = _read(content, name, organisation)
+    report = _report(result, name)
+    if previous is not None:
+        report["deja_importe"] = {
+            "import_id": previous.id,
+            "date_inventaire": previous.inventory_date.isoformat(),
+        }
+    staged = StagedImport(
+        organisation_id=organisation.id,
+        user_id=user_id,
+        file_name=name,
+        file_sha256=sha,
+        inventory_date=inventory_date,
+        content=content,
+        report=report,
+        status="pending",
+    )
+    with store.transaction() as session:
+        session.add(staged)
+        session.flush()
+        record_event(
+            session,
+            "import.upload",
+            actor=actor,
+            organisation_id=organisation.id,
+            details={
+                "staged_import_id": staged.id,
+                "file": name,
+                "sha256": sha,
+                "accepted": result.rows_accepted,
+                "rejected": result.rows_rejected,
+            },
+        )
+    return StagedReport(staged, report)
+
+
+def get_staged(store: Store, organisation_id: int, staged_id: int) -> StagedImport | None:
+    with store.transaction() as session:
+        staged = session.get(StagedImport, staged_id)
+    if staged is None or staged.organisation_id != organisation_id:
+        return None
+    return staged
+
+
+def list_staged(store: Store, organisation_id: int, limit: int = 50) -> list[StagedImport]:
+    with store.transaction() as session:
+        return list(
+            session.scalars(
+                select(StagedImport)
+                .where(StagedImport.organisation_id == organisation_id)
+                .order_by(StagedImport.id.desc())
+                .limit(limit)
+            )
+        )
+
+
+class StagedImportStateError(SobrenumError):
+    """The staged import was already applied or abandoned."""
+
+
+def apply_staged(
+    store: Store, organisation: Organisation, staged: StagedImport, *, actor: str
+) -> ImportSummary:
+    """Apply a staged import to the fleet, all or nothing (re-read from the kept file)."""
+    if staged.status != "pending":
+        state = "déjà appliqué" if staged.status == "applied" else "abandonné"
+        raise StagedImportStateError(f"Cet import ({staged.file_name}) est {state}.")
+    result = _read(staged.content, staged.file_name, organisation)
+    summary = apply_import(
+        store,
+        organisation.id,
+        result.fleet,
+        file_sha256=staged.file_sha256,
+        file_name=staged.file_name,
+        inventory_date=staged.inventory_date,
+        rejected=result.rows_rejected,
+        actor=actor,
+    )
+    with store.transaction() as session:
+        row = session.get(StagedImport, staged.id)
+        if row is not None:
+            row.status = "applied"
+            row.import_id = summary.import_id
+            row.content = b""  # the file is no longer needed once applied
+    return summary
+
+
+def abandon_staged(store: Store, staged: StagedImport, *, actor: str) -> None:
+    if staged.status != "pending":
+        raise StagedImportStateError(f"Cet import ({staged.file_name}) n'est plus en attente.")
+    with store.transaction() as session:
+        row = session.get(StagedImport, staged.id)
+        if row is not None:
+            row.status = "abandoned"
+            row.content = b""
+            record_event(
+                session,
+                "import.abandon",
+                actor=actor,
+                organisation_id=row.organisation_id,
+                details={"staged_import_id": row.id, "file": row.file_name},
+            )
