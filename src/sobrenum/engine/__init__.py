@@ -3,6 +3,7 @@
 from sobrenum.engine.aggregate import per_capita
 from sobrenum.engine.compute import DIMENSIONS, Allocation, Parameters, impacts, prepare, totals
 from sobrenum.engine.run import Footprint, as_fleet_table, compute
+from sobrenum.engine.uncertainty import UncertaintyResult, uncertainty
 from sobrenum.engine.validate import ensure_computable, find_problems
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Allocation",
     "Footprint",
     "Parameters",
+    "UncertaintyResult",
     "as_fleet_table",
     "compute",
     "ensure_computable",
@@ -18,4 +20,5 @@ __all__ = [
     "per_capita",
     "prepare",
     "totals",
+    "uncertainty",
 ]

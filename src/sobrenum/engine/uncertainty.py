@@ -1,0 +1,899 @@
+"""Uncertainty of a footprint: correlated Monte Carlo over the referential's ranges.
+
+Every uncertain input of the referential gets a distribution built from its range
+(``value``, ``low``, ``high``): the embodied factors (``factors.csv``), the electricity factors
+(``electricity.csv``), and each category's default lifetime and power (``categories.csv``).
+The family is a *two-piece* distribution whose median is ``value`` and whose 5th and 95th
+percentiles are ``low`` and ``high`` (see :class:`Spread` and docs/methodologie.md § 10).
+
+One draw of an input applies to every device that uses it: all laptops share the draw of
+``laptop.gwp.manufacture``, all French devices the draw of ``elec.FRA.gwp``, all laptops
+using the default lifetime the draw of the laptop lifetime. The fleet is therefore read once,
+as sums per group, and the draws never touch devices:
+
+* per (category, country), the backend sums the weights that do not depend on a lifetime draw
+  (devices with their own lifetime), the energy of the devices with their own power or
+  consumption, and the energy *per watt* of the devices using the category's default power
+  (the annual total is linear in the power);
+* the devices whose weights depend on the category's lifetime draw (default lifetime, or a
+  refurbished device's default first life) are compressed on the backend to one row per
+  (category, acquisition date, own lifetime, upstream, downstream) — a few thousand rows per
+  category at most — and their summed weights are evaluated in NumPy: exactly at each drawn
+  lifetime when rows × draws stays under :data:`EXACT_BUDGET`, otherwise exactly at
+  :data:`DEFAULT_NODES` lifetime nodes spanning the draws and linearly in between (the
+  weights are ~1/L and piecewise in L; the error is measured against the exact evaluation
+  and a per-device brute force in tests/test_uncertainty.py and benchmarks/uncertainty.py).
+
+Then each draw is a few draws × groups matrix products. The result gives intervals (mean,
+median, 5th and 95th percentiles of the annual impact) by category and phase, and each
+input's share of the variance of a criterion's total (first-order Sobol index, exact through
+the structure of the model, see :meth:`UncertaintyResult.sensitivity`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sobrenum.domain import Condition, Phase, Status
+from sobrenum.engine.compute import (
+    DAYS_PER_YEAR,
+    Allocation,
+    Parameters,
+    _category_table,
+    _days,
+    _overlap,
+    year_bounds,
+)
+from sobrenum.engine.run import as_fleet_table
+from sobrenum.engine.validate import ensure_computable
+from sobrenum.referential import Referential
+
+#: Standard normal quantile of 95 %: ``low`` and ``high`` sit at ∓Z95 standard deviations.
+Z95 = NormalDist().inv_cdf(0.95)
+#: Lifetime nodes spread over the drawn range (plus the nominal lifetime), when interpolating.
+DEFAULT_NODES = 41
+#: Compressed rows × lifetimes evaluated exactly, per category, before nodes are used instead.
+EXACT_BUDGET = 2_000_000
+#: A drawn lifetime never goes below this (years); only reachable with a range starting at 0.
+MIN_LIFETIME = 0.1
+DEFAULT_DRAWS = 1000
+
+#: Kinds of uncertain inputs.
+FACTOR, ELECTRICITY, LIFETIME, POWER = "factor", "electricity", "lifetime", "power"
+#: Dimensions intervals can be broken down by (always within a criterion).
+INTERVAL_DIMENSIONS = ("category", "phase")
+
+_NORMAL = NormalDist()
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The distribution of one input, from its referential range.
+
+    * ``low == high`` (or a missing bound): the constant ``value``;
+    * ``low > 0``: a two-piece lognormal — ``value × exp(σ z)`` with ``z`` standard normal,
+      ``σ = ln(value / low) / Z95`` for ``z < 0`` and ``ln(high / value) / Z95`` for ``z ≥ 0``:
+      median ``value``, 5th percentile ``low``, 95th percentile ``high``, always positive and
+      as asymmetric as the range;
+    * ``low ≤ 0``: a two-piece normal — ``value + s z`` with ``s = (value − low) / Z95`` below
+      and ``(high − value) / Z95`` above: same percentiles, negative values allowed.
+    """
+
+    value: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, value: float | None, low: float | None, high: float | None) -> Spread:
+        v = 0.0 if value is None else float(value)
+        lo = v if low is None or math.isnan(low) else min(float(low), v)
+        hi = v if high is None or math.isnan(high) else max(float(high), v)
+        return cls(v, lo, hi)
+
+    @property
+    def constant(self) -> bool:
+        return self.low == self.high
+
+    @property
+    def lognormal(self) -> bool:
+        return self.low > 0
+
+    @property
+    def scales(self) -> tuple[float, float]:
+        """(below, above): log-scale σ for the lognormal, standard deviations for the normal."""
+        if self.constant:
+            return 0.0, 0.0
+        if self.lognormal:
+            return math.log(self.value / self.low) / Z95, math.log(self.high / self.value) / Z95
+        return (self.value - self.low) / Z95, (self.high - self.value) / Z95
+
+    def at(self, z: np.ndarray) -> np.ndarray:
+        """The input's values at standard normal draws ``z`` (monotone in ``z``)."""
+        below, above = self.scales
+        z = np.asarray(z, dtype=np.float64)
+        if self.constant:
+            return np.full(z.shape, self.value)
+        scaled = z * np.where(z < 0, below, above)
+        if self.lognormal:
+            out: np.ndarray = self.value * np.exp(scaled)
+            return out
+        return self.value + scaled
+
+    def quantile(self, p: float) -> float:
+        return float(self.at(np.array(_NORMAL.inv_cdf(p)))[()])
+
+    def mean(self) -> float:
+        """Exact mean of the distribution."""
+        return self._moment(1)
+
+    def variance(self) -> float:
+        """Exact variance of the distribution."""
+        m = self._moment(1)
+        return max(self._moment(2) - m * m, 0.0)
+
+    def _moment(self, k: int) -> float:
+        below, above = self.scales
+        v = self.value
+        if self.constant:
+            return v**k
+        cdf = _NORMAL.cdf
+        if self.lognormal:
+            # E[exp(k s z); z < 0] = exp(k² s² / 2) Φ(−k s), and symmetrically above.
+            return v**k * (
+                math.exp((k * below) ** 2 / 2) * cdf(-k * below)
+                + math.exp((k * above) ** 2 / 2) * cdf(k * above)
+            )
+        # Half-normal moments: E[z; z<0] = −φ(0), E[z²; z<0] = 1/2.
+        phi0 = 1.0 / math.sqrt(2 * math.pi)
+        if k == 1:
+            return v + (above - below) * phi0
+        return v * v + 2 * v * (above - below) * phi0 + (below**2 + above**2) / 2
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One input of the referential that is drawn: one draw applies to all its devices."""
+
+    input_id: str
+    kind: str
+    spread: Spread
+    category: str | None = None
+    country: str | None = None
+    criterion: str | None = None
+    phase: str | None = None
+
+
+def _draws_of(input_id: str, seed: int, draws: int) -> np.ndarray:
+    """Standard normal draws of one input: its own stream, the same whatever the fleet."""
+    rng = np.random.default_rng([seed, zlib.crc32(input_id.encode("utf-8"))])
+    z: np.ndarray = rng.standard_normal(draws)
+    return z
+
+
+# --- reading the fleet once, as sums per group ---------------------------------------------
+
+
+def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
+    """Per device, what the draws need: :func:`sobrenum.engine.prepare` with the inputs apart.
+
+    ``life`` / ``up`` are null when the device takes its category's (drawn) default lifetime as
+    its lifetime / first life; the weights of the other devices are computed here.
+    """
+    cats = _category_table(ref)
+    f = fleet.inner_join(cats, "category")
+    quantity = f.quantity.cast("float64").fill_null(1.0)
+    start = _days(f.acquisition_date)
+    retired_at = _days(f.retirement_date)
+    measured_life = ibis.cases(
+        (retired_at.notnull(), ibis.greatest((retired_at - start) / DAYS_PER_YEAR, 1.0))
+    )
+    life = f.lifetime_years.coalesce(measured_life)
+    refurbished = f.condition == Condition.REFURBISHED.value
+    up = f.upstream_lifetime_years.coalesce(
+        ibis.ifelse(refurbished, ibis.null().cast("float64"), 0.0)
+    )
+    down = f.downstream_lifetime_years.fill_null(0.0)
+    total_life = up + life + down
+    lo, hi = year_bounds(params.reporting_year)
+    year_days = hi - lo
+    if params.allocation == Allocation.LINEAR:
+        window = _overlap(start, start + life * DAYS_PER_YEAR, lo, hi) / year_days
+        shared = window / total_life
+        own = window / life
+    else:
+        in_year = f.acquisition_date.year() == params.reporting_year
+        shared = ibis.ifelse(in_year, life / total_life, 0.0)
+        own = ibis.ifelse(in_year, 1.0, 0.0)
+    status = f.status.fill_null(Status.IN_USE.value)
+    powered_until = ibis.ifelse(
+        status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at
+    )
+    use_fraction = ibis.ifelse(
+        status == Status.IN_STOCK.value,
+        0.0,
+        _overlap(start, powered_until.fill_null(hi), lo, hi) / year_days,
+    )
+    hours = f.hours_per_day.coalesce(f.default_hours)
+    pue = ibis.ifelse(f.hosted, f.pue.coalesce(f.default_pue, 1.0), f.pue.fill_null(1.0))
+    kwh_per_watt = hours * f.days_per_year / 1000.0 * pue
+    default_power = f.annual_kwh.isnull() & f.power_w.isnull()
+    own_kwh = f.annual_kwh.coalesce(f.power_w * hours * f.days_per_year / 1000.0) * pue
+    # The devices whose weights follow a draw are summed apart (see ``FleetSums.drawn``).
+    drawn_life = life.isnull() | up.isnull()
+    return f.select(
+        "category",
+        country=f.country.fill_null(ref.default_country),
+        quantity=quantity,
+        start=start,
+        life=life,
+        up=up,
+        down=down,
+        drawn_life=drawn_life,
+        shared=ibis.ifelse(drawn_life, 0.0, shared),
+        own=ibis.ifelse(drawn_life, 0.0, own),
+        kwh=ibis.ifelse(default_power, 0.0, own_kwh) * use_fraction,
+        kwh_per_watt=ibis.ifelse(default_power, kwh_per_watt, 0.0) * use_fraction,
+    )
+
+
+@dataclass(frozen=True)
+class FleetSums:
+    """The fleet as the Monte Carlo sees it: sums per group, no device."""
+
+    #: Per (category, country): devices, fixed weights, energy and energy per watt.
+    groups: pa.Table
+    #: Devices whose weights follow a lifetime draw, compressed: category, start (days since
+    #: 1970), life and up (NaN = the drawn lifetime), down, n (summed quantity).
+    drawn: pa.Table
+
+
+SUMMED = ("devices", "shared", "own", "kwh", "kwh_per_watt")
+
+
+def fleet_sums(
+    fleet: ir.Table, ref: Referential, params: Parameters, backend: ibis.BaseBackend
+) -> FleetSums:
+    """Read the fleet once on ``backend``: one group-by, sized by groups and acquisition dates.
+
+    The devices with fixed weights fall into one row per (category, country); those whose
+    weights follow a lifetime draw keep their acquisition date, lifetimes and second life in
+    the key (a few thousand dates per category at most, whatever the number of devices).
+    """
+    d = _device_terms(fleet, ref, params)
+    q = d.quantity
+
+    def drawn_only(column: ir.FloatingValue) -> ir.FloatingValue:
+        return ibis.ifelse(d.drawn_life, column, ibis.null().cast("float64"))
+
+    keyed = d.mutate(
+        start=drawn_only(d.start),
+        life=drawn_only(d.life),
+        up=drawn_only(d.up),
+        down=drawn_only(d.down),
+    )
+    rows = keyed.group_by(
+        ["category", "country", "drawn_life", "start", "life", "up", "down"]
+    ).aggregate(
+        devices=q.sum(),
+        shared=(q * keyed.shared).sum(),
+        own=(q * keyed.own).sum(),
+        kwh=(q * keyed.kwh).sum(),
+        kwh_per_watt=(q * keyed.kwh_per_watt).sum(),
+    )
+    result = backend.to_pyarrow(rows)
+    groups = (
+        result.group_by(["category", "country"])
+        .aggregate([(c, "sum") for c in SUMMED])
+        .rename_columns({f"{c}_sum": c for c in SUMMED})
+        .sort_by([("category", "ascending"), ("country", "ascending")])
+    )
+    drawn = (
+        result.filter(pc.field("drawn_life"))
+        .group_by(["category", "start", "life", "up", "down"], use_threads=False)
+        .aggregate([("devices", "sum")])
+        .rename_columns({"devices_sum": "n"})
+        .sort_by([(k, "ascending") for k in ("category", "start", "life", "up", "down")])
+    )
+    return FleetSums(groups=groups, drawn=drawn)
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    col = table[name].cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return np.asarray(col, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _DrawnLife:
+    """One category's devices whose weights follow its lifetime draw."""
+
+    start: np.ndarray
+    life: np.ndarray
+    up: np.ndarray
+    down: np.ndarray
+    n: np.ndarray
+
+    def weights(self, lifetimes: np.ndarray, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
+        """Summed (shared, own) weights with the category's lifetime at each of ``lifetimes``."""
+        nodes = lifetimes[None, :]
+        life = np.where(np.isnan(self.life)[:, None], nodes, self.life[:, None])
+        up = np.where(np.isnan(self.up)[:, None], nodes, self.up[:, None])
+        total = up + life + self.down[:, None]
+        lo, hi = year_bounds(params.reporting_year)
+        start = self.start[:, None]
+        if params.allocation == Allocation.LINEAR:
+            end = start + life * DAYS_PER_YEAR
+            window = np.maximum(np.minimum(end, hi) - np.maximum(start, lo), 0.0) / (hi - lo)
+            shared = window / total
+            own = window / life
+        else:
+            in_year = ((start >= lo) & (start < hi)).astype(np.float64)
+            shared = in_year * life / total
+            own = np.broadcast_to(in_year, life.shape)
+        n = self.n[:, None]
+        return (n * shared).sum(axis=0), (n * own).sum(axis=0)
+
+
+# --- the result ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VarianceDecomposition:
+    """The exact variance of a criterion's annual total, split by input (independent inputs).
+
+    ``main[input_id]`` is Var(E[total | input]): the variance left if only that input were
+    uncertain (first-order Sobol effect). ``interactions`` is what products of two uncertain
+    inputs add (factor × lifetime, electricity × power); ``total`` = Σ main + interactions.
+    """
+
+    total: float
+    main: dict[str, float]
+    interactions: float
+
+
+@dataclass(frozen=True)
+class UncertaintyResult:
+    """Draws of the annual impact per (category, criterion, phase) cell, and their inputs."""
+
+    draws: int
+    seed: int
+    #: category, criterion, phase of each row of :attr:`values`.
+    cells: pa.Table
+    #: (cells × draws) annual impact of each cell in each draw.
+    values: np.ndarray
+    #: (cells,) the deterministic annual impact (every input at its referential value).
+    nominal: np.ndarray
+    inputs: tuple[UncertainInput, ...]
+    #: Draws of each uncertain input (constants are not drawn).
+    samples: dict[str, np.ndarray]
+    #: criterion → exact decomposition of the variance of its annual total.
+    variances: dict[str, VarianceDecomposition] = field(repr=False)
+
+    def intervals(self, by: Sequence[str] = (), criteria: Iterable[str] | None = None) -> pa.Table:
+        """Per criterion (and ``by`` ⊆ category, phase): nominal, mean, median, 5th and 95th
+        percentiles of the annual impact (the 90 % interval is [p5, p95])."""
+        unknown = [b for b in by if b not in INTERVAL_DIMENSIONS]
+        if unknown:
+            raise ValueError(f"unknown dimensions: {unknown}")
+        keys = [*by, "criterion"]
+        wanted = set(criteria) if criteria is not None else None
+        columns = {k: self.cells[k].to_pylist() for k in keys}
+        index: dict[tuple[str, ...], list[int]] = {}
+        for i, key in enumerate(zip(*(columns[k] for k in keys), strict=True)):
+            if wanted is None or key[-1] in wanted:
+                index.setdefault(key, []).append(i)
+        ordered = sorted(index)
+        if ordered:
+            sums = np.stack([self.values[index[k]].sum(axis=0) for k in ordered])
+            nominal = np.array([self.nominal[index[k]].sum() for k in ordered])
+            p5, median, p95 = np.quantile(sums, [0.05, 0.5, 0.95], axis=1)
+            mean = sums.mean(axis=1)
+        else:
+            nominal = p5 = median = p95 = mean = np.zeros(0)
+        out: dict[str, pa.Array] = {
+            k: pa.array([key[j] for key in ordered], pa.string()) for j, k in enumerate(keys)
+        }
+        for name, col in (
+            ("nominal", nominal),
+            ("mean", mean),
+            ("median", median),
+            ("p5", p5),
+            ("p95", p95),
+        ):
+            out[name] = pa.array(col, pa.float64())
+        return pa.table(out)
+
+    def total(self, criterion: str = "gwp") -> np.ndarray:
+        """Draws of a criterion's annual total."""
+        rows = np.asarray(pc.equal(self.cells["criterion"], criterion).to_numpy())
+        out: np.ndarray = self.values[rows].sum(axis=0)
+        return out
+
+    def sensitivity(self, criterion: str = "gwp") -> pa.Table:
+        """Each uncertain input's share of the variance of the criterion's annual total.
+
+        ``share`` is the first-order Sobol index Var(E[total | input]) / Var(total), computed
+        exactly: the total is linear in each factor, electricity factor and power, and a sum
+        of per-category terms in each lifetime (see § 10 of docs/methodologie.md). Largest
+        first. The shares sum to 1 − :meth:`interaction_share` (1 when the total is linear in
+        every uncertain input).
+        """
+        dec = self.variances.get(criterion)
+        by_id = {i.input_id: i for i in self.inputs}
+        rows = sorted(dec.main.items(), key=lambda kv: -kv[1]) if dec else []
+        total = dec.total if dec else 0.0
+        return pa.table(
+            {
+                "input_id": pa.array([k for k, _ in rows], pa.string()),
+                "kind": pa.array([by_id[k].kind for k, _ in rows], pa.string()),
+                "category": pa.array([by_id[k].category for k, _ in rows], pa.string()),
+                "country": pa.array([by_id[k].country for k, _ in rows], pa.string()),
+                "phase": pa.array([by_id[k].phase for k, _ in rows], pa.string()),
+                "variance": pa.array([v for _, v in rows], pa.float64()),
+                "share": pa.array([v / total if total > 0 else 0.0 for _, v in rows], pa.float64()),
+            }
+        )
+
+    def interaction_share(self, criterion: str = "gwp") -> float:
+        """Share of the variance due to products of uncertain inputs."""
+        dec = self.variances.get(criterion)
+        return dec.interactions / dec.total if dec and dec.total > 0 else 0.0
+
+
+# --- the Monte Carlo -----------------------------------------------------------------------
+
+
+def _inputs(ref: Referential, categories: set[str], countries: set[str]) -> list[UncertainInput]:
+    out: list[UncertainInput] = []
+    for r in ref.categories.to_pylist():
+        if r["category"] in categories:
+            cat = r["category"]
+            out.append(
+                UncertainInput(
+                    f"lifetime.{cat}",
+                    LIFETIME,
+                    Spread.of(r["lifetime_years"], r["lifetime_low"], r["lifetime_high"]),
+                    category=cat,
+                )
+            )
+            out.append(
+                UncertainInput(
+                    f"power.{cat}",
+                    POWER,
+                    Spread.of(r["power_w"], r["power_low"], r["power_high"]),
+                    category=cat,
+                )
+            )
+    for r in ref.factors.to_pylist():
+        if r["category"] in categories:
+            key = r["factor_id"] or f"{r['category']}.{r['criterion']}.{r['phase']}"
+            out.append(
+                UncertainInput(
+                    key,
+                    FACTOR,
+                    Spread.of(r["value"], r["low"], r["high"]),
+                    category=r["category"],
+                    criterion=r["criterion"],
+                    phase=r["phase"],
+                )
+            )
+    for r in ref.electricity.to_pylist():
+        if r["country"] in countries:
+            key = r["factor_id"] or f"elec.{r['country']}.{r['criterion']}"
+            out.append(
+                UncertainInput(
+                    key,
+                    ELECTRICITY,
+                    Spread.of(r["value"], r["low"], r["high"]),
+                    country=r["country"],
+                    criterion=r["criterion"],
+                    phase=Phase.USE.value,
+                )
+            )
+    return out
+
+
+#: Lifetime moments integrate over z in [−Z_TAIL, Z_TAIL] (mass outside: 6e-5).
+Z_TAIL = 4.0
+#: Points of that integration grid.
+Z_POINTS = 801
+
+
+@dataclass(frozen=True)
+class _LifetimeCurve:
+    """A category's summed (shared, own) weights as functions of its lifetime.
+
+    Exact (every compressed row evaluated at every lifetime asked) when that stays small,
+    otherwise exact at a few nodes and linear in between.
+    """
+
+    spread: Spread
+    fixed: tuple[float, float]
+    devices: _DrawnLife | None
+    params: Parameters
+    #: Node lifetimes and the weights there; None when evaluated exactly.
+    nodes: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+    @classmethod
+    def build(
+        cls,
+        spread: Spread,
+        z: np.ndarray,
+        count: int | None,
+        fixed: tuple[float, float],
+        devices: _DrawnLife | None,
+        params: Parameters,
+    ) -> _LifetimeCurve:
+        """Nodes spanning the draws and [−Z_TAIL, Z_TAIL], the nominal lifetime among them;
+        no nodes when ``count`` is None and the exact evaluation fits :data:`EXACT_BUDGET`."""
+        width = max(z.size, Z_POINTS)
+        if devices is None or spread.constant:
+            lifetimes = np.array([spread.value])
+        elif count is None and devices.n.size * width <= EXACT_BUDGET:
+            return cls(spread, fixed, devices, params, None)
+        else:
+            lo = min(float(z.min()), -Z_TAIL) if z.size else -Z_TAIL
+            hi = max(float(z.max()), Z_TAIL) if z.size else Z_TAIL
+            grid = np.concatenate([np.linspace(lo, hi, count or DEFAULT_NODES), [0.0]])
+            lifetimes = np.unique(np.maximum(spread.at(grid), MIN_LIFETIME))
+        curve = cls(spread, fixed, devices, params, None)
+        shared, own = curve.exact(lifetimes)
+        return cls(spread, fixed, devices, params, (lifetimes, shared, own))
+
+    def exact(self, lifetimes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shared = np.full(lifetimes.shape, self.fixed[0])
+        own = np.full(lifetimes.shape, self.fixed[1])
+        if self.devices is not None:
+            s, o = self.devices.weights(lifetimes, self.params)
+            shared, own = shared + s, own + o
+        return shared, own
+
+    def at(self, lifetimes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(shared, own) at ``lifetimes``: exact, or linear between nodes."""
+        if self.nodes is None:
+            return self.exact(lifetimes)
+        nodes, shared, own = self.nodes
+        return np.interp(lifetimes, nodes, shared), np.interp(lifetimes, nodes, own)
+
+    def quadrature(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(probability weights, shared, own) on a fine grid of the lifetime distribution."""
+        if self.spread.constant or self.devices is None:
+            shared, own = self.exact(np.array([self.spread.value]))
+            return np.ones(1), shared, own
+        z = np.linspace(-Z_TAIL, Z_TAIL, Z_POINTS)
+        p = np.exp(-z * z / 2)
+        shared, own = self.at(np.maximum(self.spread.at(z), MIN_LIFETIME))
+        return p / p.sum(), shared, own
+
+
+@dataclass
+class _Model:
+    """The fleet's sums arranged for evaluation: categories and (category, country) groups."""
+
+    categories: list[str]
+    cat_of_group: np.ndarray
+    country_of_group: list[str]
+    kwh: np.ndarray
+    kwh_per_watt: np.ndarray
+    fixed_shared: np.ndarray
+    fixed_own: np.ndarray
+    drawn: dict[int, _DrawnLife]
+
+
+def _model(sums: FleetSums) -> _Model:
+    g = sums.groups
+    categories = sorted(set(g["category"].to_pylist()))
+    pos = {c: i for i, c in enumerate(categories)}
+    cat_of_group = np.array([pos[c] for c in g["category"].to_pylist()], dtype=np.int64)
+    n_cat = len(categories)
+    fixed_shared = np.bincount(cat_of_group, _floats(g, "shared"), minlength=n_cat)
+    fixed_own = np.bincount(cat_of_group, _floats(g, "own"), minlength=n_cat)
+    drawn: dict[int, _DrawnLife] = {}
+    d = sums.drawn
+    if d.num_rows:
+        cats = np.array([pos[c] for c in d["category"].to_pylist()], dtype=np.int64)
+        # Nulls become NaN: "the category's drawn lifetime".
+        cols = {name: _floats(d, name) for name in ("start", "life", "up", "down", "n")}
+        for c in np.unique(cats):
+            rows = cats == c
+            drawn[int(c)] = _DrawnLife(
+                cols["start"][rows],
+                cols["life"][rows],
+                cols["up"][rows],
+                cols["down"][rows],
+                cols["n"][rows],
+            )
+    return _Model(
+        categories=categories,
+        cat_of_group=cat_of_group,
+        country_of_group=g["country"].to_pylist(),
+        kwh=_floats(g, "kwh"),
+        kwh_per_watt=_floats(g, "kwh_per_watt"),
+        fixed_shared=fixed_shared,
+        fixed_own=fixed_own,
+        drawn=drawn,
+    )
+
+
+def uncertainty(
+    fleet: pa.Table | ir.Table,
+    ref: Referential,
+    params: Parameters,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    backend: ibis.BaseBackend | None = None,
+    *,
+    today: dt.date | None = None,
+    nodes: int | None = None,
+    validate: bool = True,
+) -> UncertaintyResult:
+    """Monte Carlo of the fleet's annual impacts over the referential's ranges.
+
+    Validates the fleet like :func:`sobrenum.engine.compute` (unless ``validate`` is false,
+    for a fleet already validated), reads it once as sums per group on ``backend`` (in-process
+    DuckDB by default), then draws ``draws`` times every uncertain input (``seed`` fixes the
+    draws). The cost of the draws does not depend on the number of devices. ``nodes``
+    forces the interpolation of the lifetime weights on that many nodes (None: exact when
+    small enough, else :data:`DEFAULT_NODES`).
+    """
+    if draws < 2:
+        raise ValueError("Le nombre de tirages doit être au moins 2.")
+    con = backend or ibis.duckdb.connect()
+    table = ibis.memtable(as_fleet_table(fleet)) if isinstance(fleet, pa.Table) else fleet
+    if validate:
+        ensure_computable(table, ref, today)
+    sums = fleet_sums(table, ref, params, con)
+    return simulate(sums, ref, params, draws=draws, seed=seed, nodes=nodes)
+
+
+def simulate(
+    sums: FleetSums,
+    ref: Referential,
+    params: Parameters,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    nodes: int | None = None,
+) -> UncertaintyResult:
+    """The Monte Carlo proper, on the fleet's sums (NumPy, inputs × draws matrices)."""
+    m = _model(sums)
+    n_cat = len(m.categories)
+    cat_pos = {c: i for i, c in enumerate(m.categories)}
+    inputs = _inputs(ref, set(m.categories), set(m.country_of_group))
+    z = {i.input_id: _draws_of(i.input_id, seed, draws) for i in inputs if not i.spread.constant}
+    samples: dict[str, np.ndarray] = {}
+    for i in inputs:
+        if i.input_id in z:
+            floor = MIN_LIFETIME if i.kind == LIFETIME else 0.0 if i.kind == POWER else None
+            values = i.spread.at(z[i.input_id])
+            samples[i.input_id] = values if floor is None else np.maximum(values, floor)
+
+    def drawn(i: UncertainInput) -> np.ndarray:
+        return samples.get(i.input_id, np.full(draws, i.spread.value))
+
+    by_kind: dict[str, list[UncertainInput]] = {}
+    for i in inputs:
+        by_kind.setdefault(i.kind, []).append(i)
+    lifetime_of = {cat_pos[i.category or ""]: i for i in by_kind.get(LIFETIME, [])}
+    power_of = {cat_pos[i.category or ""]: i for i in by_kind.get(POWER, [])}
+    factor_inputs = by_kind.get(FACTOR, [])
+    elec_inputs = by_kind.get(ELECTRICITY, [])
+
+    # Each category's weights as functions of its lifetime (exact at the nodes).
+    curves = [
+        _LifetimeCurve.build(
+            lifetime_of[c].spread,
+            z.get(lifetime_of[c].input_id, np.zeros(0)),
+            nodes,
+            (float(m.fixed_shared[c]), float(m.fixed_own[c])),
+            m.drawn.get(c),
+            params,
+        )
+        for c in range(n_cat)
+    ]
+
+    # Cells: one per (category, criterion, phase) with a factor, or electricity for the use.
+    cell_keys: dict[tuple[str, str, str], int] = {}
+    factor_cell = np.array(
+        [
+            cell_keys.setdefault(
+                (i.category or "", i.criterion or "", i.phase or ""), len(cell_keys)
+            )
+            for i in factor_inputs
+        ],
+        dtype=np.int64,
+    )
+    factor_cat = np.array([cat_pos[i.category or ""] for i in factor_inputs], dtype=np.int64)
+    factor_own = np.array([i.phase == Phase.DISTRIBUTION.value for i in factor_inputs], bool)
+    # Use: one pair per (category × country group, electricity factor of that country).
+    elec_of_country: dict[str, list[int]] = {}
+    for e_pos, e in enumerate(elec_inputs):
+        elec_of_country.setdefault(e.country or "", []).append(e_pos)
+    pairs = [
+        (g, e_pos)
+        for g, country in enumerate(m.country_of_group)
+        for e_pos in elec_of_country.get(country, [])
+    ]
+    pair_group = np.array([g for g, _ in pairs], dtype=np.int64)
+    pair_elec = np.array([e for _, e in pairs], dtype=np.int64)
+    pair_cat = m.cat_of_group[pair_group]
+    pair_cell = np.array(
+        [
+            cell_keys.setdefault(
+                (m.categories[m.cat_of_group[g]], elec_inputs[e].criterion or "", Phase.USE.value),
+                len(cell_keys),
+            )
+            for g, e in pairs
+        ],
+        dtype=np.int64,
+    )
+    n_cells = len(cell_keys)
+
+    def evaluate(
+        lifetimes: np.ndarray, power: np.ndarray, factors: np.ndarray, elec: np.ndarray
+    ) -> np.ndarray:
+        """Cells × width annual impacts, inputs given as (inputs × width) matrices."""
+        width = lifetimes.shape[1]
+        shared = np.empty((n_cat, width))
+        own = np.empty((n_cat, width))
+        for c, curve in enumerate(curves):
+            shared[c], own[c] = curve.at(lifetimes[c])
+        out = np.zeros((n_cells, width))
+        if factor_inputs:
+            weight = np.where(factor_own[:, None], own[factor_cat], shared[factor_cat])
+            np.add.at(out, factor_cell, factors * weight)
+        if pairs:
+            energy = m.kwh[pair_group, None] + power[pair_cat] * m.kwh_per_watt[pair_group, None]
+            np.add.at(out, pair_cell, elec[pair_elec] * energy)
+        return out
+
+    def matrix(items: list[UncertainInput], nominal: bool) -> np.ndarray:
+        if not items:
+            return np.zeros((0, 1 if nominal else draws))
+        if nominal:
+            return np.array([[i.spread.value] for i in items])
+        return np.stack([drawn(i) for i in items])
+
+    lifetime_inputs = [lifetime_of[c] for c in range(n_cat)]
+    power_inputs = [power_of[c] for c in range(n_cat)]
+    nominal = evaluate(
+        *(matrix(x, True) for x in (lifetime_inputs, power_inputs, factor_inputs, elec_inputs))
+    )[:, 0]
+    values = evaluate(
+        *(matrix(x, False) for x in (lifetime_inputs, power_inputs, factor_inputs, elec_inputs))
+    )
+
+    variances = _decompose(
+        curves,
+        lifetime_inputs,
+        power_inputs,
+        factor_inputs,
+        factor_cat,
+        factor_own,
+        elec_inputs,
+        pair_group,
+        pair_elec,
+        pair_cat,
+        m,
+    )
+    ordered = sorted(cell_keys.items(), key=lambda kv: kv[1])
+    cells = pa.table(
+        {
+            "category": pa.array([k[0] for k, _ in ordered], pa.string()),
+            "criterion": pa.array([k[1] for k, _ in ordered], pa.string()),
+            "phase": pa.array([k[2] for k, _ in ordered], pa.string()),
+        }
+    )
+    return UncertaintyResult(
+        draws=draws,
+        seed=seed,
+        cells=cells,
+        values=values,
+        nominal=nominal,
+        inputs=tuple(inputs),
+        samples=samples,
+        variances=variances,
+    )
+
+
+def _decompose(
+    curves: list[_LifetimeCurve],
+    lifetime_inputs: list[UncertainInput],
+    power_inputs: list[UncertainInput],
+    factor_inputs: list[UncertainInput],
+    factor_cat: np.ndarray,
+    factor_own: np.ndarray,
+    elec_inputs: list[UncertainInput],
+    pair_group: np.ndarray,
+    pair_elec: np.ndarray,
+    pair_cat: np.ndarray,
+    m: _Model,
+) -> dict[str, VarianceDecomposition]:
+    """Exact variance of each criterion's total, by input (the inputs are independent).
+
+    Embodied, per category c: A = Σ_r F_r W_r(L) ⇒ Var(A) = Var_L(Σ_r E[F_r] W_r(L))
+    [lifetime] + Σ_r Var(F_r) E[W_r]² [factors] + Σ_r Var(F_r) Var(W_r) [interactions].
+    Use: B = Σ_e FE_e (K_e + Σ_c P_c S_ec) ⇒ Var(FE_e) (K_e + Σ_c E[P_c] S_ec)² [electricity]
+    + Σ_c Var(P_c) (Σ_e E[FE_e] S_ec)² [power] + Σ_e,c Var(FE_e) Var(P_c) S_ec² [interactions].
+    """
+    main: dict[str, dict[str, float]] = {}
+    inter: dict[str, float] = {}
+
+    def add(criterion: str | None, input_id: str, v: float) -> None:
+        slot = main.setdefault(criterion or "", {})
+        slot[input_id] = slot.get(input_id, 0.0) + v
+
+    criteria = sorted({i.criterion or "" for i in (*factor_inputs, *elec_inputs)})
+    for crit in criteria:
+        inter[crit] = 0.0
+    # Embodied phases, category by category.
+    for c, curve in enumerate(curves):
+        weights, shared, own = curve.quadrature()
+        rows = np.flatnonzero(factor_cat == c)
+        by_crit: dict[str, np.ndarray] = {}
+        for r in rows:
+            f = factor_inputs[r]
+            w = own if factor_own[r] else shared
+            mean_w = float(weights @ w)
+            var_w = float(weights @ (w - mean_w) ** 2)
+            var_f = f.spread.variance()
+            crit = f.criterion or ""
+            if var_f > 0:
+                add(crit, f.input_id, var_f * mean_w * mean_w)
+                inter[crit] += var_f * var_w
+            by_crit[crit] = by_crit.get(crit, np.zeros_like(w)) + f.spread.mean() * w
+        life = lifetime_inputs[c]
+        if not life.spread.constant:
+            for crit, h in by_crit.items():
+                mean_h = float(weights @ h)
+                add(crit, life.input_id, float(weights @ (h - mean_h) ** 2))
+    # Use: electricity factors and powers.
+    if pair_group.size:
+        crit_pos = {c: k for k, c in enumerate(criteria)}
+        n_cat = len(curves)
+        power_mean = np.array([p.spread.mean() for p in power_inputs])
+        power_var = np.array([p.spread.variance() for p in power_inputs])
+        elec_mean = np.array([e.spread.mean() for e in elec_inputs])
+        elec_var = np.array([e.spread.variance() for e in elec_inputs])
+        per_watt = m.kwh_per_watt[pair_group]
+        # K_e + Σ_c E[P_c] S_ec, per electricity factor.
+        energy = np.bincount(
+            pair_elec,
+            m.kwh[pair_group] + power_mean[pair_cat] * per_watt,
+            minlength=len(elec_inputs),
+        )
+        for e_pos, e in enumerate(elec_inputs):
+            if elec_var[e_pos] > 0:
+                add(e.criterion, e.input_id, float(elec_var[e_pos] * energy[e_pos] ** 2))
+        # S_ec per (electricity factor, category), then slopes Σ_e E[FE_e] S_ec per criterion.
+        s_ec = np.zeros((len(elec_inputs), n_cat))
+        np.add.at(s_ec, (pair_elec, pair_cat), per_watt)
+        elec_crit = np.array([crit_pos[e.criterion or ""] for e in elec_inputs], dtype=np.int64)
+        slopes = np.zeros((len(criteria), n_cat))
+        np.add.at(slopes, elec_crit, elec_mean[:, None] * s_ec)
+        for c, p in enumerate(power_inputs):
+            if power_var[c] > 0:
+                for crit, k in crit_pos.items():
+                    if slopes[k, c]:
+                        add(crit, p.input_id, float(power_var[c] * slopes[k, c] ** 2))
+        cross = np.zeros(len(criteria))
+        np.add.at(cross, elec_crit, (elec_var[:, None] * power_var[None, :] * s_ec**2).sum(axis=1))
+        for crit, k in crit_pos.items():
+            inter[crit] += float(cross[k])
+    return {
+        crit: VarianceDecomposition(
+            total=sum(main.get(crit, {}).values()) + inter[crit],
+            main=main.get(crit, {}),
+            interactions=inter[crit],
+        )
+        for crit in criteria
+    }
