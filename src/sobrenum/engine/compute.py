@@ -29,6 +29,8 @@ DAYS_PER_YEAR = 365.2425
 MODEL_GWP = "model_gwp_manufacture"
 MODEL_FACTOR_ID = "model_factor_id"
 MODEL_SOURCE_ID = "pcf-modele"
+#: Optional fleet column: the organisation a device belongs to (networks, national scale).
+ORGANISATION_ID = "organisation_id"
 
 
 class Allocation(StrEnum):
@@ -172,12 +174,23 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         annual_kwh=kwh * pue,
         model_gwp=model_gwp,
         model_factor_id=model_id,
+        **_carried(fleet, f),
+    )
+
+
+def _carried(fleet: ir.Table, f: ir.Table) -> dict[str, ir.Value]:
+    """Optional fleet columns carried through to the results when the fleet has them."""
+    return (
+        {ORGANISATION_ID: f[ORGANISATION_ID].cast("string")}
+        if ORGANISATION_ID in fleet.columns
+        else {}
     )
 
 
 def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     """Impacts per device × criterion × phase (``annual`` and ``whole_life``)."""
     dev = prepare(fleet, ref, params)
+    carried = [c for c in (ORGANISATION_ID,) if c in dev.columns]
     version = ibis.literal(ref.version)
     factors = ibis.memtable(
         ref.factors.select(["category", "criterion", "phase", "value", "factor_id", "source_id"])
@@ -198,6 +211,7 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         "site",
         "department",
         "country",
+        *carried,
         "quantity",
         "criterion",
         "phase",
@@ -219,6 +233,7 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
         "site",
         "department",
         "country",
+        *carried,
         "quantity",
         "criterion",
         phase=ibis.literal(Phase.USE.value),
@@ -234,7 +249,15 @@ def impacts(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
 
 
 #: Dimensions a total can be broken down by.
-DIMENSIONS = ("category", "site", "department", "country", "phase", "criterion")
+DIMENSIONS = (
+    "category",
+    "site",
+    "department",
+    "country",
+    "phase",
+    "criterion",
+    ORGANISATION_ID,  # only for fleets that carry the column
+)
 
 
 def totals(
