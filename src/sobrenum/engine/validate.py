@@ -137,7 +137,7 @@ def find_problems(
         .aggregate(
             n=f.count(),
             **{
-                f"c{i}": cond.fill_null(False).cast("int64").sum()
+                f"c{i}": ibis.ifelse(cond.fill_null(False), 1, 0).sum()
                 for i, (cond, _, _) in enumerate(row_checks)
             },
         )
