@@ -57,3 +57,54 @@ def test_wrong_password_is_refused_in_french(client: TestClient, store: Store) -
     unknown = login(client, "personne@mairie.fr", PASSWORD)
     assert unknown.status_code == 401
     assert "auth.login_failed" in [e.action for e in list_events(store)]
+
+
+def test_rate_limit_per_account_even_with_the_right_password(
+    client: TestClient, store: Store
+) -> None:
+    add_user(store, "agent@mairie.fr")
+    for _ in range(5):
+        assert login(client, "agent@mairie.fr", "essai au hasard").status_code == 401
+    blocked = login(client, "agent@mairie.fr", PASSWORD)
+    assert blocked.status_code == 429
+    assert "Trop de tentatives" in blocked.text
+    # Another account from the same address is not blocked by this one.
+    add_user(store, "collegue@mairie.fr")
+    assert login(client, "collegue@mairie.fr").status_code == 303
+
+
+def test_rate_limit_per_address(store: Store, tmp_path: Path) -> None:
+    with client_for(make_app(store, tmp_path, max_failures_per_ip=3)) as client:
+        add_user(store, "agent@mairie.fr")
+        for n in range(3):
+            assert login(client, f"inconnu{n}@mairie.fr", "x").status_code == 401
+        assert login(client, "agent@mairie.fr", PASSWORD).status_code == 429
+
+
+def test_rate_limit_is_shared_between_workers(store: Store, tmp_path: Path) -> None:
+    """Two app instances (two workers) on one database count the same failures."""
+    add_user(store, "agent@mairie.fr")
+    with (
+        client_for(make_app(store, tmp_path)) as first,
+        client_for(make_app(store, tmp_path)) as second,
+    ):
+        for n in range(5):
+            worker = first if n % 2 else second
+            assert login(worker, "agent@mairie.fr", "mauvais").status_code == 401
+        assert login(first, "agent@mairie.fr", PASSWORD).status_code == 429
+        assert login(second, "agent@mairie.fr", PASSWORD).status_code == 429
+
+
+def test_secure_cookie_over_https(store: Store, tmp_path: Path) -> None:
+    app = make_app(store, tmp_path)
+    with TestClient(app, base_url="https://sobrenum.exemple.fr", follow_redirects=False) as client:
+        page = client.get("/connexion")
+        assert "; Secure" in page.headers["set-cookie"]
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_open_redirect_refused(client: TestClient, store: Store) -> None:
+    add_user(store, "agent@mairie.fr")
+    done = login(client, "agent@mairie.fr", next_path="//evil.example/")
+    assert done.headers["location"] == "/"
