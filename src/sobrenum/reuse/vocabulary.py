@@ -206,4 +206,4 @@ def normalise_code(value: str, codes: dict[str, str], aliases: dict[str, str], w
         if key.lower() == label.lower() or lowered == code.replace("_", "-"):
             return code
     choices = ", ".join(sorted({*codes, *aliases}))
-    raise ReuseError(f"{what} inconnu(e) « {value} » : valeurs possibles : {choices}.")
+    raise ReuseError(f"{what} : valeur inconnue « {value} » (valeurs possibles : {choices}).")
