@@ -37,7 +37,7 @@ def ref() -> Referential:
 def small_fleet(n: int = 50, seed: int = 7) -> pa.Table:
     """``n`` devices of every kind the engine distinguishes: defaults, own lifetimes,
     refurbished (with and without a known first life), second lives, retirements, stock,
-    own power or consumption, another country, quantities."""
+    own power or consumption, another country, quantities, model-level manufacture figures."""
     rng = np.random.default_rng(seed)
     cats = ["laptop", "monitor", "rack_server"]
     rows: list[dict[str, Any]] = []
@@ -50,7 +50,10 @@ def small_fleet(n: int = 50, seed: int = 7) -> pa.Table:
             "quantity": int(rng.choice([1, 1, 1, 2, 5])),
         }
         kind = i % 10
-        if kind == 1:
+        if kind == 0 and i % 20 == 0:
+            row["model_gwp_manufacture"] = 100.0 + 10 * i  # a manufacturer's figure
+            row["model_factor_id"] = f"pcf-{i}"
+        elif kind == 1:
             row["lifetime_years"] = float(rng.uniform(3, 8))
         elif kind == 2:
             row["condition"] = "refurbished"
@@ -107,9 +110,22 @@ def brute_force(
         zip(*(result.cells[k].to_pylist() for k in ("category", "criterion", "phase")), strict=True)
     )
     con = ibis.duckdb.connect()
-    table = ibis.memtable(as_fleet_table(fleet))
     out = np.zeros((len(keys), result.draws))
+    model = fleet["model_gwp_manufacture"].to_numpy(zero_copy_only=False)
+    categories = fleet["category"].to_pylist()
     for d in range(result.draws):
+        # A model-level figure moves with its category's manufacture factor (§ 10).
+        scale = [
+            result.samples[f"{c}.gwp.manufacture"][d]
+            / next(i.spread.value for i in result.inputs if i.input_id == f"{c}.gwp.manufacture")
+            for c in categories
+        ]
+        drawn_fleet = fleet.set_column(
+            fleet.schema.get_field_index("model_gwp_manufacture"),
+            "model_gwp_manufacture",
+            pa.array(model * np.array(scale), pa.float64(), mask=np.isnan(model)),
+        )
+        table = ibis.memtable(as_fleet_table(drawn_fleet))
         per_device = con.to_pyarrow(impacts(table, referential_at(ref, result, d), params))
         sums = per_device.group_by(["category", "criterion", "phase"]).aggregate(
             [("annual", "sum")]
@@ -158,7 +174,7 @@ def test_grouped_monte_carlo_equals_the_engine_run_device_by_device_for_each_dra
 
 
 def test_one_draw_applies_to_every_device_that_uses_the_input(ref: Referential) -> None:
-    fleet = small_fleet()
+    fleet = small_fleet().drop_columns(["model_gwp_manufacture", "model_factor_id"])
     result = uncertainty(fleet, ref, Parameters(YEAR), draws=200, seed=5, today=TODAY)
     cells = {
         (c["category"], c["criterion"], c["phase"]): i

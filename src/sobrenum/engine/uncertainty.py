@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 from sobrenum.domain import Condition, Phase, Status
 from sobrenum.engine.compute import (
     DAYS_PER_YEAR,
+    MODEL_GWP,
     Allocation,
     Parameters,
     _category_table,
@@ -189,9 +190,22 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
 
     ``life`` / ``up`` are null when the device takes its category's (drawn) default lifetime as
     its lifetime / first life; the weights of the other devices are computed here.
+    ``model_scale`` is a device's model-level manufacture carbon figure over its category's
+    factor (1 without one): that figure moves with the category factor's draw.
     """
     cats = _category_table(ref)
     f = fleet.inner_join(cats, "category")
+    if MODEL_GWP in fleet.columns:
+        rows = [
+            {"category": r["category"], "gwp_manufacture": r["value"]}
+            for r in ref.factors.to_pylist()
+            if r["criterion"] == "gwp" and r["phase"] == Phase.MANUFACTURE.value and r["value"]
+        ]
+        gwp = ibis.memtable(rows, schema={"category": "string", "gwp_manufacture": "float64"})
+        f = f.left_join(gwp, "category")
+        model_scale = (f[MODEL_GWP].cast("float64") / f.gwp_manufacture).fill_null(1.0)
+    else:
+        model_scale = ibis.literal(1.0)
     quantity = f.quantity.cast("float64").fill_null(1.0)
     start = _days(f.acquisition_date)
     retired_at = _days(f.retirement_date)
@@ -240,6 +254,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
         up=up,
         down=down,
         drawn_life=drawn_life,
+        model_scale=model_scale,
         shared=ibis.ifelse(drawn_life, 0.0, shared),
         own=ibis.ifelse(drawn_life, 0.0, own),
         kwh=ibis.ifelse(default_power, 0.0, own_kwh) * use_fraction,
@@ -251,14 +266,21 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
 class FleetSums:
     """The fleet as the Monte Carlo sees it: sums per group, no device."""
 
-    #: Per (category, country): devices, fixed weights, energy and energy per watt.
+    #: Per (category, country): devices, fixed weights (shared, own, shared × model scale),
+    #: energy and energy per watt.
     groups: pa.Table
     #: Devices whose weights follow a lifetime draw, compressed: category, start (days since
-    #: 1970), life and up (NaN = the drawn lifetime), down, n (summed quantity).
+    #: 1970), life and up (NaN = the drawn lifetime), down, n (summed quantity), n_model
+    #: (summed quantity × model scale).
     drawn: pa.Table
 
 
-SUMMED = ("devices", "shared", "own", "kwh", "kwh_per_watt")
+#: Kinds of embodied weights: manufacture and end of life are shared along the whole life,
+#: distribution is the owner's; the carbon of manufacture uses model-level figures if any.
+SHARED, OWN, MODEL = 0, 1, 2
+KINDS = 3
+
+SUMMED = ("devices", "shared", "own", "shared_model", "n_model", "kwh", "kwh_per_watt")
 
 
 def fleet_sums(
@@ -288,6 +310,8 @@ def fleet_sums(
         devices=q.sum(),
         shared=(q * keyed.shared).sum(),
         own=(q * keyed.own).sum(),
+        shared_model=(q * keyed.shared * keyed.model_scale).sum(),
+        n_model=(q * keyed.model_scale).sum(),
         kwh=(q * keyed.kwh).sum(),
         kwh_per_watt=(q * keyed.kwh_per_watt).sum(),
     )
@@ -301,8 +325,8 @@ def fleet_sums(
     drawn = (
         result.filter(pc.field("drawn_life"))
         .group_by(["category", "start", "life", "up", "down"], use_threads=False)
-        .aggregate([("devices", "sum")])
-        .rename_columns({"devices_sum": "n"})
+        .aggregate([("devices", "sum"), ("n_model", "sum")])
+        .rename_columns({"devices_sum": "n", "n_model_sum": "n_model"})
         .sort_by([(k, "ascending") for k in ("category", "start", "life", "up", "down")])
     )
     return FleetSums(groups=groups, drawn=drawn)
@@ -322,9 +346,11 @@ class _DrawnLife:
     up: np.ndarray
     down: np.ndarray
     n: np.ndarray
+    n_model: np.ndarray
 
-    def weights(self, lifetimes: np.ndarray, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
-        """Summed (shared, own) weights with the category's lifetime at each of ``lifetimes``."""
+    def weights(self, lifetimes: np.ndarray, params: Parameters) -> np.ndarray:
+        """Summed weights (:data:`KINDS` × lifetimes) with the category's lifetime at each of
+        ``lifetimes``."""
         nodes = lifetimes[None, :]
         life = np.where(np.isnan(self.life)[:, None], nodes, self.life[:, None])
         up = np.where(np.isnan(self.up)[:, None], nodes, self.up[:, None])
@@ -340,8 +366,10 @@ class _DrawnLife:
             in_year = ((start >= lo) & (start < hi)).astype(np.float64)
             shared = in_year * life / total
             own = np.broadcast_to(in_year, life.shape)
-        n = self.n[:, None]
-        return (n * shared).sum(axis=0), (n * own).sum(axis=0)
+        n, n_model = self.n[:, None], self.n_model[:, None]
+        return np.stack(
+            [(n * shared).sum(axis=0), (n * own).sum(axis=0), (n_model * shared).sum(axis=0)]
+        )
 
 
 # --- the result ----------------------------------------------------------------------------
@@ -511,18 +539,18 @@ Z_POINTS = 801
 
 @dataclass(frozen=True)
 class _LifetimeCurve:
-    """A category's summed (shared, own) weights as functions of its lifetime.
+    """A category's summed weights (:data:`KINDS`) as functions of its lifetime.
 
     Exact (every compressed row evaluated at every lifetime asked) when that stays small,
     otherwise exact at a few nodes and linear in between.
     """
 
     spread: Spread
-    fixed: tuple[float, float]
+    fixed: np.ndarray
     devices: _DrawnLife | None
     params: Parameters
-    #: Node lifetimes and the weights there; None when evaluated exactly.
-    nodes: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    #: Node lifetimes and the weights there (KINDS × nodes); None when evaluated exactly.
+    nodes: tuple[np.ndarray, np.ndarray] | None
 
     @classmethod
     def build(
@@ -530,7 +558,7 @@ class _LifetimeCurve:
         spread: Spread,
         z: np.ndarray,
         count: int | None,
-        fixed: tuple[float, float],
+        fixed: np.ndarray,
         devices: _DrawnLife | None,
         params: Parameters,
     ) -> _LifetimeCurve:
@@ -546,34 +574,29 @@ class _LifetimeCurve:
             hi = max(float(z.max()), Z_TAIL) if z.size else Z_TAIL
             grid = np.concatenate([np.linspace(lo, hi, count or DEFAULT_NODES), [0.0]])
             lifetimes = np.unique(np.maximum(spread.at(grid), MIN_LIFETIME))
-        curve = cls(spread, fixed, devices, params, None)
-        shared, own = curve.exact(lifetimes)
-        return cls(spread, fixed, devices, params, (lifetimes, shared, own))
+        exact = cls(spread, fixed, devices, params, None).exact(lifetimes)
+        return cls(spread, fixed, devices, params, (lifetimes, exact))
 
-    def exact(self, lifetimes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        shared = np.full(lifetimes.shape, self.fixed[0])
-        own = np.full(lifetimes.shape, self.fixed[1])
+    def exact(self, lifetimes: np.ndarray) -> np.ndarray:
+        out = np.repeat(self.fixed[:, None], lifetimes.size, axis=1)
         if self.devices is not None:
-            s, o = self.devices.weights(lifetimes, self.params)
-            shared, own = shared + s, own + o
-        return shared, own
+            out += self.devices.weights(lifetimes, self.params)
+        return out
 
-    def at(self, lifetimes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(shared, own) at ``lifetimes``: exact, or linear between nodes."""
+    def at(self, lifetimes: np.ndarray) -> np.ndarray:
+        """Weights (KINDS × lifetimes): exact, or linear between nodes."""
         if self.nodes is None:
             return self.exact(lifetimes)
-        nodes, shared, own = self.nodes
-        return np.interp(lifetimes, nodes, shared), np.interp(lifetimes, nodes, own)
+        nodes, weights = self.nodes
+        return np.stack([np.interp(lifetimes, nodes, w) for w in weights])
 
-    def quadrature(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(probability weights, shared, own) on a fine grid of the lifetime distribution."""
+    def quadrature(self) -> tuple[np.ndarray, np.ndarray]:
+        """(probability weights, weights KINDS × points) on a fine grid of the lifetime."""
         if self.spread.constant or self.devices is None:
-            shared, own = self.exact(np.array([self.spread.value]))
-            return np.ones(1), shared, own
+            return np.ones(1), self.exact(np.array([self.spread.value]))
         z = np.linspace(-Z_TAIL, Z_TAIL, Z_POINTS)
         p = np.exp(-z * z / 2)
-        shared, own = self.at(np.maximum(self.spread.at(z), MIN_LIFETIME))
-        return p / p.sum(), shared, own
+        return p / p.sum(), self.at(np.maximum(self.spread.at(z), MIN_LIFETIME))
 
 
 @dataclass
@@ -585,8 +608,8 @@ class _Model:
     country_of_group: list[str]
     kwh: np.ndarray
     kwh_per_watt: np.ndarray
-    fixed_shared: np.ndarray
-    fixed_own: np.ndarray
+    #: KINDS × categories: weights of the devices that do not follow a lifetime draw.
+    fixed: np.ndarray
     drawn: dict[int, _DrawnLife]
 
 
@@ -596,31 +619,29 @@ def _model(sums: FleetSums) -> _Model:
     pos = {c: i for i, c in enumerate(categories)}
     cat_of_group = np.array([pos[c] for c in g["category"].to_pylist()], dtype=np.int64)
     n_cat = len(categories)
-    fixed_shared = np.bincount(cat_of_group, _floats(g, "shared"), minlength=n_cat)
-    fixed_own = np.bincount(cat_of_group, _floats(g, "own"), minlength=n_cat)
+    fixed = np.stack(
+        [
+            np.bincount(cat_of_group, _floats(g, name), minlength=n_cat)
+            for name in ("shared", "own", "shared_model")
+        ]
+    )
     drawn: dict[int, _DrawnLife] = {}
     d = sums.drawn
     if d.num_rows:
         cats = np.array([pos[c] for c in d["category"].to_pylist()], dtype=np.int64)
         # Nulls become NaN: "the category's drawn lifetime".
-        cols = {name: _floats(d, name) for name in ("start", "life", "up", "down", "n")}
+        names = ("start", "life", "up", "down", "n", "n_model")
+        cols = {name: _floats(d, name) for name in names}
         for c in np.unique(cats):
             rows = cats == c
-            drawn[int(c)] = _DrawnLife(
-                cols["start"][rows],
-                cols["life"][rows],
-                cols["up"][rows],
-                cols["down"][rows],
-                cols["n"][rows],
-            )
+            drawn[int(c)] = _DrawnLife(*(cols[name][rows] for name in names))
     return _Model(
         categories=categories,
         cat_of_group=cat_of_group,
         country_of_group=g["country"].to_pylist(),
         kwh=_floats(g, "kwh"),
         kwh_per_watt=_floats(g, "kwh_per_watt"),
-        fixed_shared=fixed_shared,
-        fixed_own=fixed_own,
+        fixed=fixed,
         drawn=drawn,
     )
 
@@ -694,7 +715,7 @@ def simulate(
             lifetime_of[c].spread,
             z.get(lifetime_of[c].input_id, np.zeros(0)),
             nodes,
-            (float(m.fixed_shared[c]), float(m.fixed_own[c])),
+            m.fixed[:, c],
             m.drawn.get(c),
             params,
         )
@@ -713,7 +734,7 @@ def simulate(
         dtype=np.int64,
     )
     factor_cat = np.array([cat_pos[i.category or ""] for i in factor_inputs], dtype=np.int64)
-    factor_own = np.array([i.phase == Phase.DISTRIBUTION.value for i in factor_inputs], bool)
+    factor_kind = np.array([_kind(i) for i in factor_inputs], dtype=np.int64)
     # Use: one pair per (category × country group, electricity factor of that country).
     elec_of_country: dict[str, list[int]] = {}
     for e_pos, e in enumerate(elec_inputs):
@@ -743,14 +764,12 @@ def simulate(
     ) -> np.ndarray:
         """Cells × width annual impacts, inputs given as (inputs × width) matrices."""
         width = lifetimes.shape[1]
-        shared = np.empty((n_cat, width))
-        own = np.empty((n_cat, width))
+        weights = np.empty((KINDS, n_cat, width))
         for c, curve in enumerate(curves):
-            shared[c], own[c] = curve.at(lifetimes[c])
+            weights[:, c] = curve.at(lifetimes[c])
         out = np.zeros((n_cells, width))
         if factor_inputs:
-            weight = np.where(factor_own[:, None], own[factor_cat], shared[factor_cat])
-            np.add.at(out, factor_cell, factors * weight)
+            np.add.at(out, factor_cell, factors * weights[factor_kind, factor_cat])
         if pairs:
             energy = m.kwh[pair_group, None] + power[pair_cat] * m.kwh_per_watt[pair_group, None]
             np.add.at(out, pair_cell, elec[pair_elec] * energy)
@@ -778,7 +797,7 @@ def simulate(
         power_inputs,
         factor_inputs,
         factor_cat,
-        factor_own,
+        factor_kind,
         elec_inputs,
         pair_group,
         pair_elec,
@@ -805,13 +824,21 @@ def simulate(
     )
 
 
+def _kind(factor: UncertainInput) -> int:
+    if factor.phase == Phase.DISTRIBUTION.value:
+        return OWN
+    if factor.criterion == "gwp" and factor.phase == Phase.MANUFACTURE.value:
+        return MODEL
+    return SHARED
+
+
 def _decompose(
     curves: list[_LifetimeCurve],
     lifetime_inputs: list[UncertainInput],
     power_inputs: list[UncertainInput],
     factor_inputs: list[UncertainInput],
     factor_cat: np.ndarray,
-    factor_own: np.ndarray,
+    factor_kind: np.ndarray,
     elec_inputs: list[UncertainInput],
     pair_group: np.ndarray,
     pair_elec: np.ndarray,
@@ -837,12 +864,12 @@ def _decompose(
         inter[crit] = 0.0
     # Embodied phases, category by category.
     for c, curve in enumerate(curves):
-        weights, shared, own = curve.quadrature()
+        weights, kinds = curve.quadrature()
         rows = np.flatnonzero(factor_cat == c)
         by_crit: dict[str, np.ndarray] = {}
         for r in rows:
             f = factor_inputs[r]
-            w = own if factor_own[r] else shared
+            w = kinds[factor_kind[r]]
             mean_w = float(weights @ w)
             var_w = float(weights @ (w - mean_w) ** 2)
             var_f = f.spread.variance()
