@@ -22,7 +22,8 @@ _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 def make_app(store: Store, folder: Path, **settings: Any) -> FastAPI:
-    return create_app(Settings(store=store, data_folder=folder, **settings))
+    app: FastAPI = create_app(Settings(store=store, data_folder=folder, **settings))
+    return app
 
 
 def client_for(app: FastAPI) -> TestClient:

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sobrenum.store.models import utc_now
@@ -213,7 +214,10 @@ def _remember_subject(store: Any, user: User, claims: dict[str, Any]) -> None:
     subject = claims.get("sub")
     if not subject or user.oidc_subject == subject:
         return
-    with store.transaction() as session:
-        row = session.get(UserRow, user.id)
-        if row is not None and row.oidc_subject is None:
-            row.oidc_subject = str(subject)
+    try:
+        with store.transaction() as session:
+            row = session.get(UserRow, user.id)
+            if row is not None and row.oidc_subject is None:
+                row.oidc_subject = str(subject)
+    except IntegrityError:  # another account already carries this subject: keep the first
+        return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
 from fastapi import FastAPI, Request
@@ -75,7 +76,7 @@ class ProConnectClient:
             raise ProConnectError("ProConnect n'a pas transmis de jeton d'identité valide.")
         try:
             extra = await self._userinfo(token)
-        except (JoseError, OSError, ValueError, RuntimeError) as exc:
+        except (JoseError, OSError, ValueError, RuntimeError, httpx.HTTPError) as exc:
             raise ProConnectError(
                 f"Les informations du compte ProConnect n'ont pas pu être lues ({type(exc).__name__})."
             ) from exc
@@ -89,7 +90,12 @@ class ProConnectClient:
         endpoint = metadata.get("userinfo_endpoint")
         if not endpoint:
             return {}
-        response = await self.app.get(endpoint, token=token)
+        # Plain httpx: ProConnect access tokens live 60 s, which Authlib's own client would
+        # already take for expired (it keeps a 60 s margin).
+        async with httpx.AsyncClient(timeout=10) as http:
+            response = await http.get(
+                endpoint, headers={"Authorization": f"Bearer {token['access_token']}"}
+            )
         response.raise_for_status()
         if "jwt" not in response.headers.get("content-type", ""):
             data: dict[str, Any] = response.json()
