@@ -49,7 +49,8 @@ def proconnect_round_trip(client: TestClient, state: str | None = None) -> httpx
     back = urlsplit(answer.headers["location"])
     query = parse_qs(back.query)
     params = {"code": query["code"][0], "state": state or query["state"][0]}
-    return client.get(back.path, params=params)
+    response: httpx.Response = client.get(back.path, params=params)
+    return response
 
 
 def test_login_page_offers_proconnect(client: TestClient) -> None:
@@ -72,7 +73,7 @@ def test_known_agent_logs_in_with_pkce_and_nonce(
     assert sent["nonce"] and sent["state"]
     user = find_user_by_email(store, "agent@mairie.fr")
     assert user is not None and user.oidc_subject == "proconnect-sub-1"
-    login = [e for e in list_events(store) if e.action == "auth.login"][0]
+    login = next(e for e in list_events(store) if e.action == "auth.login")
     assert login.details == {"method": "proconnect", "ip": "testclient"}
 
 
