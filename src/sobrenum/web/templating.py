@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from sobrenum.reporting import formatting
+from sobrenum.web import i18n
 from sobrenum.web.deps import optional_user
 from sobrenum.web.security import CSRF_FIELD, csrf_token
 
@@ -29,6 +30,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["pourcent"] = formatting.percent
     env.filters["tonnes"] = formatting.tonnes
     env.filters["significatif"] = formatting.significant
+    i18n.install(env)  # _("…") in templates, French source, English catalogue
     return templates
 
 
@@ -46,7 +48,10 @@ def render(
         user = optional_user(request)
     except Exception:
         user = None
+    language = i18n.request_language(request)
+    i18n.set_language(language)
     full: dict[str, Any] = {
+        "lang": language,
         "user": user,
         "csrf_token": lambda: csrf_token(request),
         "proconnect_enabled": request.app.state.settings.proconnect_enabled,

@@ -1,0 +1,200 @@
+"""What the pages share: the referential, an organisation's fleet and its footprint, labels.
+
+Not a router: ``create_app`` only includes modules that define ``router``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from fastapi import Request
+from sqlalchemy import func, select
+
+from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
+from sobrenum.domain.vocabulary import STATUS_LABELS, Status
+from sobrenum.engine import Parameters, compute
+from sobrenum.reporting import Summary, summarise
+from sobrenum.reporting.charts import gwp_by_category, gwp_by_phase
+from sobrenum.store import Device, InventoryImport, Organisation, Store, current_fleet
+from sobrenum.web import i18n
+from sobrenum.web.deps import OrganisationAccess
+from sobrenum.web.services import referential, reporting_year
+
+#: Names of the electricity countries users pick most (ISO 3166 alpha-3 codes of the
+#: referential); the others are shown by their code.
+COUNTRY_NAMES: dict[str, str] = {
+    "FRA": "France",
+    "WOR": "Monde (moyenne)",
+    "EEE": "Europe (moyenne)",
+    "DEU": "Allemagne",
+    "AUT": "Autriche",
+    "BEL": "Belgique",
+    "DNK": "Danemark",
+    "ESP": "Espagne",
+    "FIN": "Finlande",
+    "GBR": "Royaume-Uni",
+    "GRC": "Grèce",
+    "IRL": "Irlande",
+    "ITA": "Italie",
+    "LUX": "Luxembourg",
+    "NLD": "Pays-Bas",
+    "NOR": "Norvège",
+    "POL": "Pologne",
+    "PRT": "Portugal",
+    "SWE": "Suède",
+    "CHE": "Suisse",
+    "MAR": "Maroc",
+    "DZA": "Algérie",
+    "TUN": "Tunisie",
+    "SEN": "Sénégal",
+    "CIV": "Côte d'Ivoire",
+    "CAN": "Canada",
+    "USA": "États-Unis",
+    "CHN": "Chine",
+    "IND": "Inde",
+    "JPN": "Japon",
+}
+
+
+def country_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    name = COUNTRY_NAMES.get(code)
+    return f"{name} ({code})" if name else code
+
+
+def category_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    category = CATEGORIES_BY_CODE.get(code)
+    if category is None:
+        return code
+    return category.label_en if i18n.current_language() == "en" else category.label_fr
+
+
+def status_label(code: str | None) -> str:
+    if not code:
+        return STATUS_LABELS[Status.IN_USE][0]
+    try:
+        labels = STATUS_LABELS[Status(code)]
+    except ValueError:
+        return code
+    return labels[1] if i18n.current_language() == "en" else labels[0]
+
+
+def phase_label(code: str) -> str:
+    labels = PHASE_LABELS[Phase(code)]
+    return labels[1] if i18n.current_language() == "en" else labels[0]
+
+
+def date_fr(value: dt.date | dt.datetime | None) -> str:
+    return "—" if value is None else value.strftime("%d/%m/%Y")
+
+
+def latest_import(store: Store, organisation_id: int) -> InventoryImport | None:
+    with store.transaction() as session:
+        return session.scalar(
+            select(InventoryImport)
+            .where(InventoryImport.organisation_id == organisation_id)
+            .order_by(InventoryImport.inventory_date.desc(), InventoryImport.id.desc())
+            .limit(1)
+        )
+
+
+def device_total(store: Store, organisation_id: int) -> int:
+    with store.transaction() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(Device)
+            .where(Device.organisation_id == organisation_id, Device.gone_at.is_(None))
+        )
+    return int(count or 0)
+
+
+def with_country(fleet: pa.Table, country: str | None) -> pa.Table:
+    """Devices without a country draw the organisation's electricity mix."""
+    if not country or "country" not in fleet.column_names:
+        return fleet
+    index = fleet.column_names.index("country")
+    filled = pc.fill_null(fleet.column("country"), pa.scalar(country, pa.string()))
+    return fleet.set_column(index, "country", filled)
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """A summarised footprint and its charts (plain data: safe to share between threads)."""
+
+    summary: Summary
+    chart_categories: str
+    chart_phases: str
+    inventory_date: dt.date
+    import_id: int
+
+
+def footprint_key(organisation: Organisation, import_id: int, kind: str) -> Hashable:
+    return (
+        "pages",
+        kind,
+        organisation.id,
+        import_id,
+        reporting_year(organisation),
+        organisation.staff_count,
+        organisation.population,
+        organisation.country,
+        referential().version,
+    )
+
+
+def dashboard_data(request: Request, access: OrganisationAccess) -> DashboardData | None:
+    """The organisation's footprint summary and charts, None before its first import."""
+    store: Store = request.app.state.store
+    organisation = access.organisation
+    latest = latest_import(store, organisation.id)
+    if latest is None:
+        return None
+
+    def build() -> DashboardData:
+        fleet = with_country(current_fleet(store, organisation), organisation.country)
+        footprint = compute(fleet, referential(), Parameters(reporting_year(organisation)))
+        summary = summarise(
+            footprint,
+            organisation=organisation.name,
+            staff_count=organisation.staff_count,
+            population=organisation.population,
+        )
+        return DashboardData(
+            summary=summary,
+            chart_categories=gwp_by_category(summary) if summary.categories else "",
+            chart_phases=gwp_by_phase(summary) if summary.gwp_by_phase else "",
+            inventory_date=latest.inventory_date,
+            import_id=latest.id,
+        )
+
+    cache = request.app.state.footprints
+    data: DashboardData = cache.get_or_compute(
+        footprint_key(organisation, latest.id, "dashboard"), build
+    )
+    return data
+
+
+def organisation_context(access: OrganisationAccess, section: str) -> dict[str, Any]:
+    """What the organisation layout (its navigation) needs."""
+    return {
+        "access": access,
+        "organisation": access.organisation,
+        "section": section,
+        "can_edit": access.can("editor"),
+        "can_admin": access.can("admin"),
+    }
+
+
+def criterion_label(code: str) -> str:
+    criterion = CRITERIA_BY_CODE.get(code)
+    if criterion is None:
+        return code
+    return criterion.label_en if i18n.current_language() == "en" else criterion.label_fr

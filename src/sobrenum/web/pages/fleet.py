@@ -1,0 +1,237 @@
+"""Fleet list (filters, sort, pages; htmx swaps the results only) and the device page."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import pyarrow as pa
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import Select, func, select
+
+from sobrenum.domain import FLEET_SCHEMA, PHASE_LABELS, Phase
+from sobrenum.domain.vocabulary import STATUS_LABELS, Status
+from sobrenum.engine import Parameters, prepare
+from sobrenum.engine.run import as_fleet_table
+from sobrenum.store import Device, device_history
+from sobrenum.web.deps import ReaderDep, StoreDep, not_found
+from sobrenum.web.pages.common import (
+    category_label,
+    country_label,
+    criterion_label,
+    date_fr,
+    organisation_context,
+    phase_label,
+    status_label,
+    with_country,
+)
+from sobrenum.web.services import device_row, referential, reporting_year
+from sobrenum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+SORTS: dict[str, Any] = {
+    "numero": Device.asset_id,
+    "categorie": Device.category,
+    "modele": Device.model,
+    "acquisition": Device.acquisition_date,
+    "site": Device.site,
+    "service": Device.department,
+    "statut": Device.status,
+}
+
+
+def _filtered(query: Select[Any], organisation_id: int, filters: dict[str, str]) -> Select[Any]:
+    query = query.where(Device.organisation_id == organisation_id, Device.gone_at.is_(None))
+    if filters["categorie"]:
+        query = query.where(Device.category == filters["categorie"])
+    if filters["site"]:
+        query = query.where(Device.site == filters["site"])
+    if filters["service"]:
+        query = query.where(Device.department == filters["service"])
+    if filters["statut"] == "in_use":
+        query = query.where((Device.status == "in_use") | Device.status.is_(None))
+    elif filters["statut"]:
+        query = query.where(Device.status == filters["statut"])
+    if filters["recherche"]:
+        like = f"%{filters['recherche'].lower()}%"
+        query = query.where(
+            func.lower(Device.asset_id).like(like)
+            | func.lower(func.coalesce(Device.model, "")).like(like)
+            | func.lower(func.coalesce(Device.manufacturer, "")).like(like)
+        )
+    return query
+
+
+def _distinct(store: Any, organisation_id: int, column: Any) -> list[str]:
+    with store.transaction() as session:
+        values = session.scalars(
+            select(column)
+            .distinct()
+            .where(
+                Device.organisation_id == organisation_id,
+                Device.gone_at.is_(None),
+                column.is_not(None),
+            )
+            .order_by(column)
+        )
+        return [str(v) for v in values]
+
+
+@router.get("/collectivites/{organisation_id}/parc", name="fleet")
+def fleet(
+    request: Request,
+    access: ReaderDep,
+    store: StoreDep,
+    categorie: Annotated[str, Query(max_length=100)] = "",
+    site: Annotated[str, Query(max_length=500)] = "",
+    service: Annotated[str, Query(max_length=500)] = "",
+    statut: Annotated[str, Query(max_length=20)] = "",
+    recherche: Annotated[str, Query(max_length=200)] = "",
+    tri: Annotated[str, Query(max_length=20)] = "numero",
+    ordre: Annotated[str, Query(max_length=4)] = "asc",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    organisation_id = access.organisation_id
+    filters = {
+        "categorie": categorie,
+        "site": site,
+        "service": service,
+        "statut": statut,
+        "recherche": recherche.strip(),
+    }
+    sort = tri if tri in SORTS else "numero"
+    descending = ordre == "desc"
+    with store.transaction() as session:
+        counts: Any = select(
+            func.count(), func.coalesce(func.sum(func.coalesce(Device.quantity, 1)), 0)
+        )
+        total, quantity = tuple(session.execute(_filtered(counts, organisation_id, filters)).one())
+        pages = max(1, math.ceil(int(total) / PAGE_SIZE))
+        page = min(page, pages)
+        column = SORTS[sort]
+        order = [column.desc() if descending else column.asc()]
+        if sort != "numero":
+            order.append(Device.asset_id.desc() if descending else Device.asset_id.asc())
+        rows = list(
+            session.scalars(
+                _filtered(select(Device), organisation_id, filters)
+                .order_by(*order)
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+            )
+        )
+    base = str(request.url_for("fleet", organisation_id=organisation_id))
+    state = {k: v for k, v in filters.items() if v}
+
+    def link(**changes: Any) -> str:
+        params = {**state, "tri": sort, "ordre": "desc" if descending else "asc", "page": page}
+        params.update(changes)
+        if params.get("tri") == "numero" and params.get("ordre") == "asc":
+            params.pop("tri"), params.pop("ordre")
+        if params.get("page") == 1:
+            params.pop("page")
+        query = urlencode(params)
+        return base + (f"?{query}" if query else "")
+
+    context = organisation_context(access, "fleet")
+    context.update(
+        rows=rows,
+        total=int(total),
+        quantity=int(quantity),
+        page=page,
+        pages=pages,
+        page_size=PAGE_SIZE,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        link=link,
+        categories=_distinct(store, organisation_id, Device.category),
+        sites=_distinct(store, organisation_id, Device.site),
+        services=_distinct(store, organisation_id, Device.department),
+        statuses=[s.value for s in Status],
+        category_label=category_label,
+        status_label=status_label,
+        date_fr=date_fr,
+    )
+    template = (
+        "pages/_fleet_results.html" if request.headers.get("hx-request") else "pages/fleet.html"
+    )
+    return render(request, template, context)
+
+
+def _weights(device: Device, organisation: Any) -> dict[str, Any]:
+    """What the engine retained for this device: lifetime, weights, energy (engine.prepare)."""
+    import ibis
+
+    row = {name: getattr(device, name, None) for name in FLEET_SCHEMA.names}
+    table = with_country(pa.Table.from_pylist([row], schema=FLEET_SCHEMA), organisation.country)
+    params = Parameters(reporting_year(organisation))
+    expr = prepare(ibis.memtable(as_fleet_table(table)), referential(), params)
+    rows = ibis.duckdb.connect().to_pyarrow(expr).to_pylist()
+    return rows[0] if rows else {}
+
+
+def _device_impacts(device: Device, organisation: Any) -> list[dict[str, Any]]:
+    from sobrenum.engine import compute
+
+    row = {name: getattr(device, name, None) for name in FLEET_SCHEMA.names}
+    table = with_country(pa.Table.from_pylist([row], schema=FLEET_SCHEMA), organisation.country)
+    footprint = compute(table, referential(), Parameters(reporting_year(organisation)))
+    rows: list[dict[str, Any]] = footprint.devices([device.asset_id]).to_pylist()
+    return rows
+
+
+@router.get("/collectivites/{organisation_id}/equipements/{asset_id:path}", name="device")
+def device_page(request: Request, access: ReaderDep, store: StoreDep, asset_id: str) -> Response:
+    organisation = access.organisation
+    device = device_row(store, organisation.id, asset_id)
+    if device is None:
+        raise not_found(f"Équipement « {asset_id} » introuvable dans le parc de la collectivité.")
+    ref = referential()
+    impacts = _device_impacts(device, organisation) if device.gone_at is None else []
+    weights = _weights(device, organisation) if device.gone_at is None else {}
+    factors = {r["factor_id"]: r for r in ref.factors.to_pylist()}
+    factors.update({r["factor_id"]: r for r in ref.electricity.to_pylist()})
+    sources = {r["source_id"]: r for r in ref.sources.to_pylist()}
+    categories = {r["category"]: r for r in ref.categories.to_pylist()}
+    gwp = [r for r in impacts if r["criterion"] == "gwp"]
+    order = [p.value for p in Phase]
+    gwp.sort(key=lambda r: order.index(r["phase"]))
+    by_criterion: dict[str, dict[str, float]] = {}
+    for r in impacts:
+        by_criterion.setdefault(r["criterion"], {})[r["phase"]] = r["annual"]
+    if device.lifetime_years is not None:
+        lifetime_origin = "inventaire"
+    elif device.retirement_date is not None:
+        lifetime_origin = "sortie"
+    else:
+        lifetime_origin = "referentiel"
+    context = organisation_context(access, "fleet")
+    context.update(
+        device=device,
+        gwp=gwp,
+        gwp_total=sum(r["annual"] or 0 for r in gwp),
+        by_criterion=by_criterion,
+        weights=weights,
+        lifetime_origin=lifetime_origin,
+        factors=factors,
+        sources=sources,
+        category=categories.get(device.category, {}),
+        history=device_history(store, organisation.id, asset_id),
+        year=reporting_year(organisation),
+        version=ref.version,
+        phases=order,
+        phase_label=phase_label,
+        phase_labels=PHASE_LABELS,
+        category_label=category_label,
+        criterion_label=criterion_label,
+        status_label=status_label,
+        country_label=country_label,
+        status_labels=STATUS_LABELS,
+        date_fr=date_fr,
+    )
+    return render(request, "pages/device.html", context)

@@ -1,0 +1,471 @@
+"""The import wizard: upload → column mapping the user can correct → validation report
+(downloadable CSV/XLSX) → confirm → summary of the devices added, changed and gone.
+
+The uploaded file is kept as a staged import (``services.stage_import``) until it is applied
+or abandoned; the user's corrections of the mapping are kept with it (``correspondance`` in
+its report) and used both by the validation report and by the import itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi.responses import RedirectResponse, Response
+
+from sobrenum.domain import FIELDS, SobrenumError
+from sobrenum.domain.equipment import REQUIRED_FIELDS
+from sobrenum.inventory import (
+    ColumnMapping,
+    ImportResult,
+    MappingProposal,
+    propose_mapping,
+    read_source,
+    to_fleet,
+    write_report_csv,
+    write_report_xlsx,
+)
+from sobrenum.inventory.mapping import AUXILIARY_FIELDS, CONFIDENT
+from sobrenum.store import apply_import, inventory_dates, list_imports
+from sobrenum.store.users import StagedImport
+from sobrenum.web.deps import EditorDep, StoreDep, not_found
+from sobrenum.web.pages.common import date_fr, organisation_context
+from sobrenum.web.services import (
+    abandon_staged,
+    get_staged,
+    referential,
+    reporting_year,
+    safe_file_name,
+    stage_import,
+)
+from sobrenum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+ISSUES_SHOWN = 200
+IGNORE = ""
+
+
+def field_choices() -> list[tuple[str, str]]:
+    choices = [(f.code, f"{f.label_fr} ({f.code})") for f in FIELDS]
+    choices += [(code, f"{label} ({code})") for code, label in AUXILIARY_FIELDS.items()]
+    return choices
+
+
+@contextmanager
+def _file_of(staged: StagedImport) -> Iterator[Path]:
+    suffix = Path(safe_file_name(staged.file_name)).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="sobrenum-assistant-") as folder:
+        path = Path(folder) / f"inventaire{suffix}"
+        path.write_bytes(staged.content)
+        yield path
+
+
+def _corrections(staged: StagedImport) -> dict[str, str] | None:
+    saved = (staged.report or {}).get("correspondance")
+    return dict(saved) if isinstance(saved, dict) else None
+
+
+def _proposal(proposal: MappingProposal, corrections: dict[str, str] | None) -> MappingProposal:
+    """The automatic proposal with the user's choices on top (their ignored columns too)."""
+    if corrections is None:
+        return proposal
+    for match in proposal.matches:
+        if match.source in corrections:
+            proposal = proposal.assign(match.source, corrections[match.source] or None)
+    return proposal
+
+
+def _read(staged: StagedImport, organisation: Any) -> tuple[MappingProposal, ImportResult]:
+    with _file_of(staged) as path:
+        source = read_source(path)
+    proposal = _proposal(propose_mapping(source), _corrections(staged))
+    result = to_fleet(
+        source,
+        ColumnMapping(columns=proposal.mapping.columns),
+        reporting_year=reporting_year(organisation),
+        default_lifetimes=referential().default_lifetimes(),
+        source_name=staged.file_name,
+    )
+    return proposal, result
+
+
+def _staged_or_404(store: Any, organisation_id: int, staged_id: int) -> StagedImport:
+    staged = get_staged(store, organisation_id, staged_id)
+    if staged is None:
+        raise not_found("Import introuvable pour cette collectivité.")
+    return staged
+
+
+def _step_url(request: Request, name: str, organisation_id: int, staged_id: int) -> str:
+    return str(request.url_for(name, organisation_id=organisation_id, staged_id=staged_id))
+
+
+def _start_page(
+    request: Request,
+    access: Any,
+    store: Any,
+    *,
+    error: str | None = None,
+    date: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = organisation_context(access, "import")
+    context.update(
+        error=error,
+        date=date or dt.date.today().isoformat(),
+        imports=list(reversed(list_imports(store, access.organisation_id)))[:10],
+        date_fr=date_fr,
+        max_megabytes=request.app.state.settings.max_upload_bytes // (1024 * 1024),
+    )
+    return render(request, "pages/import_start.html", context, status_code=status_code)
+
+
+@router.get("/collectivites/{organisation_id}/import", name="import_start")
+def import_start(request: Request, access: EditorDep, store: StoreDep) -> Response:
+    return _start_page(request, access, store)
+
+
+@router.post("/collectivites/{organisation_id}/import", name="import_upload")
+async def import_upload(
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    fichier: Annotated[UploadFile | None, File()] = None,
+    date_inventaire: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    try:
+        inventory_date = dt.date.fromisoformat(date_inventaire.strip())
+    except ValueError:
+        return _start_page(
+            request,
+            access,
+            store,
+            error="Date de l'inventaire invalide : indiquez une date au format JJ/MM/AAAA.",
+            date=date_inventaire,
+            status_code=422,
+        )
+    if fichier is None or not fichier.filename:
+        return _start_page(
+            request,
+            access,
+            store,
+            error="Aucun fichier choisi : sélectionnez le classeur ou le CSV de l'inventaire.",
+            date=date_inventaire,
+            status_code=422,
+        )
+    limit = request.app.state.settings.max_upload_bytes
+    content = await fichier.read(limit + 1)
+    if len(content) > limit:
+        return _start_page(
+            request,
+            access,
+            store,
+            error=f"Le fichier {fichier.filename} dépasse la taille maximale "
+            f"({limit // (1024 * 1024)} Mo).",
+            date=date_inventaire,
+            status_code=413,
+        )
+    dates = await run_in_threadpool(inventory_dates, store, access.organisation_id)
+    if dates and inventory_date < dates[-1]:
+        return _start_page(
+            request,
+            access,
+            store,
+            error=(
+                f"L'inventaire du {date_fr(inventory_date)} est antérieur au dernier inventaire "
+                f"importé (celui du {date_fr(dates[-1])}) : importez les inventaires dans l'ordre "
+                "chronologique, ou indiquez une date postérieure."
+            ),
+            date=date_inventaire,
+            status_code=409,
+        )
+    try:
+        staged = await run_in_threadpool(
+            lambda: (
+                stage_import(
+                    store,
+                    access.organisation,
+                    user_id=access.user.id,
+                    actor=access.user.actor,
+                    file_name=fichier.filename or "inventaire",
+                    content=content,
+                    inventory_date=inventory_date,
+                ).staged
+            )
+        )
+    except SobrenumError as exc:
+        return _start_page(
+            request, access, store, error=str(exc), date=date_inventaire, status_code=422
+        )
+    return RedirectResponse(
+        _step_url(request, "import_mapping", access.organisation_id, staged.id),
+        status.HTTP_303_SEE_OTHER,
+    )
+
+
+def _pending_or_redirect(request: Request, staged: StagedImport) -> Response | None:
+    if staged.status == "applied":
+        return RedirectResponse(
+            _step_url(request, "import_summary", staged.organisation_id, staged.id),
+            status.HTTP_303_SEE_OTHER,
+        )
+    if staged.status != "pending":
+        return RedirectResponse(
+            str(request.url_for("import_start", organisation_id=staged.organisation_id)),
+            status.HTTP_303_SEE_OTHER,
+        )
+    return None
+
+
+def _mapping_page(
+    request: Request,
+    access: Any,
+    staged: StagedImport,
+    proposal: MappingProposal,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = organisation_context(access, "import")
+    context.update(
+        staged=staged,
+        matches=list(enumerate(proposal.matches)),
+        choices=field_choices(),
+        missing=[f.label_fr for f in FIELDS if f.code in proposal.missing_required],
+        required=[c for c in REQUIRED_FIELDS if c != "asset_id"],
+        confident=CONFIDENT,
+        error=error,
+        step=2,
+    )
+    return render(request, "pages/import_mapping.html", context, status_code=status_code)
+
+
+@router.get("/collectivites/{organisation_id}/import/{staged_id}", name="import_mapping")
+def import_mapping(
+    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    redirect = _pending_or_redirect(request, staged)
+    if redirect is not None:
+        return redirect
+    with _file_of(staged) as path:
+        source = read_source(path)
+    proposal = _proposal(propose_mapping(source), _corrections(staged))
+    return _mapping_page(request, access, staged, proposal)
+
+
+@router.post("/collectivites/{organisation_id}/import/{staged_id}", name="import_mapping_save")
+async def import_mapping_save(
+    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    redirect = _pending_or_redirect(request, staged)
+    if redirect is not None:
+        return redirect
+    form = await request.form()
+    with _file_of(staged) as path:
+        source = read_source(path)
+    proposal = propose_mapping(source)
+    valid = {code for code, _ in field_choices()}
+    corrections: dict[str, str] = {}
+    chosen_by: dict[str, list[str]] = {}
+    for index, match in enumerate(proposal.matches):
+        value = form.get(f"colonne-{index}")
+        code = value if isinstance(value, str) else IGNORE
+        if code and code not in valid:
+            code = IGNORE
+        corrections[match.source] = code
+        if code:
+            chosen_by.setdefault(code, []).append(match.source)
+    labels = dict(field_choices())
+    doubles = {code: sources for code, sources in chosen_by.items() if len(sources) > 1}
+    corrected = _proposal(proposal, corrections)
+    if doubles:
+        code, sources = next(iter(doubles.items()))
+        names = " et ".join(f"« {s} »" for s in sources)
+        return _mapping_page(
+            request,
+            access,
+            staged,
+            corrected,
+            error=f"Le champ {labels[code]} est choisi pour plusieurs colonnes ({names}) : "
+            "gardez-le pour une seule colonne.",
+            status_code=422,
+        )
+    missing = [c for c in REQUIRED_FIELDS if c != "asset_id" and c not in chosen_by]
+    if missing:
+        return _mapping_page(
+            request,
+            access,
+            staged,
+            corrected,
+            error="Champ obligatoire sans colonne : "
+            + ", ".join(labels[c] for c in missing)
+            + ". Choisissez la colonne qui le contient.",
+            status_code=422,
+        )
+    with store.transaction() as session:
+        row = session.get(StagedImport, staged.id)
+        if row is not None:
+            row.report = {**(row.report or {}), "correspondance": corrections}
+    return RedirectResponse(
+        _step_url(request, "import_check", access.organisation_id, staged.id),
+        status.HTTP_303_SEE_OTHER,
+    )
+
+
+@router.get("/collectivites/{organisation_id}/import/{staged_id}/controle", name="import_check")
+def import_check(
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    staged_id: int,
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    redirect = _pending_or_redirect(request, staged)
+    if redirect is not None:
+        return redirect
+    return _check_page(request, access, staged)
+
+
+def _check_page(
+    request: Request,
+    access: Any,
+    staged: StagedImport,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    _proposal_used, result = _read(staged, access.organisation)
+    issues = sorted(result.issues, key=lambda i: i.line or 0)
+    context = organisation_context(access, "import")
+    context.update(
+        staged=staged,
+        result=result,
+        errors=[i for i in issues if i.severity == "error"][:ISSUES_SHOWN],
+        warnings=[i for i in issues if i.severity != "error"][:ISSUES_SHOWN],
+        issues_shown=ISSUES_SHOWN,
+        already=(staged.report or {}).get("deja_importe"),
+        date_fr=date_fr,
+        error=error,
+        step=3,
+    )
+    return render(request, "pages/import_check.html", context, status_code=status_code)
+
+
+@router.get(
+    "/collectivites/{organisation_id}/import/{staged_id}/rapport.{extension}",
+    name="import_report",
+)
+def import_report(access: EditorDep, store: StoreDep, staged_id: int, extension: str) -> Response:
+    if extension not in ("csv", "xlsx"):
+        raise not_found("Format de rapport inconnu : choisissez csv ou xlsx.")
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    if staged.status != "pending":
+        raise not_found(
+            "Le fichier de cet import n'est plus conservé : le rapport n'est plus disponible."
+        )
+    _proposal_used, result = _read(staged, access.organisation)
+    stem = Path(safe_file_name(staged.file_name)).stem
+    with tempfile.TemporaryDirectory(prefix="sobrenum-rapport-") as folder:
+        path = Path(folder) / f"rapport.{extension}"
+        if extension == "csv":
+            write_report_csv(result, path)
+            media = "text/csv; charset=utf-8"
+        else:
+            write_report_xlsx(result, path)
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body = path.read_bytes()
+    return Response(
+        body,
+        media_type=media,
+        headers={"content-disposition": f'attachment; filename="rapport-{stem}.{extension}"'},
+    )
+
+
+@router.post("/collectivites/{organisation_id}/import/{staged_id}/confirmer", name="import_confirm")
+def import_confirm(
+    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    redirect = _pending_or_redirect(request, staged)
+    if redirect is not None:
+        return redirect
+    _proposal_used, result = _read(staged, access.organisation)
+    try:
+        summary = apply_import(
+            store,
+            access.organisation_id,
+            result.fleet,
+            file_sha256=staged.file_sha256,
+            file_name=staged.file_name,
+            inventory_date=staged.inventory_date,
+            rejected=result.rows_rejected,
+            actor=access.user.actor,
+        )
+    except SobrenumError as exc:
+        return _check_page(request, access, staged, error=str(exc), status_code=409)
+    outcome = {
+        "message": summary.message(),
+        "ajoutes": summary.added,
+        "modifies": summary.changed,
+        "sortis": summary.gone,
+        "inchanges": summary.unchanged,
+        "revenus": summary.returned,
+        "refuses": summary.rejected,
+        "total": summary.total,
+        "deja_importe": summary.already_imported,
+        "champs_modifies": summary.changed_field_counts,
+        "import_id": summary.import_id,
+    }
+    with store.transaction() as session:
+        row = session.get(StagedImport, staged.id)
+        if row is not None:
+            row.status = "applied"
+            row.import_id = summary.import_id
+            row.content = b""
+            row.report = {**(row.report or {}), "resultat": outcome}
+    return RedirectResponse(
+        _step_url(request, "import_summary", access.organisation_id, staged.id),
+        status.HTTP_303_SEE_OTHER,
+    )
+
+
+@router.post(
+    "/collectivites/{organisation_id}/import/{staged_id}/abandonner", name="import_abandon"
+)
+def import_abandon(
+    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    if staged.status == "pending":
+        abandon_staged(store, staged, actor=access.user.actor)
+    return RedirectResponse(
+        str(request.url_for("import_start", organisation_id=access.organisation_id)),
+        status.HTTP_303_SEE_OTHER,
+    )
+
+
+@router.get("/collectivites/{organisation_id}/import/{staged_id}/resume", name="import_summary")
+def import_summary(
+    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    outcome = (staged.report or {}).get("resultat")
+    if staged.status != "applied" or not isinstance(outcome, dict):
+        return RedirectResponse(
+            _step_url(request, "import_mapping", access.organisation_id, staged.id),
+            status.HTTP_303_SEE_OTHER,
+        )
+    labels = {f.code: f.label_fr for f in FIELDS}
+    context = organisation_context(access, "import")
+    context.update(staged=staged, outcome=outcome, field_labels=labels, date_fr=date_fr, step=4)
+    return render(request, "pages/import_summary.html", context)

@@ -1,0 +1,136 @@
+"""Organisation settings: electricity country, reporting year, population and staff count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from sobrenum.store import Organisation
+from sobrenum.store.audit import record_event
+from sobrenum.web.deps import OrgAdminDep, ReaderDep, StoreDep
+from sobrenum.web.pages.common import country_label, organisation_context
+from sobrenum.web.services import referential, reporting_year
+from sobrenum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+FIRST_YEAR = 2000
+
+
+def _countries() -> list[tuple[str, str]]:
+    codes = set(referential().electricity["country"].to_pylist())
+    return sorted(
+        ((c, country_label(c)) for c in codes),
+        key=lambda item: (item[0] != "FRA", item[0] not in ("EEE", "WOR"), item[1]),
+    )
+
+
+def _page(
+    request: Request,
+    access: Any,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+    status_code: int = 200,
+) -> Response:
+    organisation = access.organisation
+    context = organisation_context(access, "settings")
+    context.update(
+        values=values
+        or {
+            "pays": organisation.country,
+            "annee": str(organisation.reporting_year or reporting_year(organisation)),
+            "population": "" if organisation.population is None else str(organisation.population),
+            "agents": "" if organisation.staff_count is None else str(organisation.staff_count),
+        },
+        errors=errors or {},
+        saved=saved,
+        countries=_countries(),
+        last_year=dt.date.today().year + 1,
+        first_year=FIRST_YEAR,
+    )
+    return render(request, "pages/settings.html", context, status_code=status_code)
+
+
+@router.get("/collectivites/{organisation_id}/parametres", name="organisation_settings")
+def settings_form(request: Request, access: ReaderDep) -> Response:
+    return _page(request, access)
+
+
+def _count(text: str, label: str, errors: dict[str, str], key: str) -> int | None:
+    clean = text.replace(" ", "").replace("\u202f", "").replace("\xa0", "").strip()
+    if not clean:
+        return None
+    if not clean.isdigit():
+        errors[key] = (
+            f"{label} : indiquez un nombre entier positif, sans décimales (reçu « {text} »)."
+        )
+        return None
+    return int(clean)
+
+
+@router.post("/collectivites/{organisation_id}/parametres", name="organisation_settings_save")
+def settings_save(
+    request: Request,
+    access: OrgAdminDep,
+    store: StoreDep,
+    pays: Annotated[str, Form(max_length=3)] = "FRA",
+    annee: Annotated[str, Form(max_length=10)] = "",
+    population: Annotated[str, Form(max_length=20)] = "",
+    agents: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    values = {"pays": pays, "annee": annee, "population": population, "agents": agents}
+    errors: dict[str, str] = {}
+    if pays not in {code for code, _ in _countries()}:
+        errors["pays"] = "Pays inconnu du référentiel : choisissez un pays de la liste."
+    year: int | None = None
+    last = dt.date.today().year + 1
+    try:
+        year = int(annee.strip())
+        if not FIRST_YEAR <= year <= last:
+            raise ValueError
+    except ValueError:
+        errors["annee"] = (
+            f"Année du bilan : indiquez une année entre {FIRST_YEAR} et {last} (reçu « {annee} »)."
+        )
+    inhabitants = _count(population, "Population", errors, "population")
+    staff = _count(agents, "Nombre d'agents", errors, "agents")
+    if errors:
+        return _page(request, access, values=values, errors=errors, status_code=422)
+    with store.transaction() as session:
+        row = session.get(Organisation, access.organisation_id)
+        if row is not None:
+            before = {
+                "country": row.country,
+                "reporting_year": row.reporting_year,
+                "population": row.population,
+                "staff_count": row.staff_count,
+            }
+            row.country = pays
+            row.reporting_year = year
+            row.population = inhabitants
+            row.staff_count = staff
+            record_event(
+                session,
+                "organisation.settings",
+                actor=access.user.actor,
+                organisation_id=row.id,
+                details={
+                    "before": before,
+                    "after": {
+                        "country": pays,
+                        "reporting_year": year,
+                        "population": inhabitants,
+                        "staff_count": staff,
+                    },
+                },
+            )
+            session.flush()
+            session.refresh(row)
+            session.expunge(row)
+            access = type(access)(user=access.user, organisation=row, role=access.role)
+    return _page(request, access, saved=True)
