@@ -27,6 +27,7 @@ from sobrenum.referential import Referential, check, load
 from sobrenum.reporting import Summary, summarise, write_footprint_html
 from sobrenum.reporting.formatting import number, percent, significant, tonnes
 from sobrenum.reporting.html import ALLOCATION_LABELS
+from sobrenum.reporting.summary import UncertaintySummary
 
 console = Console()
 err = Console(stderr=True)
@@ -84,6 +85,29 @@ def _with_lines(result: ImportResult) -> pa.Table:
     return result.fleet.append_column("source_line", lines.cast(pa.int64()))
 
 
+def print_uncertainty(u: UncertaintySummary) -> None:
+    """The 90 % interval of the carbon footprint and the data to improve first."""
+    console.print(
+        f"Incertitude ({number(u.draws)} tirages Monte Carlo) : empreinte carbone annuelle "
+        f"entre [bold]{tonnes(u.total.p5)}[/] et [bold]{tonnes(u.total.p95)}[/] "
+        f"(intervalle à 90 %), médiane {tonnes(u.total.median)}."
+    )
+    table = Table(title="Intervalle à 90 % par catégorie (kgCO2e/an)", title_justify="left")
+    table.add_column("Catégorie", ratio=3)
+    table.add_column("Valeur calculée", justify="right")
+    table.add_column("5ᵉ centile", justify="right")
+    table.add_column("95ᵉ centile", justify="right")
+    for c in u.categories:
+        table.add_row(c.label, number(c.nominal), number(c.p5), number(c.p95))
+    console.print(table)
+    if u.priorities:
+        console.print(
+            "Données à améliorer en priorité : "
+            + ", ".join(f"{p.label} ({percent(p.share)})" for p in u.priorities)
+            + "."
+        )
+
+
 def print_summary(summary: Summary) -> None:
     console.rule(f"[bold]Empreinte du parc numérique — {summary.reporting_year}")
     if summary.organisation:
@@ -118,6 +142,8 @@ def print_summary(summary: Summary) -> None:
     for line in summary.criteria:
         crit.add_row(line.label, significant(line.annual), line.unit)
     console.print(crit)
+    if summary.uncertainty is not None:
+        print_uncertainty(summary.uncertainty)
     for w in summary.warnings:
         console.print(f"[yellow]Attention :[/] {w}")
     console.print(
@@ -157,6 +183,8 @@ class FootprintRun:
     #: Opt-in: a product-footprint file in Boavizta's format, matched on the models.
     models: Path | None = None
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    #: ``--incertitude``: Monte Carlo draws for the 90 % interval (None: no uncertainty).
+    uncertainty_draws: int | None = None
 
 
 def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[str]]:
@@ -206,7 +234,14 @@ def run_footprint(run: FootprintRun) -> Summary:
     with console.status("Calcul de l'empreinte…"):
         footprint = compute(fleet, ref, params)
         warnings = _warnings_from(result) + notes
-        summary = summarise(footprint, run.organisation, run.staff, run.population, warnings)
+        summary = summarise(
+            footprint,
+            run.organisation,
+            run.staff,
+            run.population,
+            warnings,
+            uncertainty_draws=run.uncertainty_draws,
+        )
     print_summary(summary)
     if run.report:
         write_footprint_html(summary, run.report)
@@ -257,6 +292,18 @@ def footprint_command(
             max=100,
         ),
     ] = DEFAULT_MIN_CONFIDENCE,
+    incertitude: Annotated[
+        bool,
+        typer.Option(
+            "--incertitude",
+            "--uncertainty",
+            help="Intervalle à 90 % (Monte Carlo sur les plages du référentiel) et données à "
+            "améliorer en priorité.",
+        ),
+    ] = False,
+    draws: Annotated[
+        int, typer.Option("--tirages", "--draws", help="Tirages Monte Carlo.", min=100)
+    ] = 1000,
 ) -> None:
     """Calculer l'empreinte environnementale d'un parc."""
     if allocation not in ALLOCATIONS:
@@ -278,6 +325,7 @@ def footprint_command(
                 report=report,
                 models=models,
                 min_confidence=min_confidence,
+                uncertainty_draws=draws if incertitude else None,
             )
         )
     except SobrenumError as e:

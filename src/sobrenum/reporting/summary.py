@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA, PHASE_LABELS, Phase
-from sobrenum.engine import Footprint, per_capita
+from sobrenum.engine import Footprint, UncertaintyResult, per_capita, uncertainty
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Summary:
     gwp_by_phase: dict[str, float]
     sources: list[dict[str, object]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The 90 % interval and the data to improve first (``footprint --incertitude``).
+    uncertainty: UncertaintySummary | None = None
 
     @property
     def phase_labels(self) -> dict[str, str]:
@@ -57,8 +61,14 @@ def summarise(
     staff_count: int | None = None,
     population: int | None = None,
     warnings: list[str] | None = None,
+    uncertainty_draws: int | None = None,
 ) -> Summary:
-    """Everything the terminal summary and the HTML report show, computed once."""
+    """Everything the terminal summary and the HTML report show, computed once.
+
+    With ``uncertainty_draws``, also the 90 % interval of the carbon footprint and the data to
+    improve first (Monte Carlo on the footprint's backend, seed 0: the same inventory gives
+    the same interval).
+    """
     by_cat = footprint.totals(["category", "phase"]).to_pylist()
     counts = {r["category"]: r["devices"] for r in footprint.device_counts().to_pylist()}
     by_crit = footprint.totals(["phase"]).to_pylist()
@@ -128,4 +138,139 @@ def summarise(
         gwp_by_phase={k: v for k, v in (gwp.by_phase.items() if gwp else []) if v is not None},
         sources=sources,
         warnings=warnings or [],
+        uncertainty=(
+            summarise_uncertainty(
+                uncertainty(
+                    footprint.fleet,
+                    footprint.referential,
+                    footprint.parameters,
+                    draws=uncertainty_draws,
+                    backend=footprint.backend,
+                    validate=False,  # compute() validated the fleet
+                )
+            )
+            if uncertainty_draws
+            else None
+        ),
+    )
+
+
+# --- uncertainty ---------------------------------------------------------------------------
+
+#: Category names in the plural, for sentences ("durée de vie des ordinateurs portables").
+PLURALS_FR = {
+    "laptop": "ordinateurs portables",
+    "desktop": "ordinateurs fixes",
+    "thin_client": "clients légers",
+    "all_in_one": "ordinateurs tout-en-un",
+    "monitor": "écrans d'ordinateur",
+    "smartphone": "smartphones",
+    "mobile_phone": "téléphones mobiles simples",
+    "tablet": "tablettes",
+    "ip_phone": "téléphones IP",
+    "printer": "imprimantes",
+    "multifunction_printer": "imprimantes multifonctions",
+    "scanner": "scanners",
+    "video_projector": "vidéoprojecteurs",
+    "interactive_display": "écrans numériques interactifs",
+    "tv_display": "téléviseurs et écrans d'affichage",
+    "docking_station": "stations d'accueil",
+    "external_hdd": "disques durs externes",
+    "external_ssd": "SSD externes",
+    "usb_key": "clés USB",
+    "internet_box": "box internet",
+    "wifi_access_point": "bornes Wi-Fi",
+    "switch": "commutateurs réseau",
+    "router": "routeurs",
+    "firewall": "pare-feu",
+    "rack_server": "serveurs rack",
+    "tower_server": "serveurs tour",
+    "storage_array": "baies de stockage",
+    "ups": "onduleurs",
+}
+COUNTRIES_FR = {"FRA": "France", "WOR": "moyenne mondiale", "EEE": "moyenne européenne"}
+_PHASE_WORDS_FR = {
+    Phase.MANUFACTURE.value: "fabrication",
+    Phase.DISTRIBUTION.value: "distribution",
+    Phase.END_OF_LIFE.value: "fin de vie",
+}
+
+
+@dataclass(frozen=True)
+class IntervalLine:
+    """A 90 % interval of the annual carbon footprint (kgCO2e)."""
+
+    category: str
+    label: str
+    nominal: float
+    mean: float
+    median: float
+    p5: float
+    p95: float
+
+
+@dataclass(frozen=True)
+class PriorityLine:
+    """An input of the referential and its share of the variance of the annual total."""
+
+    input_id: str
+    label: str
+    share: float
+
+
+@dataclass(frozen=True)
+class UncertaintySummary:
+    draws: int
+    total: IntervalLine
+    categories: list[IntervalLine]
+    priorities: list[PriorityLine]
+    interaction_share: float
+
+
+def input_label(kind: str, category: str | None, country: str | None, phase: str | None) -> str:
+    """An uncertain input in words: « durée de vie des ordinateurs portables »."""
+    things = PLURALS_FR.get(category or "", f"équipements « {category} »")
+    if kind == "lifetime":
+        return f"durée de vie des {things}"
+    if kind == "power":
+        return f"puissance des {things}"
+    if kind == "electricity":
+        return f"impact de l'électricité ({COUNTRIES_FR.get(country or '', country)})"
+    return f"impact de {_PHASE_WORDS_FR.get(phase or '', phase)} des {things}"
+
+
+def summarise_uncertainty(result: UncertaintyResult, top: int = 5) -> UncertaintySummary:
+    """The carbon footprint's 90 % interval, per category, and the ``top`` inputs to improve."""
+
+    def line(row: Mapping[str, Any], code: str) -> IntervalLine:
+        return IntervalLine(
+            category=code,
+            label=CATEGORIES_BY_CODE[code].label_fr if code in CATEGORIES_BY_CODE else code,
+            nominal=float(row["nominal"]),
+            mean=float(row["mean"]),
+            median=float(row["median"]),
+            p5=float(row["p5"]),
+            p95=float(row["p95"]),
+        )
+
+    totals = result.intervals(criteria=["gwp"]).to_pylist()
+    empty = {"nominal": 0.0, "mean": 0.0, "median": 0.0, "p5": 0.0, "p95": 0.0}
+    categories = [
+        line(r, str(r["category"])) for r in result.intervals(["category"], ["gwp"]).to_pylist()
+    ]
+    categories.sort(key=lambda c: c.nominal, reverse=True)
+    priorities = [
+        PriorityLine(
+            input_id=r["input_id"],
+            label=input_label(r["kind"], r["category"], r["country"], r["phase"]),
+            share=r["share"],
+        )
+        for r in result.sensitivity("gwp").slice(0, top).to_pylist()
+    ]
+    return UncertaintySummary(
+        draws=result.draws,
+        total=line(totals[0] if totals else empty, ""),
+        categories=categories,
+        priorities=priorities,
+        interaction_share=result.interaction_share("gwp"),
     )
