@@ -18,11 +18,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from typer.testing import CliRunner
 
+from sobrenum.cli.main import app
 from sobrenum.domain import InvalidDataError
 from sobrenum.engine import Allocation, Parameters, as_fleet_table, compute, impacts
 from sobrenum.engine.uncertainty import Spread, UncertaintyResult, uncertainty
 from sobrenum.referential import Referential, load
+from sobrenum.reporting.formatting import percent, tonnes
+from sobrenum.reporting.summary import input_label
 
 MINI = Path(__file__).parent / "data" / "referential-mini"
 TODAY = dt.date(2026, 11, 29)
@@ -354,3 +358,48 @@ def test_an_invalid_fleet_is_refused_in_french(ref: Referential) -> None:
     )
     with pytest.raises(InvalidDataError, match="Calcul impossible"):
         uncertainty(fleet, ref, Parameters(YEAR), today=TODAY)
+
+
+CANONICAL = """asset_id;category;quantity;acquisition_date;status;site
+P-1;laptop;120;2023-03-01;in_use;Mairie
+P-2;monitor;150;2022-09-15;in_use;Mairie
+P-3;desktop;60;2021-05-01;in_use;Mairie
+P-4;rack_server;4;2022-01-01;in_use;Salle
+"""
+
+
+def test_footprint_command_prints_the_interval_and_what_to_improve(tmp_path: Path) -> None:
+    path = tmp_path / "parc.csv"
+    path.write_text(CANONICAL, encoding="utf-8")
+    report = tmp_path / "rapport.html"
+    args = ["footprint", str(path), "--annee", "2025", "--incertitude", "--rapport", str(report)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    # The same figures as the engine's Monte Carlo (1,000 draws, seed 0) on that fleet.
+    fleet = pa.table(
+        {
+            "asset_id": ["P-1", "P-2", "P-3", "P-4"],
+            "category": ["laptop", "monitor", "desktop", "rack_server"],
+            "quantity": [120, 150, 60, 4],
+            "acquisition_date": [
+                dt.date(2023, 3, 1),
+                dt.date(2022, 9, 15),
+                dt.date(2021, 5, 1),
+                dt.date(2022, 1, 1),
+            ],
+            "status": ["in_use"] * 4,
+        }
+    )
+    expected = uncertainty(fleet, load(), Parameters(2025))
+    total = expected.intervals(criteria=["gwp"]).to_pylist()[0]
+    interval = f"entre {tonnes(total['p5'])} et {tonnes(total['p95'])} (intervalle à 90 %)"
+    assert interval in out
+    assert "Intervalle à 90 % par catégorie" in out
+    top = expected.sensitivity("gwp").to_pylist()[0]
+    first = input_label(top["kind"], top["category"], top["country"], top["phase"])
+    assert f"Données à améliorer en priorité : {first} ({percent(top['share'])})" in out
+    html = report.read_text(encoding="utf-8")
+    assert '<h2 id="incertitude">Incertitude</h2>' in html
+    assert f"entre {tonnes(total['p5'])} et {tonnes(total['p95'])}</strong>" in html
+    assert first in html
