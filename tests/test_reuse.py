@@ -80,7 +80,7 @@ def seed_fleet(store: Store, organisation: Organisation) -> None:
 
 
 def wipe(store: Store, org: int, asset_id: str, on: dt.date) -> int:
-    return record_wipe(
+    made = record_wipe(
         store,
         org,
         asset_id=asset_id,
@@ -89,7 +89,8 @@ def wipe(store: Store, org: int, asset_id: str, on: dt.date) -> int:
         operator="Service informatique",
         wiped_on=on,
         certificate_ref=f"RAPPORT-{asset_id}",
-    ).id
+    )
+    return int(made.id)
 
 
 def test_donation_without_wipe_is_refused_then_allowed(
