@@ -23,7 +23,18 @@ from typer.testing import CliRunner
 from sobrenum.cli.main import app
 from sobrenum.domain import InvalidDataError
 from sobrenum.engine import Allocation, Parameters, as_fleet_table, compute, impacts
-from sobrenum.engine.uncertainty import Spread, UncertaintyResult, uncertainty
+from sobrenum.engine.uncertainty import (
+    DEFAULT_DRAWS,
+    DEFAULT_NODES,
+    EXACT_BUDGET,
+    MIN_LIFETIME,
+    Z95,
+    Z_POINTS,
+    Z_TAIL,
+    Spread,
+    UncertaintyResult,
+    uncertainty,
+)
 from sobrenum.referential import Referential, load
 from sobrenum.reporting.formatting import percent, tonnes
 from sobrenum.reporting.summary import input_label
@@ -403,3 +414,15 @@ def test_footprint_command_prints_the_interval_and_what_to_improve(tmp_path: Pat
     assert '<h2 id="incertitude">Incertitude</h2>' in html
     assert f"entre {tonnes(total['p5'])} et {tonnes(total['p95'])}</strong>" in html
     assert first in html
+
+
+def test_methodology_section_states_the_code_constants() -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "methodologie.md").read_text(encoding="utf-8")
+    section = doc.split("## 10. Incertitude")[1]
+    assert f"*z₉₅* = {Z95:.3f}".replace(".", ",") in section
+    assert f"{DEFAULT_DRAWS:,} tirages par défaut".replace(",", " ") in section
+    assert f"**{DEFAULT_NODES} nœuds**" in section
+    assert f"sous {EXACT_BUDGET:,} par catégorie".replace(",", " ") in section
+    assert f"±{Z_TAIL:g} écarts-types" in section
+    assert f"grille de {Z_POINTS} points" in section
+    assert f"ne descend pas sous {MIN_LIFETIME:g} an".replace(".", ",") in section
