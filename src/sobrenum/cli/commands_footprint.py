@@ -345,7 +345,7 @@ def demo_command(
     """Démonstration : inventaire fictif d'une commune, empreinte, rapport HTML."""
     console.print(f"Inventaire de démonstration : {demo_inventory().name}")
     try:
-        run_footprint(
+        summary = run_footprint(
             FootprintRun(
                 path=demo_inventory(),
                 year=DEMO_YEAR,
@@ -355,6 +355,9 @@ def demo_command(
                 report=output / "rapport-empreinte.html",
             )
         )
+        from sobrenum.cli.commands_report import demo_council
+
+        demo_council(summary, demo_inventory(), output)
     except SobrenumError as e:
         raise fail(e) from e
 

@@ -1,0 +1,465 @@
+"""``sobrenum report`` (council report and open data) and ``sobrenum strategy`` (indicators,
+objectives, actions, frozen years, comparison between territories)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sobrenum.cli.commands_import import DatabaseOption
+from sobrenum.cli.main import app
+from sobrenum.domain import SobrenumError
+from sobrenum.inventory import load_inventory
+from sobrenum.referential import Referential, check, load
+from sobrenum.reporting import indicators as ind
+from sobrenum.reporting.annual import (
+    Outputs,
+    footprint_by_criterion,
+    report_from_fleet,
+    report_from_store,
+    write_outputs,
+)
+from sobrenum.reporting.comparison import compare
+from sobrenum.reporting.council import ActionLine
+from sobrenum.reporting.formatting import number, significant, tonnes
+from sobrenum.reporting.snapshots import freeze
+from sobrenum.reporting.summary import Summary
+from sobrenum.store import Organisation, Store, find_organisation, open_store
+from sobrenum.store import strategy as st
+
+console = Console()
+err = Console(stderr=True)
+
+strategy_app = typer.Typer(
+    help="Stratégie numérique responsable : indicateurs, objectifs, actions, années figées, "
+    "comparaison entre territoires.",
+    no_args_is_help=True,
+)
+app.add_typer(strategy_app, name="strategy")
+
+LAST_YEAR = dt.date.today().year - 1
+
+OrganisationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--organisation",
+        "-o",
+        help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
+    ),
+]
+YearOption = Annotated[int, typer.Option("--annee", "--year", help="Année de reporting.")]
+
+
+def _fail(error: SobrenumError) -> typer.Exit:
+    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def _referential() -> Referential:
+    ref = load()
+    problems = check(ref)
+    if problems:
+        raise SobrenumError("Le référentiel n'est pas cohérent : " + "; ".join(problems[:5]))
+    return ref
+
+
+def _print_outputs(outputs: Outputs) -> None:
+    console.print(f"Rapport au conseil (PDF) : [bold]{outputs.pdf}[/]")
+    console.print(f"Rapport au conseil (HTML) : [bold]{outputs.html}[/]")
+    console.print(f"Données ouvertes (paquet Frictionless) : [bold]{outputs.datapackage}[/]")
+
+
+# --- the council report --------------------------------------------------------------------
+
+
+def write_store_report(
+    store: Store, organisation: Organisation, year: int, ref: Referential, folder: Path
+) -> Outputs:
+    report, current = report_from_store(store, organisation, year, ref)
+    same_ref = current.summary.referential_version == ref.version
+    rows = footprint_by_criterion(current.fleet, ref, current.summary) if same_ref else None
+    return write_outputs(report, folder, by_criterion=rows)
+
+
+@app.command("report")
+def report_command(
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    output: Annotated[
+        Path, typer.Option("--sortie", "--output", help="Dossier où écrire le rapport.")
+    ] = Path("."),
+    database: DatabaseOption = None,
+) -> None:
+    """Rapport annuel au conseil (PDF et HTML) et données ouvertes d'une année."""
+    try:
+        ref = _referential()
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            with console.status("Rapport au conseil…"):
+                outputs = write_store_report(store, org, year, ref, output)
+            if not st.get_snapshot(store, org, year):
+                console.print(
+                    f"[yellow]Attention :[/] l'année {year} n'est pas figée, les chiffres sont "
+                    f"provisoires (sobrenum strategy figer --annee {year})."
+                )
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    _print_outputs(outputs)
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+#: Example declarations, objectives and actions of the fictional demo commune.
+DEMO_DECLARED = {
+    "clauses_nombre": ind.Declared(3),
+    "contrat_reparation": ind.Declared(1),
+    "equipements_repares": ind.Declared(42),
+    "agents_formes_part": ind.Declared(35),
+    "ateliers_nombre": ind.Declared(6),
+    "ateliers_participants": ind.Declared(84),
+    "campagnes_citoyens": ind.Declared(2),
+    "personnes_touchees": ind.Declared(430),
+}
+DEMO_OBJECTIVES = {
+    "empreinte_par_agent": 33.0,
+    "ecrans_par_agent": 0.5,
+    "achats_reconditionnes_part": 20.0,
+    "age_moyen_parc": 5.0,
+    "agents_formes_part": 50.0,
+    "ateliers_nombre": 4.0,
+}
+DEMO_LATER = {
+    "achats_reconditionnes_part": [(2027, 25.0), (2030, 30.0)],
+    "empreinte_par_agent": [(2027, 30.0), (2030, 25.0)],
+}
+DEMO_ACTIONS = (
+    ActionLine(
+        ind.THEMES["2"], "Porter la durée d'usage des ordinateurs portables à 6 ans", "en cours"
+    ),
+    ActionLine(ind.THEMES["1"], "Lot reconditionné dans le marché de postes de travail", "prévue"),
+    ActionLine(ind.THEMES["2"], "Convention de don avec une association d'insertion", "réalisée"),
+    ActionLine(ind.THEMES["4"], "Fresque du numérique pour les élus et les encadrants", "prévue"),
+)
+
+
+def demo_council(summary: Summary, inventory: Path, folder: Path) -> Outputs:
+    """The demo's council report, from the bundled inventory (no store)."""
+    ref = _referential()
+    fleet = load_inventory(
+        inventory, reporting_year=summary.reporting_year, default_lifetimes=ref.default_lifetimes()
+    ).fleet
+    report = report_from_fleet(
+        fleet,
+        summary,
+        ref,
+        declared=DEMO_DECLARED,
+        objectives=DEMO_OBJECTIVES,
+        later_objectives=DEMO_LATER,
+        actions=DEMO_ACTIONS,
+        demo=True,
+    )
+    outputs = write_outputs(
+        report, folder, by_criterion=footprint_by_criterion(fleet, ref, summary)
+    )
+    _print_outputs(outputs)
+    return outputs
+
+
+# --- strategy: indicators ------------------------------------------------------------------
+
+
+@strategy_app.command("indicateurs")
+def indicators_command(
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    catalogue: Annotated[
+        bool, typer.Option("--catalogue", help="Lister seulement les indicateurs et formules.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Indicateurs de l'année : valeur, origine, objectif, statut."""
+    if catalogue:
+        table = Table(title="Indicateurs de la stratégie numérique responsable")
+        for col in ("Code", "Thème", "Indicateur", "Unité", "Origine"):
+            table.add_column(col)
+        for i in ind.catalogue():
+            table.add_row(i.code, i.theme, i.label, i.unit, i.mode.value)
+        console.print(table)
+        return
+    try:
+        ref = _referential()
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            report, _ = report_from_store(store, org, year, ref, with_interval=False)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    state = "figée" if report.frozen else "provisoire (non figée)"
+    table = Table(title=f"Indicateurs {year} — {org.name} — année {state}", title_justify="left")
+    for col in ("Code", "Indicateur", "Valeur", "Unité", "Objectif", "Statut", "Origine"):
+        table.add_column(col, justify="right" if col in ("Valeur", "Objectif") else "left")
+    for v in report.indicators:
+        table.add_row(
+            v.indicator.code,
+            v.indicator.label,
+            significant(v.value),
+            v.indicator.unit,
+            significant(v.objective),
+            v.status,
+            v.origin.value if v.value is not None else (v.note or v.origin.value),
+        )
+    console.print(table)
+
+
+def _parse_value(text: str) -> float:
+    cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    lowered = cleaned.lower()
+    if lowered in ("oui", "yes", "vrai"):
+        return 1.0
+    if lowered in ("non", "no", "faux"):
+        return 0.0
+    try:
+        return float(cleaned.replace(",", ".").rstrip("%"))
+    except ValueError as exc:
+        raise ind.IndicatorError(f"Valeur « {text} » illisible : un nombre est attendu.") from exc
+
+
+@strategy_app.command("declarer")
+def declare_command(
+    code: Annotated[str, typer.Argument(help="Code de l'indicateur (voir --catalogue).")],
+    value: Annotated[str, typer.Argument(help="Valeur (nombre ; oui/non pour un contrat).")],
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    comment: Annotated[str | None, typer.Option("--commentaire", help="Précision.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Déclarer la valeur d'un indicateur pour une année."""
+    try:
+        indicator = ind.get(code)
+        if not indicator.declarable:
+            raise ind.IndicatorError(
+                f"« {indicator.label} » est calculé à partir de l'inventaire : il ne se déclare pas."
+            )
+        number_value = ind.check_value(indicator, _parse_value(value))
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            st.declare_value(store, org, indicator.code, year, number_value, comment=comment)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"{indicator.label} {year} : {significant(number_value)} {indicator.unit} (déclaré)."
+    )
+
+
+@strategy_app.command("objectif")
+def objective_command(
+    code: Annotated[str, typer.Argument(help="Code de l'indicateur.")],
+    target: Annotated[str, typer.Argument(help="Valeur cible.")],
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Fixer l'objectif d'un indicateur pour une année."""
+    try:
+        indicator = ind.get(code)
+        number_value = ind.check_value(indicator, _parse_value(target))
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            st.set_objective(store, org, indicator.code, year, number_value)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"Objectif {year} — {indicator.label} : {significant(number_value)} {indicator.unit}."
+    )
+
+
+@strategy_app.command("importer")
+def import_declarations_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV : annee;code;valeur;objectif (valeur ou objectif peut être vide).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Importer des valeurs déclarées et des objectifs (CSV ; tout ou rien)."""
+    try:
+        rows = _read_declarations(file)
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            st.apply_declarations(store, org, rows)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{len(rows)} ligne(s) importée(s) depuis {file.name}.")
+
+
+def _read_declarations(path: Path) -> list[tuple[int, str, float | None, float | None]]:
+    """Every row checked before anything is written; errors name the line and field."""
+    text = path.read_text(encoding="utf-8-sig")
+    dialect = ";" if text.count(";") >= text.count(",") else ","
+    reader = csv.DictReader(text.splitlines(), delimiter=dialect)
+    needed = {"annee", "code"}
+    if not reader.fieldnames or not needed <= {f.strip().lower() for f in reader.fieldnames}:
+        raise ind.IndicatorError(
+            f"{path.name} : colonnes attendues annee, code, valeur, objectif "
+            f"(trouvées : {', '.join(reader.fieldnames or [])})."
+        )
+    out = []
+    problems = []
+    for line, raw in enumerate(reader, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            try:
+                year = int(row["annee"])
+            except ValueError as exc:
+                raise ind.IndicatorError(f"année « {row['annee']} » invalide") from exc
+            indicator = ind.get(row["code"])
+            value = target = None
+            if row.get("valeur"):
+                if not indicator.declarable:
+                    raise ind.IndicatorError(
+                        f"« {indicator.code} » est calculé, il ne se déclare pas"
+                    )
+                value = ind.check_value(indicator, _parse_value(row["valeur"]))
+            if row.get("objectif"):
+                target = ind.check_value(indicator, _parse_value(row["objectif"]))
+            out.append((year, indicator.code, value, target))
+        except ind.IndicatorError as exc:
+            problems.append(f"ligne {line} : {exc}")
+    if problems:
+        raise ind.IndicatorError(
+            f"{path.name} refusé, rien n'a été enregistré :\n  " + "\n  ".join(problems[:20])
+        )
+    return out
+
+
+# --- strategy: actions, freezing, consent, comparison --------------------------------------
+
+
+@strategy_app.command("action")
+def action_command(
+    title: Annotated[str, typer.Argument(help="Intitulé de l'action.")],
+    theme: Annotated[str, typer.Option("--theme", help="Thème : 1 à 6 (0 : empreinte).")] = "2",
+    state: Annotated[
+        str, typer.Option("--etat", help="prevue, en_cours, realisee ou abandonnee.")
+    ] = "prevue",
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Inscrire une action de la stratégie."""
+    try:
+        if theme not in ind.THEMES:
+            raise ind.IndicatorError(f"Thème « {theme} » inconnu : 0 à 6.")
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            st.add_action(
+                store,
+                org,
+                year=year,
+                theme=theme,
+                title=title,
+                state=state,
+                description=description,
+            )
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(f"Action inscrite ({ind.THEMES[theme]}) : {title}")
+
+
+@strategy_app.command("figer")
+def freeze_command(
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    replace: Annotated[
+        bool, typer.Option("--remplacer", help="Refiger une année déjà figée.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Figer une année : parc au 31 décembre, version du référentiel, résultats."""
+    try:
+        ref = _referential()
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            with console.status(f"Calcul de l'année {year}…"):
+                result = freeze(store, org, year, ref, replace=replace)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    s = result.summary
+    console.print(
+        f"Année {year} figée pour {org.name} : {number(s.devices)} équipements au 31/12/{year}, "
+        f"{tonnes(s.annual_gwp)}, référentiel {s.referential_version}."
+    )
+    d = result.decomposition
+    if d is not None:
+        console.print(
+            f"Depuis {year - 1} : {tonnes(d.change)} dont effet référentiel "
+            f"{tonnes(d.referential_effect)} et effet parc {tonnes(d.fleet_effect)}."
+        )
+
+
+@strategy_app.command("consentement")
+def consent_command(
+    accept: Annotated[
+        bool,
+        typer.Option("--oui/--non", help="Accepter (--oui) ou retirer (--non) l'accord."),
+    ],
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Accepter ou refuser de figurer (anonymement) dans les comparaisons entre territoires."""
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            st.set_consent(store, org, accept)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"{org.name} "
+        + ("figure désormais" if accept else "ne figure plus")
+        + " dans les comparaisons entre territoires."
+    )
+
+
+@strategy_app.command("comparer")
+def compare_command(
+    year: YearOption = LAST_YEAR,
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Situer la collectivité parmi des collectivités comparables (anonyme, au moins 5)."""
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            result = compare(store, org, year)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    if result.message:
+        console.print(result.message)
+        return
+    table = Table(title=f"{result.group_label} — {year}", title_justify="left")
+    for col in ("Mesure", "Vous", "1er quartile", "Médiane", "3e quartile", "Position"):
+        table.add_column(col)
+    for m in result.metrics:
+        if m.shown:
+            table.add_row(
+                f"{m.metric.label} ({m.metric.unit})",
+                significant(m.own),
+                significant(m.q1),
+                significant(m.median),
+                significant(m.q3),
+                f"{m.position} ({m.count} collectivités)",
+            )
+        else:
+            table.add_row(m.metric.label, significant(m.own), "—", "—", "—", m.hidden_reason)
+    console.print(table)

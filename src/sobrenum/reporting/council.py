@@ -1,0 +1,394 @@
+"""The annual report to the council (rapport au conseil), in French, as HTML and PDF.
+
+It works from a :class:`~sobrenum.reporting.summary.Summary` plus whatever the store knows
+(declared indicators, objectives, actions, frozen years, comparison): the demo, which has no
+store, builds it from the bundled inventory alone. The PDF is rendered by WeasyPrint from the
+same HTML (print styles, A4), offline: no URL is ever fetched, charts are inline SVG drawn by
+vl-convert and fonts come from the system (Debian's DejaVu).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pyarrow as pa
+import vl_convert as vlc
+
+from sobrenum import __version__
+from sobrenum.engine import Parameters, uncertainty
+from sobrenum.referential import Referential
+from sobrenum.reporting import charts, formatting
+from sobrenum.reporting.comparison import Comparison
+from sobrenum.reporting.html import ALLOCATION_LABELS, environment
+from sobrenum.reporting.indicators import (
+    THEMES,
+    IndicatorValue,
+    Origin,
+    category_label,
+)
+from sobrenum.reporting.snapshots import Decomposition
+from sobrenum.reporting.summary import Summary
+
+HTML_NAME = "rapport-conseil-{year}.html"
+PDF_NAME = "rapport-conseil-{year}.pdf"
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    theme: str
+    title: str
+    state: str  # French label
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Interval:
+    """90 % interval of the annual carbon footprint (kgCO2e), Monte Carlo."""
+
+    low: float
+    median: float
+    high: float
+    draws: int
+
+
+@dataclass
+class CouncilReport:
+    summary: Summary
+    indicators: list[IndicatorValue]
+    referential_title: str
+    referential_published: str
+    siren: str | None = None
+    actions: list[ActionLine] = field(default_factory=list)
+    #: code → [(year, target)] for the years after the report's (the trajectory).
+    later_objectives: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    decomposition: Decomposition | None = None
+    #: (year, annual kgCO2e) of the frozen years, oldest first.
+    history: list[tuple[int, float]] = field(default_factory=list)
+    interval: Interval | None = None
+    interval_note: str = ""
+    comparison: Comparison | None = None
+    comparison_note: str = ""
+    frozen: bool = False
+    frozen_at: dt.datetime | None = None
+    demo: bool = False
+    generated: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def year(self) -> int:
+        return self.summary.reporting_year
+
+
+# --- uncertainty ---------------------------------------------------------------------------
+
+
+def footprint_interval(
+    fleet: pa.Table, ref: Referential, params: Parameters, draws: int = 1000
+) -> Interval | None:
+    """The 90 % interval of the annual carbon footprint, from the engine's Monte Carlo."""
+    result = uncertainty(fleet, ref, params, draws=draws, seed=0)
+    row = result.intervals(criteria=["gwp"]).to_pylist()
+    if not row:
+        return None
+    return Interval(
+        low=float(row[0]["p5"]),
+        median=float(row[0]["median"]),
+        high=float(row[0]["p95"]),
+        draws=draws,
+    )
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+#: The font the PDF is set in (Debian's fonts-dejavu-core): charts are measured with it too,
+#: so their labels fit once WeasyPrint draws them.
+FONT = "DejaVu Sans"
+
+
+def _svg(chart: alt.TopLevelMixin) -> str:
+    spec = chart.to_dict()
+    spec.setdefault("config", {})["font"] = FONT
+    svg: str = vlc.vegalite_to_svg(spec, format_locale="fr-FR")
+    return svg
+
+
+def _data(rows: list[dict[str, object]]) -> alt.Data:
+    return alt.Data(values=rows)  # type: ignore[no-untyped-call]
+
+
+def category_chart(summary: Summary) -> str:
+    """Stacked bars: annual kgCO2e per category and phase, sized for an A4 page."""
+    labels = summary.phase_labels
+    rank = {p: i for i, p in enumerate(labels)}
+    rows: list[dict[str, object]] = [
+        {"catégorie": c.label, "phase": labels[p], "kgCO2e": v, "ordre": rank[p]}
+        for c in summary.categories
+        for p, v in c.by_phase.items()
+        if v > 0
+    ]
+    order = [c.label for c in summary.categories]
+    chart = (
+        alt.Chart(_data(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f", tickCount=5)),
+            y=alt.Y("catégorie:N", sort=order, title=None, axis=alt.Axis(labelLimit=250)),
+            color=alt.Color(
+                "phase:N",
+                scale=alt.Scale(domain=list(labels.values()), range=list(charts.PHASE_COLOURS)),
+                legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
+            ),
+            order=alt.Order("ordre:Q"),
+        )
+        .properties(width=380, height=max(100, 17 * len(order)))
+        .configure_axis(labelFontSize=10, titleFontSize=10)
+        .configure_legend(labelFontSize=10)
+    )
+    return _svg(chart)
+
+
+def phase_chart(summary: Summary) -> str:
+    """Bars: annual kgCO2e per life-cycle phase."""
+    labels = summary.phase_labels
+    rows: list[dict[str, object]] = [
+        {"phase": labels[p], "kgCO2e": v} for p, v in summary.gwp_by_phase.items()
+    ]
+    base = alt.Chart(_data(rows)).encode(
+        x=alt.X("phase:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "phase:N",
+            scale=alt.Scale(domain=list(labels.values()), range=list(charts.PHASE_COLOURS)),
+            legend=None,
+        )
+    )
+    text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("kgCO2e:Q", format=",.0f"))
+    chart = (
+        (bars + text)
+        .properties(width=360, height=170)
+        .configure_axis(labelFontSize=10, titleFontSize=10)
+    )
+    return _svg(chart)
+
+
+def evolution_chart(d: Decomposition) -> str:
+    """Waterfall: last year, referential effect, fleet effect, this year (tCO2e)."""
+    steps = [
+        (f"{d.year - 1}", 0.0, d.previous_total, "année"),
+        ("Effet référentiel", d.previous_total, d.previous_recomputed, "effet"),
+        ("Effet parc", d.previous_recomputed, d.total, "effet"),
+        (f"{d.year}", 0.0, d.total, "année"),
+    ]
+    rows: list[dict[str, object]] = [
+        {
+            "étape": name,
+            "début": lo / 1000.0,
+            "fin": hi / 1000.0,
+            "valeur": (hi - lo) / 1000.0,
+            "type": kind if kind == "année" else ("hausse" if hi >= lo else "baisse"),
+            "ordre": i,
+        }
+        for i, (name, lo, hi, kind) in enumerate(steps)
+    ]
+    order = [name for name, _lo, _hi, _kind in steps]
+    base = alt.Chart(_data(rows)).encode(
+        x=alt.X("étape:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12))
+    )
+    bars = base.mark_bar(size=60).encode(
+        y=alt.Y("début:Q", title="tCO2e par an", axis=alt.Axis(format=",.1f")),
+        y2="fin:Q",
+        color=alt.Color(
+            "type:N",
+            scale=alt.Scale(
+                domain=["année", "hausse", "baisse"], range=["#000091", "#CE614A", "#18753C"]
+            ),
+            legend=None,
+        ),
+    )
+    text = base.mark_text(dy=-8).encode(y=alt.Y("fin:Q"), text=alt.Text("valeur:Q", format="+,.1f"))
+    chart = (bars + text).properties(width=420, height=200).configure_axis(titleFontSize=12)
+    return _svg(chart)
+
+
+def history_chart(history: Sequence[tuple[int, float]]) -> str:
+    rows = [{"année": str(y), "tCO2e": v / 1000.0} for y, v in history]
+    chart = (
+        alt.Chart(_data(rows))
+        .mark_bar(color="#000091", size=36)
+        .encode(
+            x=alt.X("année:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("tCO2e:Q", title="tCO2e par an", axis=alt.Axis(format=",.0f")),
+        )
+        .properties(width=320, height=160)
+    )
+    return _svg(chart)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _key_sentences(r: CouncilReport) -> list[str]:
+    s = r.summary
+    out = [
+        f"En {s.reporting_year}, le parc numérique de la collectivité compte "
+        f"{formatting.number(s.devices)} équipements (ordinateurs, écrans, téléphones, "
+        "imprimantes, réseau, serveurs…).",
+    ]
+    per = ""
+    if s.per_staff is not None:
+        per = f", soit {formatting.number(s.per_staff)} kg par agent"
+    out.append(
+        "Les fabriquer, les transporter, les alimenter en électricité et les recycler "
+        f"représente {formatting.tonnes(s.annual_gwp)} pour l'année{per}."
+    )
+    manufacture = s.gwp_by_phase.get("manufacture", 0.0)
+    if s.annual_gwp > 0:
+        out.append(
+            f"La fabrication des équipements en pèse {formatting.percent(manufacture / s.annual_gwp)} : "
+            "les garder plus longtemps, les réemployer et acheter reconditionné sont les "
+            "premiers leviers ; l'électricité compte peu en France."
+        )
+    d = r.decomposition
+    if d is not None:
+        sign = "hausse" if d.change >= 0 else "baisse"
+        out.append(
+            f"Par rapport à {d.year - 1}, l'empreinte est en {sign} de "
+            f"{formatting.tonnes(abs(d.change))} : {formatting.tonnes(d.fleet_effect)} "
+            f"viennent de l'évolution du parc et {formatting.tonnes(d.referential_effect)} "
+            "du changement des facteurs de calcul (référentiel)."
+        )
+    followed = [v for v in r.indicators if v.objective is not None and v.value is not None]
+    reached = [v for v in followed if v.status == "atteint"]
+    if followed:
+        out.append(
+            f"Sur {len(followed)} indicateur(s) doté(s) d'un objectif pour {s.reporting_year}, "
+            f"{len(reached)} l'atteignent."
+        )
+    if r.interval is not None:
+        out.append(
+            "Compte tenu des incertitudes sur les facteurs et les durées de vie, l'empreinte "
+            f"se situe, avec 90 % de probabilité, entre {formatting.tonnes(r.interval.low)} et "
+            f"{formatting.tonnes(r.interval.high)}."
+        )
+    return out
+
+
+def _themes(r: CouncilReport) -> list[tuple[str, str, list[IndicatorValue]]]:
+    out = []
+    for code, label in THEMES.items():
+        values = [v for v in r.indicators if v.indicator.theme == code]
+        if values:
+            out.append((code, label, values))
+    return out
+
+
+def _value_text(v: IndicatorValue) -> str:
+    if v.value is None:
+        return "—"
+    unit = v.indicator.unit
+    if unit == "oui/non":
+        return "oui" if v.value >= 0.5 else "non"
+    if unit == "%":
+        return formatting.number(v.value, 0) + " %"
+    if unit in ("ans", "écrans/agent", "t", "tCO2e/an", "kg/agent"):
+        return formatting.number(v.value, 1)
+    if unit in ("kgCO2e/agent/an", "kgCO2e/hab./an"):
+        return formatting.number(v.value, 1 if v.value >= 10 else 2)
+    return formatting.number(v.value, 0 if float(v.value).is_integer() else 1)
+
+
+def _target_text(v: IndicatorValue, target: float | None) -> str:
+    if target is None:
+        return "—"
+    clone = IndicatorValue(v.indicator, v.year, target, Origin.DECLARED)
+    return _value_text(clone)
+
+
+def _french_date(iso: str) -> str:
+    try:
+        return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso
+
+
+def render_council_html(report: CouncilReport) -> str:
+    s = report.summary
+    env = environment()
+    env.filters.update(
+        value_text=_value_text, category_label=category_label, french_date=_french_date
+    )
+    env.globals.update(target_text=_target_text)
+    label, sentence = ALLOCATION_LABELS[s.allocation]
+    total = s.annual_gwp
+    lifetimes = next(
+        (v for v in report.indicators if v.indicator.code == "duree_vie_prevue_parc"), None
+    )
+    ages = next((v for v in report.indicators if v.indicator.code == "age_moyen_parc"), None)
+    planned = lifetimes.details.get("categorie", {}) if lifetimes else {}
+    age_by_cat = ages.details.get("categorie", {}) if ages else {}
+    lifetime_rows = sorted(
+        (category_label(c), age_by_cat.get(c), life) for c, life in planned.items()
+    )
+    template = env.get_template("council.html.j2")
+    return template.render(
+        r=report,
+        s=s,
+        key_sentences=_key_sentences(report),
+        themes=_themes(report),
+        allocation_label=label,
+        allocation_sentence=sentence,
+        manufacture_share=s.gwp_by_phase.get("manufacture", 0.0) / total if total else None,
+        chart_categories=category_chart(s) if s.categories else "",
+        chart_phases=phase_chart(s) if s.gwp_by_phase else "",
+        chart_evolution=evolution_chart(report.decomposition) if report.decomposition else "",
+        chart_history=history_chart(report.history) if len(report.history) >= 2 else "",
+        lifetime_rows=lifetime_rows,
+        ages=ages,
+        reached=[v for v in report.indicators if v.status == "atteint"],
+        missed=[v for v in report.indicators if v.status == "non atteint"],
+        version=__version__,
+        generated=report.generated.strftime("%d/%m/%Y"),
+    )
+
+
+def _offline_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """WeasyPrint URL fetcher that refuses anything but inline data (the report is offline)."""
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        result: dict[str, Any] = default_url_fetcher(url)
+        return result
+    raise ValueError(f"ressource externe refusée dans le rapport : {url}")
+
+
+def html_to_pdf(html: str, path: Path) -> Path:
+    from weasyprint import HTML
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    HTML(string=html, url_fetcher=_offline_fetcher).write_pdf(str(path))
+    return path
+
+
+def write_council_report(report: CouncilReport, folder: Path) -> tuple[Path, Path]:
+    """Write ``rapport-conseil-YEAR.html`` and ``.pdf`` in ``folder``; returns both paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    html = render_council_html(report)
+    html_path = folder / HTML_NAME.format(year=report.year)
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = html_to_pdf(html, folder / PDF_NAME.format(year=report.year))
+    return html_path, pdf_path
+
+
+def council_pdf_bytes(report: CouncilReport) -> bytes:
+    """The PDF in memory (for the web app's download)."""
+    from weasyprint import HTML
+
+    data: bytes = HTML(string=render_council_html(report), url_fetcher=_offline_fetcher).write_pdf()
+    return data
