@@ -153,3 +153,100 @@ def user_add(
     except SobrenumError as exc:
         raise _fail(exc) from exc
     console.print(f"{user.email} : rôle {role} dans {org.name}.", highlight=False)
+
+
+DEMO_ADMIN = "demo@exemple.fr"
+
+
+@app.command("demo-web")
+def demo_web_command(
+    database: DatabaseOption = None,
+    start: Annotated[
+        bool, typer.Option("--lancer/--sans-lancer", help="Lancer l'application web ensuite.")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
+) -> None:
+    """Préparer l'application web de démonstration : collectivité, inventaire, compte admin."""
+    import datetime as dt
+    import hashlib
+    import secrets
+
+    from sobrenum.cli.commands_footprint import (
+        DEMO_ORGANISATION,
+        DEMO_POPULATION,
+        DEMO_STAFF,
+        DEMO_YEAR,
+        demo_inventory,
+    )
+    from sobrenum.inventory import load_inventory
+    from sobrenum.referential import load as load_referential
+    from sobrenum.store import (
+        OrganisationError,
+        apply_import,
+        create_organisation,
+        find_import,
+    )
+    from sobrenum.store.users import set_password_hash
+
+    password = secrets.token_urlsafe(12)
+    try:
+        with open_store(database) as store:
+            try:
+                organisation = find_organisation(store, DEMO_ORGANISATION)
+            except OrganisationError:
+                organisation = create_organisation(
+                    store,
+                    name=DEMO_ORGANISATION,
+                    type="commune",
+                    population=DEMO_POPULATION,
+                    staff_count=DEMO_STAFF,
+                    reporting_year=DEMO_YEAR,
+                    actor=default_actor(),
+                )
+            path = demo_inventory()
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            if find_import(store, organisation, sha) is None:
+                result = load_inventory(path, DEMO_YEAR, load_referential().default_lifetimes())
+                apply_import(
+                    store,
+                    organisation,
+                    result.fleet,
+                    file_sha256=sha,
+                    file_name=path.name,
+                    inventory_date=dt.date(DEMO_YEAR, 12, 31),
+                    rejected=result.rows_rejected,
+                    actor=default_actor(),
+                )
+            user = find_user_by_email(store, DEMO_ADMIN)
+            if user is None:
+                user = create_user(
+                    store,
+                    email=DEMO_ADMIN,
+                    password_hash=hash_password(password),
+                    display_name="Compte de démonstration",
+                    organisation_id=organisation.id,
+                    role="admin",
+                    actor=default_actor(),
+                )
+            else:
+                set_password_hash(store, user.id, hash_password(password), actor=default_actor())
+                set_membership(
+                    store,
+                    user_id=user.id,
+                    organisation_id=organisation.id,
+                    role="admin",
+                    actor=default_actor(),
+                )
+            location = store.url
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(f"Collectivité de démonstration prête : [bold]{DEMO_ORGANISATION}[/]")
+    console.print(f"Base : {location}", highlight=False)
+    console.print(
+        "Ouvrez l'application web avec [bold]sobrenum serve[/] puis "
+        f"[bold]http://127.0.0.1:{port}/[/] — identifiant [bold]{DEMO_ADMIN}[/], "
+        f"mot de passe [bold]{password}[/]",
+        highlight=False,
+    )
+    if start:
+        serve_command(host="127.0.0.1", port=port, database=database, workers=1)

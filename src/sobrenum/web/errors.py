@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sobrenum.domain import SobrenumError
@@ -132,6 +133,16 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = f"Requête invalide — {summary}." if summary else "Requête invalide."
         if wants_json(request):
             return JSONResponse({"detail": detail, "erreurs": problems}, status_code=422)
+        return _page(request, 422, detail)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # The database refused a value (a NUL character, a number out of range…).
+        detail = (
+            "Valeur refusée par la base de données (caractère interdit ou nombre hors limites)."
+        )
+        if wants_json(request):
+            return JSONResponse({"detail": detail}, status_code=422)
         return _page(request, 422, detail)
 
     @app.exception_handler(SobrenumError)
