@@ -19,6 +19,7 @@ def _register() -> None:
         commands_footprint,  # noqa: F401
         commands_import,  # noqa: F401
         commands_report,  # noqa: F401
+        commands_reuse,  # noqa: F401
         commands_web,  # noqa: F401
     )
 
