@@ -86,3 +86,62 @@ def install(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["LANGUAGES"] = LANGUAGES
+
+
+# --- catalogue upkeep (developers: ``python -m sobrenum.web.i18n``) ------------------------
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+def extract_messages() -> list[str | tuple[str, str]]:
+    """Every string the templates mark with ``_()`` or ``ngettext()``, in order of appearance."""
+    from babel.messages.extract import extract_from_dir
+
+    found: list[str | tuple[str, str]] = []
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(TEMPLATES_DIR),
+        [("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
+        key = message if isinstance(message, str) else (message[0], message[1])
+        if key not in found:
+            found.append(key)
+    return found
+
+
+def update_catalogue(language: str = "en") -> list[str]:
+    """Add the new messages of the templates to ``language``'s .po (keeping translations);
+    returns the messages still untranslated."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    path = po_path(language)
+    old: Catalog | None = None
+    if path.is_file():
+        with path.open("rb") as handle:
+            old = read_po(handle, locale=language, domain=DOMAIN)
+    catalog = Catalog(locale=language, domain=DOMAIN, project="sobrenum", charset="utf-8")
+    if old is not None:
+        for message in old:
+            if message.id:
+                catalog.add(message.id, message.string, auto_comments=message.auto_comments)
+    for key in extract_messages():
+        if key not in catalog:
+            catalog.add(key, ("", "") if isinstance(key, tuple) else "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=False)
+    missing = []
+    for message in catalog:
+        if message.id and not (
+            all(message.string) if isinstance(message.string, tuple) else message.string
+        ):
+            missing.append(str(message.id))
+    return missing
+
+
+if __name__ == "__main__":
+    untranslated = update_catalogue()
+    print(f"{len(untranslated)} message(s) sans traduction anglaise.")
+    for text in untranslated:
+        print(f"  - {text}")

@@ -81,7 +81,7 @@ def _distinct(store: Any, organisation_id: int, column: Any) -> list[str]:
         return [str(v) for v in values]
 
 
-@router.get("/collectivites/{organisation_id}/parc", name="fleet")
+@router.get("/collectivites/{organisation_id}/parc", name="fleet_page")
 def fleet(
     request: Request,
     access: ReaderDep,
@@ -124,7 +124,7 @@ def fleet(
                 .offset((page - 1) * PAGE_SIZE)
             )
         )
-    base = str(request.url_for("fleet", organisation_id=organisation_id))
+    base = str(request.url_for("fleet_page", organisation_id=organisation_id))
     state = {k: v for k, v in filters.items() if v}
 
     def link(**changes: Any) -> str:
@@ -185,7 +185,7 @@ def _device_impacts(device: Device, organisation: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/collectivites/{organisation_id}/equipements/{asset_id:path}", name="device")
+@router.get("/collectivites/{organisation_id}/equipements/{asset_id:path}", name="device_page")
 def device_page(request: Request, access: ReaderDep, store: StoreDep, asset_id: str) -> Response:
     organisation = access.organisation
     device = device_row(store, organisation.id, asset_id)
