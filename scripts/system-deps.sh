@@ -5,6 +5,7 @@
 set -euo pipefail
 pairs=(
   "fusioninventory-agent:fusioninventory-inventory"  # inventory agent files (tests/test_inventory_agent.py)
+  "openjdk-17-jre-headless:java"  # Spark local mode (tests/test_backends.py)
   "postgresql:pg_ctlcluster"  # PostgreSQL server for the store tests (scripts/postgres.sh)
   "poppler-utils:pdftotext"  # PDF text and pages of the reuse documents (tests/test_reuse.py)
   "chromium:chromium"  # real browser for the end-to-end tests (tests/test_e2e_*.py, Playwright)

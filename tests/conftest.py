@@ -81,6 +81,16 @@ def _fresh_postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server (dropped afterwards)."""
+    url, drop = _fresh_postgres_database(postgres_server_url)
+    try:
+        yield url
+    finally:
+        drop()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database, on SQLite (a file) then on PostgreSQL (a fresh database)."""

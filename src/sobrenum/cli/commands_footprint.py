@@ -11,11 +11,19 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sobrenum.cli.main import app
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, SobrenumError
-from sobrenum.engine import Allocation, Parameters, compute
+from sobrenum.engine import Allocation, Footprint, Parameters, compute
+from sobrenum.engine.backends import (
+    BACKEND_LABELS,
+    BACKEND_NAMES,
+    connect,
+    load_fleet,
+    write_impacts_parquet,
+)
 from sobrenum.inventory import ImportResult, load_inventory, write_report_csv
 from sobrenum.inventory.models import (
     DEFAULT_MIN_CONFIDENCE,
@@ -185,6 +193,11 @@ class FootprintRun:
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
     #: ``--incertitude``: Monte Carlo draws for the 90 % interval (None: no uncertainty).
     uncertainty_draws: int | None = None
+    #: Where the engine runs (duckdb in-process by default, spark or postgres) and its URL.
+    backend: str = "duckdb"
+    base_url: str | None = None
+    #: Large runs: the per-device impacts written to Parquet by the backend.
+    parquet_out: Path | None = None
 
 
 def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[str]]:
@@ -213,8 +226,60 @@ def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[st
     return fleet, [note]
 
 
+def _compute_on_backend(
+    run: FootprintRun, ref: Referential, fleet: pa.Table | Path, notes: list[str]
+) -> Summary:
+    """Compute on the chosen backend, with a progress display (large fleets take a while)."""
+    params = Parameters(reporting_year=run.year, allocation=run.allocation)
+    label = BACKEND_LABELS.get(run.backend, run.backend)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"Démarrage de {label}…")
+        con = (
+            None
+            if run.backend == "duckdb" and isinstance(fleet, pa.Table)
+            else connect(run.backend, run.base_url)
+        )
+        try:
+            progress.update(task, description=f"Chargement du parc dans {label}…")
+            table = fleet if con is None else load_fleet(con, fleet)
+            progress.update(task, description="Vérification du parc…")
+            footprint: Footprint = compute(table, ref, params, backend=con)
+            progress.update(task, description=f"Calcul de l'empreinte ({label})…")
+            summary = summarise(
+                footprint,
+                run.organisation,
+                run.staff,
+                run.population,
+                notes,
+                uncertainty_draws=run.uncertainty_draws,
+            )
+            if run.parquet_out:
+                progress.update(task, description="Écriture des impacts par équipement (Parquet)…")
+                write_impacts_parquet(footprint, run.parquet_out)
+        finally:
+            if con is not None:
+                con.disconnect()
+    console.print(f"Moteur de calcul : {label}", style="dim")
+    if run.parquet_out:
+        console.print(f"Impacts par équipement écrits (Parquet) : [bold]{run.parquet_out}[/]")
+    return summary
+
+
 def run_footprint(run: FootprintRun) -> Summary:
     ref = _load_referential(run.overrides)
+    if run.backend not in BACKEND_NAMES:
+        raise SobrenumError(
+            f"Moteur de calcul inconnu « {run.backend} » (attendu : {', '.join(BACKEND_NAMES)})."
+        )
+    if run.path.suffix.lower() == ".parquet":
+        # Large runs: a Parquet file in the canonical schema goes straight to the backend.
+        summary = _compute_on_backend(run, ref, run.path, [])
+        print_summary(summary)
+        if run.report:
+            write_footprint_html(summary, run.report)
+            console.print(f"Rapport HTML écrit : [bold]{run.report}[/]")
+        return summary
     with console.status("Lecture de l'inventaire…"):
         result = _read_fleet(run.path, run.year, ref)
     console.print(f"Inventaire {run.path.name} : {result.summary()}")
@@ -230,18 +295,7 @@ def run_footprint(run: FootprintRun) -> Summary:
             f"Rapport d'import (refus et avertissements, ligne par ligne) : [bold]{rejects}[/]"
         )
     fleet, notes = _apply_models(run, _with_lines(result))
-    params = Parameters(reporting_year=run.year, allocation=run.allocation)
-    with console.status("Calcul de l'empreinte…"):
-        footprint = compute(fleet, ref, params)
-        warnings = _warnings_from(result) + notes
-        summary = summarise(
-            footprint,
-            run.organisation,
-            run.staff,
-            run.population,
-            warnings,
-            uncertainty_draws=run.uncertainty_draws,
-        )
+    summary = _compute_on_backend(run, ref, fleet, _warnings_from(result) + notes)
     print_summary(summary)
     if run.report:
         write_footprint_html(summary, run.report)
@@ -254,7 +308,9 @@ def footprint_command(
     file: Annotated[
         Path,
         typer.Argument(
-            help="Inventaire (CSV canonique, Excel, ODS…).", exists=True, dir_okay=False
+            help="Inventaire (CSV canonique, Excel, ODS…, ou Parquet au schéma canonique).",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     year: Annotated[
@@ -304,6 +360,28 @@ def footprint_command(
     draws: Annotated[
         int, typer.Option("--tirages", "--draws", help="Tirages Monte Carlo.", min=100)
     ] = 1000,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            "--moteur",
+            help="Moteur de calcul : duckdb (par défaut, en local), spark ou postgres.",
+        ),
+    ] = "duckdb",
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Adresse PostgreSQL (postgresql://…) ou maître Spark (spark://…, local[*]).",
+        ),
+    ] = None,
+    parquet_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--sortie-parquet",
+            help="Écrire les impacts par équipement en Parquet (grands parcs ; un dossier avec Spark).",
+        ),
+    ] = None,
 ) -> None:
     """Calculer l'empreinte environnementale d'un parc."""
     if allocation not in ALLOCATIONS:
@@ -326,6 +404,9 @@ def footprint_command(
                 models=models,
                 min_confidence=min_confidence,
                 uncertainty_draws=draws if incertitude else None,
+                backend=backend,
+                base_url=base_url,
+                parquet_out=parquet_out,
             )
         )
     except SobrenumError as e:
