@@ -65,7 +65,7 @@ Z95 = NormalDist().inv_cdf(0.95)
 #: Lifetime nodes spread over the drawn range (plus the nominal lifetime), when interpolating.
 DEFAULT_NODES = 41
 #: Compressed rows × lifetimes evaluated exactly, per category, before nodes are used instead.
-EXACT_BUDGET = 2_000_000
+EXACT_BUDGET = 200_000
 #: A drawn lifetime never goes below this (years); only reachable with a range starting at 0.
 MIN_LIFETIME = 0.1
 DEFAULT_DRAWS = 1000
@@ -350,26 +350,30 @@ class _DrawnLife:
 
     def weights(self, lifetimes: np.ndarray, params: Parameters) -> np.ndarray:
         """Summed weights (:data:`KINDS` × lifetimes) with the category's lifetime at each of
-        ``lifetimes``."""
+        ``lifetimes``. Rows × lifetimes matrices, summed by matrix products."""
         nodes = lifetimes[None, :]
-        life = np.where(np.isnan(self.life)[:, None], nodes, self.life[:, None])
+        drawn_life = np.isnan(self.life)
+        life = np.where(drawn_life[:, None], nodes, self.life[:, None])
         up = np.where(np.isnan(self.up)[:, None], nodes, self.up[:, None])
-        total = up + life + self.down[:, None]
+        total = up + life
+        total += self.down[:, None]
         lo, hi = year_bounds(params.reporting_year)
         start = self.start[:, None]
         if params.allocation == Allocation.LINEAR:
-            end = start + life * DAYS_PER_YEAR
-            window = np.maximum(np.minimum(end, hi) - np.maximum(start, lo), 0.0) / (hi - lo)
-            shared = window / total
+            # window = max(min(start + L·D, hi) − max(start, lo), 0) / year, in place.
+            window = life * DAYS_PER_YEAR
+            window += start
+            np.minimum(window, hi, out=window)
+            window -= np.maximum(start, lo)
+            np.maximum(window, 0.0, out=window)
+            window /= hi - lo
             own = window / life
+            shared = np.divide(window, total, out=window)
         else:
             in_year = ((start >= lo) & (start < hi)).astype(np.float64)
             shared = in_year * life / total
             own = np.broadcast_to(in_year, life.shape)
-        n, n_model = self.n[:, None], self.n_model[:, None]
-        return np.stack(
-            [(n * shared).sum(axis=0), (n * own).sum(axis=0), (n_model * shared).sum(axis=0)]
-        )
+        return np.stack([self.n @ shared, self.n @ own, self.n_model @ shared])
 
 
 # --- the result ----------------------------------------------------------------------------
