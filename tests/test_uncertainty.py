@@ -426,3 +426,22 @@ def test_methodology_section_states_the_code_constants() -> None:
     assert f"±{Z_TAIL:g} écarts-types" in section
     assert f"grille de {Z_POINTS} points" in section
     assert f"ne descend pas sous {MIN_LIFETIME:g} an".replace(".", ",") in section
+
+
+def test_the_same_interval_on_a_postgresql_server(ref: Referential, postgres_url: str) -> None:
+    """National scale: the fleet is read as sums per group by the server, the draws stay
+    in-process; same draws, same numbers as on DuckDB."""
+    fleet = as_fleet_table(small_fleet().drop_columns(["model_gwp_manufacture", "model_factor_id"]))
+    url = postgres_url.replace("postgresql+psycopg://", "postgres://").replace(
+        "postgresql://", "postgres://"
+    )
+    con = ibis.connect(url)
+    try:
+        table = con.create_table("fleet", fleet)
+        on_server = uncertainty(table, ref, Parameters(YEAR), draws=200, backend=con, today=TODAY)
+    finally:
+        con.disconnect()
+    local = uncertainty(fleet, ref, Parameters(YEAR), draws=200, today=TODAY)
+    assert on_server.cells.equals(local.cells)
+    assert np.allclose(on_server.values, local.values, rtol=1e-9)
+    assert on_server.variances["gwp"].total == pytest.approx(local.variances["gwp"].total)
