@@ -1,0 +1,207 @@
+"""The council report as the council sees it: PDF pages rendered to PNG, text inside the page,
+charts drawn; the open data package validated with frictionless; the CLI end to end."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from frictionless import validate
+from typer.testing import CliRunner
+
+from sobrenum.cli.commands_footprint import DEMO_ORGANISATION, demo_inventory
+from sobrenum.cli.commands_report import DEMO_ACTIONS, DEMO_DECLARED, DEMO_OBJECTIVES
+from sobrenum.cli.main import app
+from sobrenum.engine import Parameters, compute
+from sobrenum.inventory import load_inventory
+from sobrenum.referential import load
+from sobrenum.reporting import opendata, summarise
+from sobrenum.reporting.annual import (
+    Outputs,
+    footprint_by_criterion,
+    report_from_fleet,
+    write_outputs,
+)
+from sobrenum.reporting.council import CouncilReport
+
+#: The demo's report: summary, footprint (2 pages), indicators (2), actions and uncertainty,
+#: appendices (3).
+DEMO_PAGES = 9
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[CouncilReport, Outputs]:
+    ref = load()
+    fleet = load_inventory(
+        demo_inventory(), reporting_year=2025, default_lifetimes=ref.default_lifetimes()
+    ).fleet
+    summary = summarise(compute(fleet, ref, Parameters(2025)), DEMO_ORGANISATION, 420, 31_500)
+    report = report_from_fleet(
+        fleet,
+        summary,
+        ref,
+        declared=DEMO_DECLARED,
+        objectives=DEMO_OBJECTIVES,
+        actions=DEMO_ACTIONS,
+        demo=True,
+    )
+    folder = tmp_path_factory.mktemp("conseil")
+    outputs = write_outputs(
+        report, folder, by_criterion=footprint_by_criterion(fleet, ref, summary)
+    )
+    return report, outputs
+
+
+def test_pdf_pages_render_and_text_stays_inside_the_margins(
+    demo: tuple[CouncilReport, Outputs], tmp_path: Path
+) -> None:
+    _, outputs = demo
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(outputs.pdf), str(tmp_path / "page")], check=True
+    )
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert len(pngs) == DEMO_PAGES
+    assert all(p.stat().st_size > 5_000 for p in pngs)  # each page has visible content
+    with pdfplumber.open(outputs.pdf) as pdf:
+        assert len(pdf.pages) == DEMO_PAGES
+        for number, page in enumerate(pdf.pages, start=1):
+            assert page.chars, f"page {number} sans texte"
+            for char in page.chars:
+                inside = (
+                    char["x0"] >= 15 * MM - 1
+                    and char["x1"] <= page.width - 15 * MM + 1
+                    and char["top"] >= 0
+                    and char["bottom"] <= page.height
+                )
+                assert inside, (
+                    f"page {number} : « {char['text']} » dépasse ({char['x0']:.0f}, {char['top']:.0f})"
+                )
+
+
+def test_first_page_speaks_to_elected_officials(demo: tuple[CouncilReport, Outputs]) -> None:
+    report, outputs = demo
+    with pdfplumber.open(outputs.pdf) as pdf:
+        first = pdf.pages[0].extract_text()
+    assert "L'essentiel pour les élus" in first
+    tonnes = f"{report.summary.annual_gwp / 1000:.1f}".replace(".", ",") + " tCO2e"
+    assert tonnes in first
+    assert report.interval is not None
+    assert "avec 90 %" in first  # the Monte Carlo interval is said in plain words
+    assert "Lot reconditionné" in first  # planned actions
+    assert "page 1 / 9" in first
+
+
+def test_charts_are_drawn_on_the_footprint_pages(demo: tuple[CouncilReport, Outputs]) -> None:
+    _, outputs = demo
+    with pdfplumber.open(outputs.pdf) as pdf:
+        chart_pages = [p for p in pdf.pages if "Figure 1" in (p.extract_text() or "")]
+        chart_pages += [p for p in pdf.pages if "Figure 2" in (p.extract_text() or "")]
+        assert len(chart_pages) == 2
+        for page in chart_pages:
+            shapes = len(page.rects) + len(page.curves) + len(page.lines)
+            assert shapes >= 10, f"page {page.page_number} : {shapes} tracés"
+            # Axis titles are drawn as text (SVG text keeps its glyphs, not its spaces).
+            assert "kgCO2e" in page.extract_text().replace(" ", "")
+
+
+def test_html_report_is_self_contained(demo: tuple[CouncilReport, Outputs]) -> None:
+    _, outputs = demo
+    html = outputs.html.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 2
+    assert 'src="http' not in html and "<link" not in html
+    assert "Annexe A — Méthode, périmètre et sources" in html
+    assert "2026.11" in html  # referential version in the methodology appendix
+
+
+def test_open_data_package_validates_with_frictionless(
+    demo: tuple[CouncilReport, Outputs],
+) -> None:
+    report, outputs = demo
+    result = validate(str(outputs.datapackage))
+    assert result.valid, result.flatten(["rowNumber", "fieldName", "type", "note"])
+    folder = outputs.datapackage.parent
+    with (folder / opendata.INDICATORS_FILE).open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(report.indicators)
+    workshops = next(r for r in rows if r["code"] == "ateliers_nombre")
+    assert (workshops["valeur"], workshops["origine"], workshops["objectif"]) == (
+        "6",
+        "déclaré",
+        "4.0",
+    )
+    with (folder / opendata.FOOTPRINT_FILE).open(encoding="utf-8") as fh:
+        footprint = list(csv.DictReader(fh))
+    gwp = sum(float(r["impact_annuel"]) for r in footprint if r["critere"] == "gwp")
+    assert gwp == pytest.approx(report.summary.annual_gwp)
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_open_data_neutralises_formulas(
+    demo: tuple[CouncilReport, Outputs], tmp_path: Path, lead: str
+) -> None:
+    report, _ = demo
+    report.summary.organisation = lead + 'HYPERLINK("http://x";"clic")'
+    try:
+        package = opendata.write_open_data(tmp_path, report.summary, report.indicators)
+    finally:
+        report.summary.organisation = DEMO_ORGANISATION
+    for name in (opendata.FOOTPRINT_FILE, opendata.INDICATORS_FILE):
+        with (tmp_path / name).open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                assert row["collectivite"].startswith("'" + lead)
+                for key, cell in row.items():
+                    if cell and cell[0] in "=+@\t\r":
+                        pytest.fail(f"{name} {key} : cellule non neutralisée {cell!r}")
+    assert validate(str(package)).valid
+
+
+def test_cli_report_from_the_store(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = f"sqlite:///{tmp_path / 'base.sqlite3'}"
+    inventory = tmp_path / "parc.csv"
+    inventory.write_text(
+        "asset_id;category;quantity;acquisition_date;status\n"
+        "P-1;laptop;30;2023-03-01;in_use\nP-2;monitor;40;2022-09-15;in_use\n",
+        encoding="utf-8",
+    )
+    declarations = tmp_path / "declarations.csv"
+    declarations.write_text(
+        "annee;code;valeur;objectif\n2025;ateliers_nombre;3;4\n2025;taux_reemploi;55;50\n",
+        encoding="utf-8",
+    )
+    steps = [
+        ["organisation", "create", "--nom", "Commune de Test", "--type", "commune",
+         "--siren", "200054781", "--agents", "60", "--population", "9000"],
+        ["import", str(inventory), "--date", "2025-06-30"],
+        ["strategy", "importer", str(declarations)],
+        ["strategy", "declarer", "contrat_reparation", "oui", "--annee", "2025"],
+        ["strategy", "action", "Allonger la durée de vie des postes", "--theme", "2", "--annee", "2025"],
+        ["strategy", "figer", "--annee", "2025"],
+        ["report", "--annee", "2025", "--organisation", "200054781", "--sortie", str(tmp_path / "out")],
+    ]  # fmt: skip
+    for args in steps:
+        result = runner.invoke(app, [*args, "--base", base])
+        assert result.exit_code == 0, (args, result.output)
+    again = runner.invoke(app, ["strategy", "figer", "--annee", "2025", "--base", base])
+    assert again.exit_code == 2 and "déjà figée" in again.output
+    pdf = tmp_path / "out" / "rapport-conseil-2025.pdf"
+    with pdfplumber.open(pdf) as doc:
+        text = "\n".join(p.extract_text() or "" for p in doc.pages)
+    assert "Commune de Test — bilan 2025" in text
+    assert "Chiffres provisoires" not in text  # the year is frozen
+    assert "Allonger la durée de vie des postes" in text
+    assert validate(str(tmp_path / "out" / "donnees-ouvertes" / "datapackage.json")).valid
+    # A bad declaration file is refused whole, naming the line.
+    bad = tmp_path / "bad.csv"
+    bad.write_text("annee;code;valeur\n2025;ateliers_nombre;2\n2025;agents_formes_part;140\n")
+    result = runner.invoke(app, ["strategy", "importer", str(bad), "--base", base])
+    assert result.exit_code == 2
+    assert "ligne 3" in result.output and "dépasse 100" in result.output
+    table = runner.invoke(
+        app, ["strategy", "indicateurs", "--annee", "2025", "--base", base], env={"COLUMNS": "250"}
+    )
+    assert "ateliers_nombre" in table.output and "figée" in table.output
