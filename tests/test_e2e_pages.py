@@ -159,7 +159,7 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def check_page(page: Page, name: str) -> None:
+def check_page(page: Page, name: str, *, full_page: bool = True) -> None:
     """No serious or critical axe-core violation; a screenshot for the guide when asked."""
     page.add_script_tag(path=str(AXE))
     violations: list[dict[str, Any]] = page.evaluate(
@@ -175,7 +175,7 @@ def check_page(page: Page, name: str) -> None:
     assert not serious, f"{name} : violations d'accessibilité {serious}"
     if SCREENSHOTS:
         IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=full_page)
 
 
 def log_in(page: Page, live: LiveApp, email: str) -> None:
@@ -249,12 +249,17 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
     # Fleet: filter by category (htmx swaps the results), then open a device.
     page.get_by_role("link", name="Parc informatique").click()
     expect(page.get_by_test_id("fleet-count")).to_contain_text("1\u202f200 lignes")
-    check_page(page, "08-parc")
+    check_page(page, "08-parc", full_page=False)
     page.get_by_label("Catégorie").select_option("laptop")
     expect(page).to_have_url(re.compile(r"categorie=laptop"))
     expect(page.get_by_test_id("fleet-count")).not_to_contain_text("1\u202f200 lignes")
     page.get_by_role("link", name=re.compile(r"Suivante")).click()
     expect(page).to_have_url(re.compile(r"page=2"))
+    # Sort by acquisition date, most recent first (a header click sorts, a second reverses).
+    page.get_by_role("link", name=re.compile(r"^Acquisition")).click()
+    expect(page).to_have_url(re.compile(r"tri=acquisition&ordre=asc"))
+    page.get_by_role("link", name=re.compile(r"^Acquisition")).click()
+    expect(page).to_have_url(re.compile(r"tri=acquisition&ordre=desc"))
     first = page.locator("table.fleet tbody th a").first
     asset_id = first.inner_text()
     first.click()
@@ -267,12 +272,12 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
     # Referential and settings.
     page.get_by_role("link", name="Référentiel").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Référentiel des facteurs d'impact")
-    check_page(page, "10-referentiel")
+    check_page(page, "10-referentiel", full_page=False)
     page.get_by_role("link", name="Ordinateur portable").click()
     expect(page.get_by_text("laptop.gwp.manufacture")).to_be_visible()
-    check_page(page, "11-referentiel-categorie")
+    check_page(page, "11-referentiel-categorie", full_page=False)
     page.goto(f"{live_app.url}/referentiel/electricite?collectivite={org}")
-    check_page(page, "12-referentiel-electricite")
+    check_page(page, "12-referentiel-electricite", full_page=False)
 
     page.get_by_role("link", name="Paramètres").click()
     page.get_by_label("Nombre d'agents").fill("quatre cents")

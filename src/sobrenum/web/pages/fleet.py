@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Select, func, select
 
-from sobrenum.domain import FLEET_SCHEMA, PHASE_LABELS, Phase
+from sobrenum.domain import CRITERIA, FLEET_SCHEMA, PHASE_LABELS, Phase
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, prepare
 from sobrenum.engine.run import as_fleet_table
@@ -201,9 +201,10 @@ def device_page(request: Request, access: ReaderDep, store: StoreDep, asset_id: 
     gwp = [r for r in impacts if r["criterion"] == "gwp"]
     order = [p.value for p in Phase]
     gwp.sort(key=lambda r: order.index(r["phase"]))
-    by_criterion: dict[str, dict[str, float]] = {}
+    by_criterion: dict[str, dict[str, float]] = {c.code: {} for c in CRITERIA}
     for r in impacts:
         by_criterion.setdefault(r["criterion"], {})[r["phase"]] = r["annual"]
+    by_criterion = {code: values for code, values in by_criterion.items() if values}
     if device.lifetime_years is not None:
         lifetime_origin = "inventaire"
     elif device.retirement_date is not None:
