@@ -163,3 +163,39 @@ def test_declared_values_and_objectives_reach_the_report(
     assert not report.frozen
     with pytest.raises(st.StrategyError, match="État d'action inconnu"):
         st.add_action(store, organisation, year=2025, theme="4", title="x", state="fini")
+
+
+def test_register_indicators_come_from_the_reuse_register(
+    store: Store, organisation: Organisation
+) -> None:
+    from sobrenum.reuse import record_exit, reuse_rate
+
+    ref = load()
+    rows = [
+        {"asset_id": f"D{i}", "category": "desktop", "quantity": 1, "status": "retired",
+         "acquisition_date": dt.date(2020, 1, 1), "retirement_date": dt.date(2024, 10, 1)}
+        for i in range(4)
+    ] + [FLEET_2024[0]]  # fmt: skip
+    _import(store, organisation, rows, dt.date(2024, 12, 1))
+    st.declare_value(store, organisation, "equipements_reemployes", 2025, 99)
+    st.declare_value(store, organisation, "clauses_nombre", 2025, 2)
+    # Before anything is recorded the register is unused: declarations are reported.
+    report, _ = report_from_store(store, organisation, 2025, ref, with_interval=False)
+    values = {v.indicator.code: v for v in report.indicators}
+    assert values["equipements_reemployes"].value == 99
+    record_exit(store, organisation.id, asset_id="D0", destination="internal_reuse",
+                exit_date=dt.date(2025, 2, 1))  # fmt: skip
+    record_exit(store, organisation.id, asset_id="D1", destination="weee",
+                exit_date=dt.date(2025, 3, 1), weight_kg=480.0,
+                receiver_name="Ecosystem")  # fmt: skip
+    report, _ = report_from_store(store, organisation, 2025, ref, with_interval=False)
+    values = {v.indicator.code: v for v in report.indicators}
+    expected_rate = reuse_rate(store, organisation.id, 2025).rate
+    assert expected_rate is not None
+    assert values["taux_reemploi"].value == pytest.approx(expected_rate)
+    assert values["taux_reemploi"].origin.value == "registre de réemploi"
+    # The register now speaks for its indicators: the declaration of 99 no longer counts.
+    assert values["equipements_reemployes"].value == 1
+    assert values["deee_tonnes"].value == pytest.approx(0.48)
+    assert values["deee_kg_par_agent"].value == pytest.approx(480.0 / 240)
+    assert values["clauses_nombre"].value == 2  # declared indicators are untouched

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+from sqlalchemy import func, select
 
 from sobrenum.domain import SobrenumError
 from sobrenum.engine import Allocation, Parameters, compute
@@ -29,8 +30,13 @@ from sobrenum.reporting.council import (
     write_council_report,
 )
 from sobrenum.reporting.summary import Summary
+from sobrenum.reuse.avoided import avoided_impacts
+from sobrenum.reuse.inclusion import inclusion_indicators
+from sobrenum.reuse.rates import reuse_rate
+from sobrenum.reuse.vocabulary import AGEC_IT_PRODUCT_TYPE
 from sobrenum.store import Organisation, Store
 from sobrenum.store import strategy as st
+from sobrenum.store.reuse_tables import AgecDonation, AgecPurchase
 
 #: Draws of the Monte Carlo shown in the report (about 0.2 s for a commune's fleet).
 REPORT_DRAWS = 1000
@@ -44,11 +50,50 @@ class Outputs:
 
 
 def register_figures(
-    store: Store, organisation: Organisation, year: int
+    store: Store, organisation: Organisation, year: int, ref: Referential
 ) -> dict[str, float | None]:
-    """The figures of the reuse register for the register indicators (empty until the reuse
-    register is available; each missing figure stays « à déclarer »)."""
-    return {}
+    """The figures of the reuse register (:mod:`sobrenum.reuse`) for the register indicators.
+
+    A figure the register cannot give is ``None`` (the user's declaration, if any, is used):
+    when nothing at all was recorded for the year (no exit, no donation), the register is
+    taken as unused rather than as a year of zeros. The AGEC share is computed from the
+    recorded IT purchases only when no donation received that year needs the flat-value grid.
+    """
+    rate = reuse_rate(store, organisation.id, year)
+    inclusion = inclusion_indicators(store, organisation.id, year)
+    used = bool(sum(rate.exits_by_destination.values())) or inclusion.devices_donated > 0
+    out: dict[str, float | None] = {"taux_reemploi": rate.rate}
+    if used:
+        staff = organisation.staff_count
+        out.update(
+            equipements_donnes=float(inclusion.devices_donated),
+            equipements_reemployes=float(rate.exits_by_destination.get("internal_reuse", 0)),
+            deee_tonnes=rate.weee_kg / 1000.0,
+            deee_kg_par_agent=rate.weee_kg / staff if staff else None,
+            impacts_evites=avoided_impacts(store, organisation.id, year, ref).total("gwp"),
+        )
+    out["achats_agec_part"] = _agec_share(store, organisation.id, year)
+    return out
+
+
+def _agec_share(store: Store, organisation_id: int, year: int) -> float | None:
+    with store.transaction() as session:
+        purchases = session.scalars(
+            select(AgecPurchase).where(
+                AgecPurchase.organisation_id == organisation_id,
+                AgecPurchase.year == year,
+                AgecPurchase.product_type == AGEC_IT_PRODUCT_TYPE,
+            )
+        ).all()
+        donations = session.scalar(
+            select(func.count(AgecDonation.id)).where(
+                AgecDonation.organisation_id == organisation_id, AgecDonation.year == year
+            )
+        )
+    total = sum(p.amount_total for p in purchases)
+    if not purchases or total <= 0 or donations:
+        return None
+    return 100.0 * sum(p.amount_reuse + p.amount_recycled for p in purchases) / total
 
 
 def _interval(fleet: pa.Table, ref: Referential, summary: Summary) -> tuple[object, str]:
@@ -116,7 +161,7 @@ def report_from_store(
         current.computed,
         _declared(store, organisation, year),
         this_year,
-        register_figures(store, organisation, year),
+        register_figures(store, organisation, year, ref),
     )
     actions = [
         ActionLine(
