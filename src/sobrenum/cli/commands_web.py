@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -65,6 +66,10 @@ def serve_command(
         f"Application web sobrenum : [bold]http://{host}:{port}/[/] (Ctrl+C pour arrêter)",
         highlight=False,
     )
+    options: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:
+        # A worker imports the engine (ibis, DuckDB) before answering: give it time.
+        options["timeout_worker_healthcheck"] = 60
     uvicorn.run(
         "sobrenum.web.app:create_app",
         factory=True,
@@ -73,6 +78,7 @@ def serve_command(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        **options,
     )
 
 

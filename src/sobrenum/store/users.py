@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sobrenum.domain import SobrenumError
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store
-from sobrenum.store.models import Base, Organisation, utc_now
+from sobrenum.store.models import Base, Device, Organisation, utc_now
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -201,6 +201,27 @@ class StagedImport(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+#: Fleet pages (web app) list current devices sorted by one of these columns, by pages with a
+#: total: partial indexes over current devices make the count, the sort and deep pages cheap.
+FLEET_SORT_COLUMNS: tuple[str, ...] = (
+    "asset_id",
+    "category",
+    "acquisition_date",
+    "site",
+    "department",
+)
+
+for _column in FLEET_SORT_COLUMNS:
+    Index(
+        f"ix_device_current_{_column}",
+        Device.organisation_id,
+        getattr(Device, _column),
+        *([Device.asset_id] if _column != "asset_id" else []),
+        sqlite_where=Device.gone_at.is_(None),
+        postgresql_where=Device.gone_at.is_(None),
+    )
+
+
 # --- users -------------------------------------------------------------------------------
 
 
@@ -286,10 +307,14 @@ def set_password_hash(store: Store, user_id: int, password_hash: str, *, actor: 
 def memberships_of(store: Store, user_id: int) -> dict[int, str]:
     """The user's organisations and role in each (organisation id → role)."""
     with store.transaction() as session:
-        rows = session.execute(
-            select(Membership.organisation_id, Membership.role).where(Membership.user_id == user_id)
-        )
-        return {org: role for org, role in rows}
+        return _memberships(session, user_id)
+
+
+def _memberships(session: Session, user_id: int) -> dict[int, str]:
+    rows = session.execute(
+        select(Membership.organisation_id, Membership.role).where(Membership.user_id == user_id)
+    )
+    return {org: role for org, role in rows}
 
 
 def set_membership(
@@ -412,8 +437,9 @@ def revoke_api_token(store: Store, *, user_id: int, token_id: int, actor: str) -
         return True
 
 
-def user_for_token(store: Store, token: str) -> tuple[User, ApiToken] | None:
-    """The active user owning this valid (unrevoked, unexpired) token, and the token."""
+def user_for_token(store: Store, token: str) -> tuple[User, ApiToken, dict[int, str]] | None:
+    """The active user owning this valid (unrevoked, unexpired) token, the token, and the
+    user's memberships (organisation id → role), in one transaction."""
     now = utc_now()
     with store.transaction() as session:
         row = session.execute(
@@ -431,7 +457,7 @@ def user_for_token(store: Store, token: str) -> tuple[User, ApiToken] | None:
         last = api_token.last_used_at
         if last is None or now - _aware(last) > dt.timedelta(minutes=5):
             api_token.last_used_at = now
-        return user, api_token
+        return user, api_token, _memberships(session, user.id)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -480,7 +506,8 @@ def open_web_session(
         )
 
 
-def user_for_session(store: Store, session_id: str) -> User | None:
+def user_for_session(store: Store, session_id: str) -> tuple[User, dict[int, str]] | None:
+    """The active user of an open web session, and their memberships, in one transaction."""
     now = utc_now()
     with store.transaction() as session:
         row = session.execute(
@@ -493,7 +520,7 @@ def user_for_session(store: Store, session_id: str) -> User | None:
         user, expires = row
         if _aware(expires) <= now or not user.is_active:
             return None
-        return user
+        return user, _memberships(session, user.id)
 
 
 def close_web_session(store: Store, session_id: str, *, actor: str) -> None:

@@ -25,7 +25,6 @@ from sobrenum.store.users import (
     INSTANCE_ADMIN_LABEL,
     ROLE_LABELS,
     ROLES,
-    memberships_of,
     role_rank,
     user_for_session,
     user_for_token,
@@ -134,30 +133,31 @@ def optional_user(request: Request) -> CurrentUser | None:
         match = user_for_token(store, token)
         if match is None:
             raise NotAuthenticated("Jeton d'API invalide, expiré ou révoqué.")
-        user, api_token = match
+        user, api_token, memberships = match
         found = CurrentUser(
             id=user.id,
             email=user.email,
             display_name=user.display_name,
             is_instance_admin=user.is_instance_admin,
             via="token",
-            memberships=memberships_of(store, user.id),
+            memberships=memberships,
             token_id=api_token.id,
         )
     else:
         session_id = request.session.get("sid")
         if isinstance(session_id, str) and session_id:
-            account = user_for_session(store, session_id)
-            if account is None:
+            resolved = user_for_session(store, session_id)
+            if resolved is None:
                 request.session.pop("sid", None)
             else:
+                account, memberships = resolved
                 found = CurrentUser(
                     id=account.id,
                     email=account.email,
                     display_name=account.display_name,
                     is_instance_admin=account.is_instance_admin,
                     via="session",
-                    memberships=memberships_of(store, account.id),
+                    memberships=memberships,
                 )
     request.scope["sobrenum.user"] = found
     return found

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from sobrenum.domain import CRITERIA_BY_CODE
 from sobrenum.store.models import Device
+from sobrenum.store.users import FLEET_SORT_COLUMNS
 from sobrenum.web.api.common import ERRORS, PREFIX
 from sobrenum.web.api.schemas import DeviceDetail, DeviceOut, FleetPage, ImpactOut
 from sobrenum.web.deps import ReaderDep, StoreDep, not_found
@@ -17,37 +18,20 @@ from sobrenum.web.services import device_impacts, device_row, referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["parc"], responses=ERRORS)
 
-SORTABLE = (
-    "asset_id",
-    "category",
-    "manufacturer",
-    "model",
-    "acquisition_date",
-    "status",
-    "site",
-    "department",
-    "quantity",
-)
 SortKey = Literal[
     "asset_id",
     "-asset_id",
     "category",
     "-category",
-    "manufacturer",
-    "-manufacturer",
-    "model",
-    "-model",
     "acquisition_date",
     "-acquisition_date",
-    "status",
-    "-status",
     "site",
     "-site",
     "department",
     "-department",
-    "quantity",
-    "-quantity",
 ]
+"""Sortable columns: each has a partial index over current devices (store.users)."""
+assert {k.lstrip("-") for k in SortKey.__args__} == set(FLEET_SORT_COLUMNS)  # type: ignore[attr-defined]
 Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 DEVICE_FIELDS = tuple(DeviceOut.model_fields)
 
@@ -128,10 +112,11 @@ def fleet(
         search=recherche,
     )
     descending = tri.startswith("-")
-    column = getattr(Device, tri.lstrip("-"))
-    order: list[Any] = [column.desc() if descending else column.asc()]
+    columns = [getattr(Device, tri.lstrip("-"))]
     if tri.lstrip("-") != "asset_id":
-        order.append(Device.asset_id.asc())
+        columns.append(Device.asset_id)
+    # Same direction on the tie-breaker, so that the index is walked (forwards or backwards).
+    order: list[Any] = [c.desc() if descending else c.asc() for c in columns]
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(session.scalars(query.order_by(*order).limit(limite).offset(decalage)))

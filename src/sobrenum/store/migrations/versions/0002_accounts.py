@@ -19,6 +19,8 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: Partial indexes over current devices, for the web app's sorted fleet pages.
+_SORTED = ("asset_id", "category", "acquisition_date", "site", "department")
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
@@ -159,8 +161,20 @@ def upgrade() -> None:
         "ix_staged_import_org", "staged_import", ["organisation_id", "created_at"], unique=False
     )
 
+    for column in _SORTED:
+        op.create_index(
+            f"ix_device_current_{column}",
+            "device",
+            ["organisation_id", column, *(["asset_id"] if column != "asset_id" else [])],
+            unique=False,
+            sqlite_where=sa.text("gone_at IS NULL"),
+            postgresql_where=sa.text("gone_at IS NULL"),
+        )
+
 
 def downgrade() -> None:
+    for column in _SORTED:
+        op.drop_index(f"ix_device_current_{column}", table_name="device")
     op.drop_index("ix_staged_import_org", table_name="staged_import")
     op.drop_table("staged_import")
     op.drop_index("ix_login_attempt_ip_at", table_name="login_attempt")
