@@ -1,0 +1,207 @@
+"""The strategy page: the year's indicators against their objectives, the forms to declare a
+value or set an objective, freezing the year, the council report button, and the comparison
+with comparable territories (with the administrator's consent switch)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from sobrenum.domain import SobrenumError
+from sobrenum.reporting import indicators as ind
+from sobrenum.reporting.annual import report_from_store
+from sobrenum.reporting.comparison import MIN_OTHERS, ComparisonError, compare
+from sobrenum.reporting.council import council_pdf_bytes
+from sobrenum.reporting.snapshots import freeze
+from sobrenum.store import strategy as st
+from sobrenum.web.deps import EditorDep, OrgAdminDep, OrganisationAccess, ReaderDep, StoreDep
+from sobrenum.web.pages.common import organisation_context
+from sobrenum.web.services import referential
+from sobrenum.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=200)]
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
+
+
+def _default_year() -> int:
+    return dt.date.today().year - 1
+
+
+def _page(
+    request: Request,
+    access: OrganisationAccess,
+    store: Any,
+    year: int,
+    *,
+    error: str | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = organisation_context(access, "strategy")
+    report = None
+    problem = None
+    try:
+        report, _ = report_from_store(
+            store, access.organisation, year, referential(), with_interval=False
+        )
+    except SobrenumError as exc:
+        problem = str(exc)
+    comparison = None
+    comparison_note = ""
+    try:
+        comparison = compare(store, access.organisation, year)
+    except ComparisonError as exc:
+        comparison_note = str(exc)
+    themes = []
+    if report is not None:
+        for code, label in ind.THEMES.items():
+            values = [v for v in report.indicators if v.indicator.theme == code]
+            themes.append((code, label, values))
+    context.update(
+        year=year,
+        years=list(range(dt.date.today().year, 2019, -1)),
+        report=report,
+        problem=problem,
+        themes=themes,
+        declarable=[i for i in ind.catalogue() if i.declarable],
+        catalogue=ind.catalogue(),
+        comparison=comparison,
+        comparison_note=comparison_note,
+        consented=st.has_consented(store, access.organisation),
+        min_others=MIN_OTHERS,
+        error=error,
+        message=message,
+    )
+    return render(request, "pages/strategy.html", context, status_code=status_code)
+
+
+def _done(access: OrganisationAccess, year: int, message: str) -> Response:
+    query = urlencode({"annee": year, "ok": message})
+    return RedirectResponse(
+        f"/collectivites/{access.organisation_id}/strategie?{query}", status_code=303
+    )
+
+
+@router.get("/collectivites/{organisation_id}/strategie", name="strategy_page")
+def strategy_page(
+    request: Request,
+    access: ReaderDep,
+    store: StoreDep,
+    annee: YearQuery = None,
+    ok: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    return _page(request, access, store, annee or _default_year(), message=ok)
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if not cleaned:
+        return None
+    if cleaned.lower() in ("oui", "non"):
+        return 1.0 if cleaned.lower() == "oui" else 0.0
+    try:
+        return float(cleaned.replace(",", ".").rstrip("%"))
+    except ValueError as exc:
+        raise ind.IndicatorError(f"« {text} » n'est pas un nombre.") from exc
+
+
+@router.post("/collectivites/{organisation_id}/strategie/indicateur", name="strategy_declare")
+def declare_form(
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    code: Text = "",
+    annee: Text = "",
+    valeur: Text = "",
+    objectif: Text = "",
+) -> Response:
+    year = int(annee) if annee.strip().isdigit() else _default_year()
+    try:
+        if not 2000 <= year <= 2100:
+            raise ind.IndicatorError(f"Année {annee} invalide.")
+        indicator = ind.get(code)
+        value, target = _number(valeur), _number(objectif)
+        if value is None and target is None:
+            raise ind.IndicatorError("Donnez une valeur, un objectif, ou les deux.")
+        if value is not None:
+            if not indicator.declarable:
+                raise ind.IndicatorError(
+                    f"« {indicator.label} » est calculé à partir de l'inventaire."
+                )
+            st.declare_value(
+                store, access.organisation, indicator.code, year,
+                ind.check_value(indicator, value), actor=access.user.actor,
+            )  # fmt: skip
+        if target is not None:
+            st.set_objective(
+                store, access.organisation, indicator.code, year,
+                ind.check_value(indicator, target), actor=access.user.actor,
+            )  # fmt: skip
+    except SobrenumError as exc:
+        return _page(request, access, store, year, error=str(exc), status_code=422)
+    return _done(access, year, f"« {indicator.label} » enregistré pour {year}.")
+
+
+@router.post("/collectivites/{organisation_id}/strategie/figer", name="strategy_freeze")
+def freeze_form(
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    annee: Text = "",
+    remplacer: Text = "",
+) -> Response:
+    year = int(annee) if annee.strip().isdigit() else _default_year()
+    try:
+        freeze(
+            store,
+            access.organisation,
+            year,
+            referential(),
+            replace=remplacer == "oui",
+            actor=access.user.actor,
+        )
+    except SobrenumError as exc:
+        return _page(request, access, store, year, error=str(exc), status_code=422)
+    return _done(access, year, f"Année {year} figée.")
+
+
+@router.post("/collectivites/{organisation_id}/strategie/consentement", name="strategy_consent")
+def consent_form(
+    request: Request,
+    access: OrgAdminDep,
+    store: StoreDep,
+    accepte: Text = "",
+    annee: Text = "",
+) -> Response:
+    year = int(annee) if annee.strip().isdigit() else _default_year()
+    agreed = accepte == "oui"
+    st.set_consent(store, access.organisation, agreed, actor=access.user.actor)
+    return _done(
+        access,
+        year,
+        "Votre collectivité figure désormais dans les comparaisons."
+        if agreed
+        else "Votre collectivité ne figure plus dans les comparaisons.",
+    )
+
+
+@router.get("/collectivites/{organisation_id}/strategie/rapport.pdf", name="strategy_report")
+def report_pdf(
+    request: Request, access: ReaderDep, store: StoreDep, annee: YearQuery = None
+) -> Response:
+    year = annee or _default_year()
+    try:
+        report, _ = report_from_store(store, access.organisation, year, referential())
+    except SobrenumError as exc:
+        return _page(request, access, store, year, error=str(exc), status_code=422)
+    return Response(
+        council_pdf_bytes(report),
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="rapport-conseil-{year}.pdf"'},
+    )
