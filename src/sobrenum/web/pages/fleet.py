@@ -27,7 +27,7 @@ from sobrenum.web.pages.common import (
     status_label,
     with_country,
 )
-from sobrenum.web.services import device_row, referential, reporting_year
+from sobrenum.web.services import device_row, fleet_version, referential, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -105,11 +105,22 @@ def fleet(
     }
     sort = tri if tri in SORTS else "numero"
     descending = ordre == "desc"
+    # Counts and filter lists change only with an import: cached per fleet version.
+    cache = request.app.state.footprints
+    version = fleet_version(store, organisation_id)
+
+    def count() -> tuple[int, int]:
+        with store.transaction() as session:
+            counts: Any = select(
+                func.count(), func.coalesce(func.sum(func.coalesce(Device.quantity, 1)), 0)
+            )
+            found = session.execute(_filtered(counts, organisation_id, filters)).one()
+        return int(found[0]), int(found[1])
+
+    key = ("pages", "fleet-count", organisation_id, version, tuple(sorted(filters.items())))
+    # Free-text searches are not kept: they would push the dashboards out of the cache.
+    total, quantity = count() if filters["recherche"] else cache.get_or_compute(key, count)
     with store.transaction() as session:
-        counts: Any = select(
-            func.count(), func.coalesce(func.sum(func.coalesce(Device.quantity, 1)), 0)
-        )
-        total, quantity = tuple(session.execute(_filtered(counts, organisation_id, filters)).one())
         pages = max(1, math.ceil(int(total) / PAGE_SIZE))
         page = min(page, pages)
         column = SORTS[sort]
@@ -149,17 +160,24 @@ def fleet(
         sort=sort,
         descending=descending,
         link=link,
-        categories=_distinct(store, organisation_id, Device.category),
-        sites=_distinct(store, organisation_id, Device.site),
-        services=_distinct(store, organisation_id, Device.department),
         statuses=[s.value for s in Status],
         category_label=category_label,
         status_label=status_label,
         date_fr=date_fr,
     )
-    template = (
-        "pages/_fleet_results.html" if request.headers.get("hx-request") else "pages/fleet.html"
-    )
+    partial = bool(request.headers.get("hx-request"))
+    if not partial:  # the filter lists: the results alone (htmx) do not need them
+        context.update(
+            cache.get_or_compute(
+                ("pages", "fleet-lists", organisation_id, version),
+                lambda: {
+                    "categories": _distinct(store, organisation_id, Device.category),
+                    "sites": _distinct(store, organisation_id, Device.site),
+                    "services": _distinct(store, organisation_id, Device.department),
+                },
+            )
+        )
+    template = "pages/_fleet_results.html" if partial else "pages/fleet.html"
     return render(request, template, context)
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.responses import RedirectResponse, Response
 
@@ -399,12 +400,18 @@ def import_confirm(
     redirect = _pending_or_redirect(request, staged)
     if redirect is not None:
         return redirect
-    _proposal_used, result = _read(staged, access.organisation)
+    used, result = _read(staged, access.organisation)
+    fleet = result.fleet
+    if "country" not in used.mapping.columns.values():
+        # No country in the file: the devices draw the organisation's electricity mix (its
+        # settings), not a default written into every row.
+        index = fleet.schema.get_field_index("country")
+        fleet = fleet.set_column(index, "country", pa.nulls(fleet.num_rows, pa.string()))
     try:
         summary = apply_import(
             store,
             access.organisation_id,
-            result.fleet,
+            fleet,
             file_sha256=staged.file_sha256,
             file_name=staged.file_name,
             inventory_date=staged.inventory_date,
