@@ -762,6 +762,11 @@ def simulate(
         dtype=np.int64,
     )
     n_cells = len(cell_keys)
+    unique_factor_cells = np.unique(factor_cell).size == factor_cell.size
+    # Pairs sorted by cell, and where each cell starts (several countries per cell).
+    pair_order = np.argsort(pair_cell, kind="stable")
+    sorted_cells = pair_cell[pair_order]
+    pair_starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
 
     def evaluate(
         lifetimes: np.ndarray, power: np.ndarray, factors: np.ndarray, elec: np.ndarray
@@ -773,10 +778,15 @@ def simulate(
             weights[:, c] = curve.at(lifetimes[c])
         out = np.zeros((n_cells, width))
         if factor_inputs:
-            np.add.at(out, factor_cell, factors * weights[factor_kind, factor_cat])
+            embodied = factors * weights[factor_kind, factor_cat]
+            if unique_factor_cells:  # one factor per cell, as a checked referential has
+                out[factor_cell] = embodied
+            else:
+                np.add.at(out, factor_cell, embodied)
         if pairs:
             energy = m.kwh[pair_group, None] + power[pair_cat] * m.kwh_per_watt[pair_group, None]
-            np.add.at(out, pair_cell, elec[pair_elec] * energy)
+            use = (elec[pair_elec] * energy)[pair_order]
+            out[pair_cell[pair_order[pair_starts]]] += np.add.reduceat(use, pair_starts, axis=0)
         return out
 
     def matrix(items: list[UncertainInput], nominal: bool) -> np.ndarray:
