@@ -62,6 +62,12 @@ def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """User + system time of this process, all its threads (DuckDB's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def children_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -293,7 +299,9 @@ def largest_gap(a: dict[Any, tuple[float, float]], b: dict[Any, tuple[float, flo
 
 
 def part_main(part: str, path: Path, out: Path) -> None:
+    cpu = cpu_seconds()
     result = run_numpy(path, out) if part == "numpy" else run_engine(part, path, out)
+    result["cpu"] = cpu_seconds() - cpu
     result["peak_mib"] = max_rss_mib()
     result["children_peak_mib"] = children_rss_mib()
     json.dump(result, sys.stdout)
@@ -347,7 +355,8 @@ def main() -> None:
         results[part] = r = run_part(part, path, outs[part])
         steps = ", ".join(f"{k} {v:.2f} s" for k, v in r["steps"].items())
         print(
-            f"\n{part} : {r['wall']:.2f} s ({grouped(n / r['wall'])} équipements/s), "
+            f"\n{part} : {r['wall']:.2f} s (CPU du processus {r['cpu']:.1f} s, "
+            f"{grouped(n / r['wall'])} équipements/s), "
             f"pic mémoire {r['peak_mib'] / 1024:.2f} Gio (processus Python et moteur en "
             f"processus), {grouped(r['rows'])} lignes de totaux"
         )
