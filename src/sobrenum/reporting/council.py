@@ -191,7 +191,10 @@ def evolution_chart(d: Decomposition) -> str:
             "étape": name,
             "début": lo / 1000.0,
             "fin": hi / 1000.0,
-            "valeur": (hi - lo) / 1000.0,
+            "haut": max(lo, hi) / 1000.0,
+            "étiquette": formatting.number(hi / 1000.0, 1)
+            if kind == "année"
+            else ("+" if hi >= lo else "−") + formatting.number(abs(hi - lo) / 1000.0, 1),
             "type": kind if kind == "année" else ("hausse" if hi >= lo else "baisse"),
             "ordre": i,
         }
@@ -212,7 +215,7 @@ def evolution_chart(d: Decomposition) -> str:
             legend=None,
         ),
     )
-    text = base.mark_text(dy=-8).encode(y=alt.Y("fin:Q"), text=alt.Text("valeur:Q", format="+,.1f"))
+    text = base.mark_text(dy=-8).encode(y=alt.Y("haut:Q"), text=alt.Text("étiquette:N"))
     chart = (bars + text).properties(width=420, height=200).configure_axis(titleFontSize=12)
     return _svg(chart)
 
@@ -260,9 +263,9 @@ def _key_sentences(r: CouncilReport) -> list[str]:
         sign = "hausse" if d.change >= 0 else "baisse"
         out.append(
             f"Par rapport à {d.year - 1}, l'empreinte est en {sign} de "
-            f"{formatting.tonnes(abs(d.change))} : {formatting.tonnes(d.fleet_effect)} "
-            f"viennent de l'évolution du parc et {formatting.tonnes(d.referential_effect)} "
-            "du changement des facteurs de calcul (référentiel)."
+            f"{formatting.tonnes(abs(d.change))} : l'évolution du parc y contribue pour "
+            f"{_signed_tonnes(d.fleet_effect)} et le changement des facteurs de calcul "
+            f"(référentiel) pour {_signed_tonnes(d.referential_effect)}."
         )
     followed = [v for v in r.indicators if v.objective is not None and v.value is not None]
     reached = [v for v in followed if v.status == "atteint"]
@@ -278,6 +281,11 @@ def _key_sentences(r: CouncilReport) -> list[str]:
             f"{formatting.tonnes(r.interval.high)}."
         )
     return out
+
+
+def _signed_tonnes(kg: float) -> str:
+    """``+1,4 tCO2e`` / ``−3,0 tCO2e`` (a real minus sign)."""
+    return ("+" if kg >= 0 else "−") + formatting.tonnes(abs(kg))
 
 
 def _themes(r: CouncilReport) -> list[tuple[str, str, list[IndicatorValue]]]:
@@ -304,6 +312,12 @@ def _value_text(v: IndicatorValue) -> str:
     return formatting.number(v.value, 0 if float(v.value).is_integer() else 1)
 
 
+def _unit_suffix(v: IndicatorValue) -> str:
+    """The unit after a value in a sentence (none where the value text carries it)."""
+    unit = v.indicator.unit
+    return "" if unit in ("%", "oui/non") else f" {unit}"
+
+
 def _target_text(v: IndicatorValue, target: float | None) -> str:
     if target is None:
         return "—"
@@ -322,7 +336,11 @@ def render_council_html(report: CouncilReport) -> str:
     s = report.summary
     env = environment()
     env.filters.update(
-        value_text=_value_text, category_label=category_label, french_date=_french_date
+        value_text=_value_text,
+        category_label=category_label,
+        french_date=_french_date,
+        signed_tonnes=_signed_tonnes,
+        unit_suffix=_unit_suffix,
     )
     env.globals.update(target_text=_target_text)
     label, sentence = ALLOCATION_LABELS[s.allocation]
@@ -348,7 +366,7 @@ def render_council_html(report: CouncilReport) -> str:
         chart_categories=category_chart(s) if s.categories else "",
         chart_phases=phase_chart(s) if s.gwp_by_phase else "",
         chart_evolution=evolution_chart(report.decomposition) if report.decomposition else "",
-        chart_history=history_chart(report.history) if len(report.history) >= 2 else "",
+        chart_history=history_chart(report.history) if len(report.history) >= 3 else "",
         lifetime_rows=lifetime_rows,
         ages=ages,
         reached=[v for v in report.indicators if v.status == "atteint"],
