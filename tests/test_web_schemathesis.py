@@ -15,7 +15,7 @@ from sobrenum.store import Organisation, Store
 from test_web_api import API, bearer, token_for, upload_demo
 from web_support import client_for, make_app
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 5
 
 
 def test_no_server_error(store: Store, tmp_path: Path, organisation: Organisation) -> None:

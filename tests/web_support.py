@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
@@ -13,11 +14,13 @@ from itsdangerous import URLSafeTimedSerializer
 from sobrenum.store import Organisation, Store, create_organisation
 from sobrenum.store.users import User, create_user
 from sobrenum.web.app import create_app
-from sobrenum.web.security import SESSION_COOKIE, hash_password
+from sobrenum.web.security import SESSION_COOKIE
 from sobrenum.web.settings import Settings
 
 PASSWORD = "correct cheval batterie agrafe"
-_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+# A real argon2id hash with light parameters: verifying it is fast, so tests that log in
+# often stay quick (the parameters travel in the hash; production uses the defaults).
+_HASH = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
