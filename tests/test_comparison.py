@@ -7,8 +7,8 @@ import datetime as dt
 import statistics
 
 import pytest
-from tests.conftest import fleet_table
 
+from conftest import fleet_table
 from sobrenum.reporting import comparison as cmp
 from sobrenum.store import Organisation, Store, create_organisation
 from sobrenum.store import strategy as st

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.conftest import fleet_table
 
+from conftest import fleet_table
 from sobrenum.engine import Parameters, compute
 from sobrenum.referential import load
 from sobrenum.reporting import indicators as ind

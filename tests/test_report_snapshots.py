@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import fleet_table
 
+from conftest import fleet_table
 from sobrenum.engine import Parameters, compute
 from sobrenum.referential import Referential, load
 from sobrenum.reporting import snapshots

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.conftest import fleet_table
-
+from conftest import fleet_table
 from sobrenum.store import Organisation, Store, apply_import
 from sobrenum.store import strategy as st
 from test_web_api import API, bearer, token_for
