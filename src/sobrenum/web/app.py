@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.templates = make_templates()
     app.state.footprints = FootprintCache(settings.footprint_cache_size)
+    app.state.counts = FootprintCache(1024)  # fleet totals per fleet version and filters
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

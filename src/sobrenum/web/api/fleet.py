@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from sobrenum.domain import CRITERIA_BY_CODE
@@ -14,7 +14,7 @@ from sobrenum.store.users import FLEET_SORT_COLUMNS
 from sobrenum.web.api.common import ERRORS, PREFIX
 from sobrenum.web.api.schemas import DeviceDetail, DeviceOut, FleetPage, ImpactOut
 from sobrenum.web.deps import ReaderDep, StoreDep, not_found
-from sobrenum.web.services import device_impacts, device_row, referential
+from sobrenum.web.services import device_impacts, device_row, fleet_version, referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["parc"], responses=ERRORS)
 
@@ -81,6 +81,7 @@ def fleet_query(
 
 @router.get("/{organisation_id}/parc", summary="Parc (paginé)")
 def fleet(
+    request: Request,
     access: ReaderDep,
     store: StoreDep,
     categorie: Text = None,
@@ -117,8 +118,20 @@ def fleet(
         columns.append(Device.asset_id)
     # Same direction on the tie-breaker, so that the index is walked (forwards or backwards).
     order: list[Any] = [c.desc() if descending else c.asc() for c in columns]
+    # The total only changes with an import: cached per fleet version and filters.
+    key = (
+        "count",
+        access.organisation_id,
+        fleet_version(store, access.organisation_id),
+        (categorie, statut, site, service, recherche),
+    )
+
+    def count() -> int:
+        with store.transaction() as session:
+            return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+    total = request.app.state.counts.get_or_compute(key, count)
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(session.scalars(query.order_by(*order).limit(limite).offset(decalage)))
     return FleetPage(
         total=int(total),
