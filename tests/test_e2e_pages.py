@@ -53,11 +53,6 @@ SCREENSHOTS = os.environ.get("SOBRENUM_SCREENSHOTS") == "1"
 YEAR = 2025
 INVENTORY_DATE = "2025-06-30"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="chromium absent : lancez `make system-deps` (scripts/system-deps.sh)",
-)
-
 
 @dataclass
 class LiveApp:

@@ -186,9 +186,9 @@ def test_chassis_types() -> None:
 AGENT = shutil.which("fusioninventory-inventory")
 
 
-@pytest.mark.skipif(AGENT is None, reason="fusioninventory-agent absent (make system-deps)")
 def test_real_fusioninventory_agent_output(tmp_path: Path) -> None:
     """Run the real agent on this machine, with one external screen added as extra content."""
+    assert AGENT is not None, "fusioninventory-agent absent : lancez `make system-deps`"
     extra = tmp_path / "extra.xml"
     extra.write_text(
         '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST><CONTENT><MONITORS>'

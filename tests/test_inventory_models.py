@@ -18,8 +18,6 @@ from sobrenum.inventory.models import (
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 BOAVIZTA = SHARED / "data" / "boavizta-pcf" / "boavizta-data-us.csv"
 
-pytestmark = pytest.mark.skipif(not BOAVIZTA.exists(), reason="shared/ Boavizta data absent")
-
 
 @pytest.fixture(scope="module")
 def dataset():  # type: ignore[no-untyped-def]

@@ -11,8 +11,6 @@ import math
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from sobrenum.domain.vocabulary import CATEGORIES, CRITERIA_BY_CODE, EMBODIED_PHASES, Group
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,7 +148,6 @@ def test_every_source_id_is_declared() -> None:
     assert used <= set(declared), used - set(declared)
 
 
-@pytest.mark.skipif(not ADEME_2022.exists(), reason="../shared is not beside the repository")
 def test_default_referential_reproduces_ademe_2022_per_device_figures() -> None:
     with ADEME_2022.open(encoding="utf-8", newline="") as handle:
         ademe = {r["device_fr"]: r for r in csv.DictReader(handle)}

@@ -35,11 +35,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="chromium absent : lancez `make system-deps` (scripts/system-deps.sh)",
-)
-
 
 def _free_port() -> int:
     with socket.socket() as probe:
