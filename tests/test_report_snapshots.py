@@ -12,7 +12,7 @@ import pytest
 from conftest import fleet_table
 from sobrenum.engine import Parameters, compute
 from sobrenum.referential import Referential, load
-from sobrenum.reporting import snapshots
+from sobrenum.reporting import snapshots, summarise
 from sobrenum.reporting.annual import report_from_store
 from sobrenum.store import Organisation, Store, apply_import, list_events
 from sobrenum.store import strategy as st
@@ -199,3 +199,19 @@ def test_register_indicators_come_from_the_reuse_register(
     assert values["deee_tonnes"].value == pytest.approx(0.48)
     assert values["deee_kg_par_agent"].value == pytest.approx(480.0 / 240)
     assert values["clauses_nombre"].value == 2  # declared indicators are untouched
+
+
+def test_a_summary_survives_its_json_round_trip() -> None:
+    import json
+
+    ref = load()
+    fleet = fleet_table(FLEET_2024)
+    summary = summarise(
+        compute(fleet, ref, Parameters(2025)), "Test", 10, 100, uncertainty_draws=50
+    )
+    assert summary.uncertainty is not None
+    stored = json.loads(json.dumps(snapshots.summary_to_json(summary)))
+    assert snapshots.summary_from_json(stored) == summary
+    # A summary stored by an older version (no uncertainty) still loads.
+    del stored["uncertainty"]
+    assert snapshots.summary_from_json(stored).uncertainty is None

@@ -27,7 +27,15 @@ from sobrenum.domain import SobrenumError
 from sobrenum.engine import Allocation, Parameters, compute
 from sobrenum.referential import Referential
 from sobrenum.reporting import indicators as ind
-from sobrenum.reporting.summary import CategoryLine, CriterionLine, Summary, summarise
+from sobrenum.reporting.summary import (
+    CategoryLine,
+    CriterionLine,
+    IntervalLine,
+    PriorityLine,
+    Summary,
+    UncertaintySummary,
+    summarise,
+)
 from sobrenum.store import Organisation, Store, fleet_at
 from sobrenum.store import strategy as st
 
@@ -51,9 +59,21 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
 
 
 def summary_from_json(data: dict[str, Any]) -> Summary:
-    values = dict(data)
+    """A summary back from its JSON; fields unknown to this version are ignored, fields it
+    lacks take their defaults."""
+    known = {f.name for f in dataclasses.fields(Summary)}
+    values = {k: v for k, v in data.items() if k in known}
     values["categories"] = [CategoryLine(**c) for c in data["categories"]]
     values["criteria"] = [CriterionLine(**c) for c in data["criteria"]]
+    raw = data.get("uncertainty")
+    if raw:
+        values["uncertainty"] = UncertaintySummary(
+            draws=raw["draws"],
+            total=IntervalLine(**raw["total"]),
+            categories=[IntervalLine(**c) for c in raw["categories"]],
+            priorities=[PriorityLine(**p) for p in raw["priorities"]],
+            interaction_share=raw["interaction_share"],
+        )
     return Summary(**values)
 
 
