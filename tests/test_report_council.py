@@ -205,3 +205,16 @@ def test_cli_report_from_the_store(tmp_path: Path) -> None:
         app, ["strategy", "indicateurs", "--annee", "2025", "--base", base], env={"COLUMNS": "250"}
     )
     assert "ateliers_nombre" in table.output and "figée" in table.output
+
+
+def test_the_demo_ends_with_the_council_report(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--sortie", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "rapport-conseil-2025.pdf"
+    assert "Rapport au conseil (PDF)" in result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "rapport-conseil-2025.html").exists()
+    assert validate(str(tmp_path / "donnees-ouvertes" / "datapackage.json")).valid
+    with pdfplumber.open(pdf) as doc:
+        assert len(doc.pages) == DEMO_PAGES
+        assert "Collectivité fictive" in (doc.pages[0].extract_text() or "")
