@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
+	bash scripts/system-deps.sh --demo
 	$(BIN)/sobrenum demo
 
 # Debian packages the tests drive for real (installed only when missing).
