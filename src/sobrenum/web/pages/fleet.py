@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request
@@ -64,6 +64,9 @@ def _filtered(query: Select[Any], organisation_id: int, filters: dict[str, str])
             | func.lower(func.coalesce(Device.manufacturer, "")).like(like)
         )
     return query
+
+
+_PLACEHOLDER = "__asset_id__"
 
 
 def _distinct(store: Any, organisation_id: int, column: Any) -> list[str]:
@@ -137,6 +140,13 @@ def fleet(
         )
     base = str(request.url_for("fleet_page", organisation_id=organisation_id))
     state = {k: v for k, v in filters.items() if v}
+    # One route lookup for the 50 device links (Starlette's url_for walks every route).
+    device_base = str(
+        request.url_for("device_page", organisation_id=organisation_id, asset_id=_PLACEHOLDER)
+    )
+
+    def device_url(asset_id: str) -> str:
+        return device_base.replace(_PLACEHOLDER, quote(asset_id, safe="/"))
 
     def link(**changes: Any) -> str:
         params = {**state, "tri": sort, "ordre": "desc" if descending else "asc", "page": page}
@@ -160,6 +170,7 @@ def fleet(
         sort=sort,
         descending=descending,
         link=link,
+        device_url=device_url,
         statuses=[s.value for s in Status],
         category_label=category_label,
         status_label=status_label,
