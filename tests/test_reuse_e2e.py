@@ -48,7 +48,11 @@ def live() -> Iterator[tuple[str, int]]:
     folder = Path(tempfile.mkdtemp(prefix="sobrenum-reuse-e2e-"))
     store = open_store(f"sqlite:///{folder / 'sobrenum.sqlite3'}")
     organisation = create_organisation(
-        store, name="Commune de Saint-Exemple", siren="200054781", type="commune"
+        store,
+        name="Commune de Saint-Exemple",
+        siren="200054781",
+        type="commune",
+        reporting_year=2025,
     )
     seed_fleet(store, organisation)
     add_user(store, "dsi@saint-exemple.fr", organisation=organisation, role="editor")
@@ -92,6 +96,10 @@ def test_exit_wipe_donate_and_the_rate_moves(live: tuple[str, int], page: Page) 
     page.get_by_label("Adresse électronique").fill("dsi@saint-exemple.fr")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    # The dashboard shows the legal rate, and the register is one link away.
+    page.goto(f"{url}/collectivites/{organisation_id}")
+    expect(page.get_by_test_id("reuse-rate")).to_have_text("0,0 %")
+    page.get_by_role("link", name="registre du réemploi").click()
     page.goto(f"{url}/collectivites/{organisation_id}/reemploi?annee=2025")
     expect(page.locator("#taux-a")).to_have_text("0")
     expect(page.locator("#taux-b")).to_have_text("7")
@@ -135,6 +143,9 @@ def test_exit_wipe_donate_and_the_rate_moves(live: tuple[str, int], page: Page) 
     expect(page.locator("#taux-a")).to_have_text("1")
     expect(page.locator("#taux-reemploi")).to_contain_text("14,3")
     expect(page.locator("#table-sorties")).to_contain_text("Emmaüs Connect")
+    page.goto(f"{url}/collectivites/{organisation_id}")
+    expect(page.get_by_test_id("reuse-rate")).to_have_text("14,3 %")
+    page.go_back()
     # The agreement is one click away and is a PDF.
     with page.expect_download() as download:
         page.get_by_role("link", name="Convention (PDF)").click()

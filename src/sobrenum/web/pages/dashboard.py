@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import func, select
 
+from sobrenum.reuse import ReuseRate, reuse_rate
+from sobrenum.store import Store
+from sobrenum.store.reuse_tables import ReuseClassified, ReuseExit
 from sobrenum.web.deps import ReaderDep, StoreDep
 from sobrenum.web.pages.common import (
     category_label,
@@ -15,7 +19,7 @@ from sobrenum.web.pages.common import (
     organisation_context,
     phase_label,
 )
-from sobrenum.web.services import reporting_year
+from sobrenum.web.services import fleet_version, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,8 +31,10 @@ PHASES = ("manufacture", "distribution", "use", "end_of_life")
 def dashboard(request: Request, access: ReaderDep, store: StoreDep) -> Response:
     data = dashboard_data(request, access)
     context = organisation_context(access, "dashboard")
+    year = reporting_year(access.organisation)
     context.update(
         data=data,
+        reuse=_reuse_rate(request, store, access.organisation_id, year),
         summary=data.summary if data else None,
         devices=device_total(store, access.organisation_id),
         year=reporting_year(access.organisation),
@@ -39,3 +45,29 @@ def dashboard(request: Request, access: ReaderDep, store: StoreDep) -> Response:
         date_fr=date_fr,
     )
     return render(request, "pages/dashboard.html", context)
+
+
+def _reuse_rate(request: Request, store: Store, organisation_id: int, year: int) -> ReuseRate:
+    """The décret 2023-266 rate, kept until the next import or register entry."""
+    with store.transaction() as session:
+        exits = session.execute(
+            select(func.count(ReuseExit.id), func.max(ReuseExit.id)).where(
+                ReuseExit.organisation_id == organisation_id
+            )
+        ).one()
+        classified = session.scalar(
+            select(func.count()).where(ReuseClassified.organisation_id == organisation_id)
+        )
+    key = (
+        "pages",
+        "reuse-rate",
+        organisation_id,
+        year,
+        fleet_version(store, organisation_id),
+        tuple(exits),
+        classified,
+    )
+    rate: ReuseRate = request.app.state.footprints.get_or_compute(
+        key, lambda: reuse_rate(store, organisation_id, year)
+    )
+    return rate
