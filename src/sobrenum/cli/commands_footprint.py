@@ -423,7 +423,7 @@ def demo_command(
         Path, typer.Option("--sortie", "--output", help="Dossier des résultats.")
     ] = Path("sobrenum-demo"),
 ) -> None:
-    """Démonstration : inventaire fictif d'une commune, empreinte, rapport HTML."""
+    """Démonstration : inventaire fictif d'une commune, empreinte, rapports (HTML, PDF au conseil)."""
     console.print(f"Inventaire de démonstration : {demo_inventory().name}")
     try:
         summary = run_footprint(
