@@ -7,7 +7,8 @@ The pipeline is pure and store-free::
     result = to_fleet(source, proposal, reporting_year=2025, default_lifetimes=...)
     write_report_xlsx(result, Path("rejets.xlsx"))
 
-``load_inventory`` chains the three with the automatic mapping.
+``load_inventory`` chains the three with the automatic mapping (inventory-agent files,
+``.xml``/``.ocs``/``.json``, are read by :func:`~sobrenum.inventory.agent.read_agent_file`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from sobrenum.inventory.agent import read_agent_file
 from sobrenum.inventory.categories import CategoryMatch, recognise_categories, recognise_category
 from sobrenum.inventory.dates import estimated_acquisition_date, parse_date, parse_dates
 from sobrenum.inventory.mapping import (
@@ -34,6 +36,9 @@ from sobrenum.inventory.safety import DEFAULT_LIMITS, Limits
 from sobrenum.inventory.source import SourceTable
 from sobrenum.inventory.validation import ImportResult, to_fleet
 
+#: File extensions of inventory-agent files (FusionInventory / glpi-agent XML, glpi-agent JSON).
+AGENT_SUFFIXES: frozenset[str] = frozenset({".xml", ".ocs", ".json"})
+
 
 def load_inventory(
     path: Path | str,
@@ -48,7 +53,10 @@ def load_inventory(
     path = Path(path)
     if profile is not None and not isinstance(profile, ColumnMapping):
         profile = load_profile(Path(profile))
-    source = read_source(path, sheet=sheet, limits=limits)
+    if path.suffix.lower() in AGENT_SUFFIXES:
+        source = read_agent_file(path)
+    else:
+        source = read_source(path, sheet=sheet, limits=limits)
     proposal = propose_mapping(source, profile)
     return to_fleet(
         source,
@@ -60,6 +68,7 @@ def load_inventory(
 
 
 __all__ = [
+    "AGENT_SUFFIXES",
     "DEFAULT_LIMITS",
     "CategoryMatch",
     "ColumnMapping",
