@@ -85,6 +85,40 @@ def year_bounds(year: int) -> tuple[float, float]:
     return float((dt.date(year, 1, 1) - epoch).days), float((dt.date(year + 1, 1, 1) - epoch).days)
 
 
+def year_weights(
+    f: ir.Table, lifetime: ir.FloatingValue, total_life: ir.FloatingValue, params: Parameters
+) -> tuple[ir.FloatingValue, ir.FloatingValue, ir.FloatingValue]:
+    """The reporting year's weights of a device: (shared, own, use fraction).
+
+    ``shared`` multiplies the factors shared along the whole life (manufacture, end of life),
+    ``own`` the distribution, ``use fraction`` the annual energy. ``f`` has the fleet's
+    acquisition and retirement dates and status.
+    """
+    start = _days(f.acquisition_date)
+    retired_at = _days(f.retirement_date)
+    lo, hi = year_bounds(params.reporting_year)
+    year_days = hi - lo
+    if params.allocation == Allocation.LINEAR:
+        # Fraction of the reporting year inside the amortisation window [start, start + lifetime).
+        window = _overlap(start, start + lifetime * DAYS_PER_YEAR, lo, hi) / year_days
+        shared = window / total_life
+        own = window / lifetime
+    else:
+        in_year = f.acquisition_date.year() == params.reporting_year
+        shared = ibis.ifelse(in_year, lifetime / total_life, 0.0)
+        own = ibis.ifelse(in_year, 1.0, 0.0)
+    status = f.status.fill_null(Status.IN_USE.value)
+    powered_until = ibis.ifelse(
+        status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at
+    )
+    use_fraction = ibis.ifelse(
+        status == Status.IN_STOCK.value,
+        0.0,
+        _overlap(start, powered_until.fill_null(hi), lo, hi) / year_days,
+    )
+    return shared, own, use_fraction
+
+
 def _category_table(ref: Referential) -> ir.Table:
     groups = {c.code: c.group.value for c in CATEGORIES}
     cats = ref.categories.select(
@@ -130,26 +164,7 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     upstream = f.upstream_lifetime_years.coalesce(ibis.ifelse(refurbished, f.default_lifetime, 0.0))
     downstream = f.downstream_lifetime_years.fill_null(0.0)
     total_life = upstream + lifetime + downstream
-    lo, hi = year_bounds(params.reporting_year)
-    year_days = hi - lo
-    if params.allocation == Allocation.LINEAR:
-        # Fraction of the reporting year inside the amortisation window [start, start + lifetime).
-        window = _overlap(start, start + lifetime * DAYS_PER_YEAR, lo, hi) / year_days
-        shared_weight = window / total_life
-        own_weight = window / lifetime
-    else:
-        in_year = f.acquisition_date.year() == params.reporting_year
-        shared_weight = ibis.ifelse(in_year, lifetime / total_life, 0.0)
-        own_weight = ibis.ifelse(in_year, 1.0, 0.0)
-    status = f.status.fill_null(Status.IN_USE.value)
-    powered_until = ibis.ifelse(
-        status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at
-    )
-    use_fraction = ibis.ifelse(
-        status == Status.IN_STOCK.value,
-        0.0,
-        _overlap(start, powered_until.fill_null(hi), lo, hi) / year_days,
-    )
+    shared_weight, own_weight, use_fraction = year_weights(f, lifetime, total_life, params)
     power = f.power_w.coalesce(f.default_power)
     hours = f.hours_per_day.coalesce(f.default_hours)
     kwh = f.annual_kwh.coalesce(power * hours * f.days_per_year / 1000.0)

@@ -45,7 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sobrenum.domain import Condition, Phase, Status
+from sobrenum.domain import Condition, Phase
 from sobrenum.engine.compute import (
     DAYS_PER_YEAR,
     MODEL_GWP,
@@ -53,8 +53,8 @@ from sobrenum.engine.compute import (
     Parameters,
     _category_table,
     _days,
-    _overlap,
     year_bounds,
+    year_weights,
 )
 from sobrenum.engine.run import as_fleet_table
 from sobrenum.engine.validate import ensure_computable
@@ -219,25 +219,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
     )
     down = f.downstream_lifetime_years.fill_null(0.0)
     total_life = up + life + down
-    lo, hi = year_bounds(params.reporting_year)
-    year_days = hi - lo
-    if params.allocation == Allocation.LINEAR:
-        window = _overlap(start, start + life * DAYS_PER_YEAR, lo, hi) / year_days
-        shared = window / total_life
-        own = window / life
-    else:
-        in_year = f.acquisition_date.year() == params.reporting_year
-        shared = ibis.ifelse(in_year, life / total_life, 0.0)
-        own = ibis.ifelse(in_year, 1.0, 0.0)
-    status = f.status.fill_null(Status.IN_USE.value)
-    powered_until = ibis.ifelse(
-        status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at
-    )
-    use_fraction = ibis.ifelse(
-        status == Status.IN_STOCK.value,
-        0.0,
-        _overlap(start, powered_until.fill_null(hi), lo, hi) / year_days,
-    )
+    shared, own, use_fraction = year_weights(f, life, total_life, params)
     hours = f.hours_per_day.coalesce(f.default_hours)
     pue = ibis.ifelse(f.hosted, f.pue.coalesce(f.default_pue, 1.0), f.pue.fill_null(1.0))
     kwh_per_watt = hours * f.days_per_year / 1000.0 * pue
