@@ -9,18 +9,23 @@ import hashlib
 import re
 import tempfile
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select
 
 from sobrenum.domain import SobrenumError
-from sobrenum.engine import Parameters, compute
+from sobrenum.engine import Parameters, compute, uncertainty
+from sobrenum.engine.backends import BackendName, connect, run_on_backend
 from sobrenum.inventory import ImportResult, load_inventory
 from sobrenum.referential import Referential, load
 from sobrenum.reporting import Summary, summarise
+from sobrenum.reporting.summary import UncertaintySummary, summarise_uncertainty
 from sobrenum.store import (
     ImportSummary,
     InventoryImport,
@@ -65,38 +70,131 @@ def reporting_year(organisation: Organisation) -> int:
     return organisation.reporting_year or dt.date.today().year - 1
 
 
+def organisation_fleet(store: Store, organisation: Organisation) -> pa.Table:
+    """The organisation's current fleet; devices without a country take the organisation's."""
+    fleet = current_fleet(store, organisation.id)
+    if organisation.country and "country" in fleet.column_names:
+        index = fleet.column_names.index("country")
+        filled = pc.fill_null(fleet.column("country"), pa.scalar(organisation.country, pa.string()))
+        fleet = fleet.set_column(index, "country", filled)
+    return fleet
+
+
+def _footprint_key(
+    kind: str, store: Store, organisation: Organisation, *extra: Hashable
+) -> tuple[Hashable, ...] | None:
+    """What a computed footprint depends on (None before any import): the fleet version, the
+    referential version and the settings that enter the computation."""
+    version = fleet_version(store, organisation.id)
+    if version[0] == 0:
+        return None
+    return (
+        kind,
+        organisation.id,
+        version,
+        referential().version,
+        reporting_year(organisation),
+        organisation.staff_count,
+        organisation.population,
+        organisation.name,
+        organisation.country,
+        *extra,
+    )
+
+
 def organisation_summary(
     store: Store, cache: FootprintCache[Any], organisation: Organisation
 ) -> Summary | None:
     """The footprint summary of the organisation's current fleet (None before any import).
 
     Cached per organisation, fleet version, referential version and the settings that enter
-    the computation (reporting year, staff count, population, name).
+    the computation (reporting year, staff count, population, name, country).
     """
-    ref = referential()
-    version = fleet_version(store, organisation.id)
-    if version[0] == 0:
+    key = _footprint_key("summary", store, organisation)
+    if key is None:
         return None
-    key = (
-        "summary",
-        organisation.id,
-        version,
-        ref.version,
-        reporting_year(organisation),
-        organisation.staff_count,
-        organisation.population,
-        organisation.name,
-    )
 
     def compute_summary() -> Summary:
-        fleet = current_fleet(store, organisation.id)
-        footprint = compute(fleet, ref, Parameters(reporting_year=reporting_year(organisation)))
+        fleet = organisation_fleet(store, organisation)
+        params = Parameters(reporting_year=reporting_year(organisation))
+        footprint = compute(fleet, referential(), params)
         return summarise(
             footprint, organisation.name, organisation.staff_count, organisation.population
         )
 
     summary: Summary = cache.get_or_compute(key, compute_summary)
     return summary
+
+
+#: Monte Carlo draws of the dashboard (and the API's default), and their seed: the same
+#: inventory always gives the same interval.
+UNCERTAINTY_DRAWS = 1000
+UNCERTAINTY_SEED = 0
+#: Inputs kept in the sensitivity list (all of them, in practice).
+SENSITIVITY_INPUTS = 1000
+
+
+def organisation_uncertainty(
+    store: Store,
+    cache: FootprintCache[Any],
+    organisation: Organisation,
+    draws: int = UNCERTAINTY_DRAWS,
+    seed: int = UNCERTAINTY_SEED,
+) -> UncertaintySummary | None:
+    """The 90 % interval of the annual carbon footprint, per category, and every input's
+    share of its variance (None before any import). Cached like the footprint, per number
+    of draws and seed: computed once per key."""
+    key = _footprint_key("uncertainty", store, organisation, draws, seed)
+    if key is None:
+        return None
+
+    def compute_uncertainty() -> UncertaintySummary:
+        fleet = organisation_fleet(store, organisation)
+        params = Parameters(reporting_year=reporting_year(organisation))
+        con = ibis.duckdb.connect()
+        try:
+            result = uncertainty(fleet, referential(), params, draws=draws, seed=seed, backend=con)
+        finally:
+            con.disconnect()
+        return summarise_uncertainty(result, top=SENSITIVITY_INPUTS)
+
+    summary: UncertaintySummary = cache.get_or_compute(key, compute_uncertainty)
+    return summary
+
+
+class BackendUnavailable(SobrenumError):
+    """The computing backend asked for cannot run with this instance's store."""
+
+
+def summary_on_backend(
+    store: Store, organisation: Organisation, backend: BackendName
+) -> Summary | None:
+    """The footprint summary computed on a chosen backend (None before any import).
+
+    PostgreSQL runs on the store's own database (the fleet goes to a temporary table), so it
+    needs a PostgreSQL store; Spark starts a local session. Not cached: whoever picks a backend
+    wants it to run. The backend is disconnected afterwards.
+    """
+    if fleet_version(store, organisation.id)[0] == 0:
+        return None
+    url: str | None = None
+    if backend == "postgres":
+        if store.dialect != "postgresql":
+            raise BackendUnavailable(
+                "Le moteur PostgreSQL demande une base PostgreSQL : cette instance enregistre "
+                f"ses données dans une base {store.dialect}."
+            )
+        url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    fleet = organisation_fleet(store, organisation)
+    params = Parameters(reporting_year=reporting_year(organisation))
+    con = connect(backend, url)
+    try:
+        footprint = run_on_backend(fleet, referential(), params, backend=con)
+        return summarise(
+            footprint, organisation.name, organisation.staff_count, organisation.population
+        )
+    finally:
+        con.disconnect()
 
 
 def device_row(store: Store, organisation_id: int, asset_id: str) -> Device | None:

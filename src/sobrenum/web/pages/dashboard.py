@@ -19,12 +19,14 @@ from sobrenum.web.pages.common import (
     organisation_context,
     phase_label,
 )
-from sobrenum.web.services import fleet_version, reporting_year
+from sobrenum.web.services import fleet_version, organisation_uncertainty, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 PHASES = ("manufacture", "distribution", "use", "end_of_life")
+#: Inputs of the referential shown as the data to improve first.
+PRIORITIES = 5
 
 
 @router.get("/collectivites/{organisation_id}", name="dashboard")
@@ -35,6 +37,12 @@ def dashboard(request: Request, access: ReaderDep, store: StoreDep) -> Response:
     context.update(
         data=data,
         reuse=_reuse_rate(request, store, access.organisation_id, year),
+        uncertainty=(
+            organisation_uncertainty(store, request.app.state.footprints, access.organisation)
+            if data
+            else None
+        ),
+        priorities=PRIORITIES,
         summary=data.summary if data else None,
         devices=device_total(store, access.organisation_id),
         year=reporting_year(access.organisation),
