@@ -162,3 +162,17 @@ def test_nothing_half_imported_on_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidDataError) as excinfo:
         load_inventory(path, 2025)
     assert "parc.xlsx" in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"a;b\rc;d\n1;2\r3\n", b"asset_id,category\nA,lap\rtop\n"],
+    ids=["bare-carriage-returns", "carriage-return-in-a-cell"],
+)
+def test_text_file_with_stray_carriage_returns_gets_a_french_error(
+    tmp_path: Path, payload: bytes
+) -> None:
+    path = tmp_path / "parc.csv"
+    path.write_bytes(payload)
+    with pytest.raises(InvalidDataError, match="n'est pas un fichier texte délimité lisible"):
+        read_source(path)

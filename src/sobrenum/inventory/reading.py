@@ -440,5 +440,12 @@ def read_source(
     path = Path(path)
     fmt = sniff_format(path, limits)
     if fmt == "csv":
-        return read_csv(path, limits)
+        try:
+            return read_csv(path, limits)
+        except csv.Error as exc:
+            raise InvalidDataError(
+                f"Le fichier « {path.name} » n'est pas un fichier texte délimité lisible "
+                f"(retour à la ligne isolé, guillemet non fermé…) : {exc}. Enregistrez-le à "
+                "nouveau en CSV depuis le tableur, puis réessayez."
+            ) from exc
     return read_spreadsheet(path, fmt, sheet, limits)
