@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import vl_convert as vlc
 
@@ -9,23 +11,47 @@ from sobrenum.reporting.summary import Summary
 
 #: Phase colours (colour-blind safe, Okabe-Ito), in the order of the life cycle.
 PHASE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+#: One font for the SVG and its page: vl-convert measures labels with it, and WeasyPrint and
+#: browsers draw them with it (Debian's DejaVu), so nothing is cut off.
+FONT = "DejaVu Sans"
 
 
-def _data(rows: list[dict[str, object]]) -> alt.Data:
+@dataclass(frozen=True)
+class ChartSize:
+    """Dimensions of the footprint charts for one medium."""
+
+    width: int
+    bar_height: int
+    phase_width: int
+    phase_height: int
+    font_size: int
+    label_limit: int
+    legend_title: str | None
+
+
+#: On screen (HTML report, web app).
+SCREEN = ChartSize(560, 24, 420, 240, 12, 320, "Phase")
+#: On an A4 page (council report).
+PRINT = ChartSize(380, 17, 360, 170, 10, 250, None)
+
+
+def inline_data(rows: list[dict[str, object]]) -> alt.Data:
     return alt.Data(values=rows)  # type: ignore[no-untyped-call]
 
 
-def _svg(chart: alt.Chart | alt.LayerChart) -> str:
+def render_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as SVG, French number format, offline."""
     spec = chart.to_dict()
+    spec.setdefault("config", {})["font"] = FONT
     svg: str = vlc.vegalite_to_svg(spec, format_locale="fr-FR")
     return svg
 
 
-def gwp_by_category(summary: Summary) -> str:
+def gwp_by_category(summary: Summary, size: ChartSize = SCREEN) -> str:
     """Stacked bars: annual kgCO2e per category, split by life-cycle phase."""
     labels = summary.phase_labels
     rank = {p: i for i, p in enumerate(labels)}
-    rows = [
+    rows: list[dict[str, object]] = [
         {"catégorie": c.label, "phase": labels[p], "kgCO2e": v, "ordre": rank[p]}
         for c in summary.categories
         for p, v in c.by_phase.items()
@@ -33,30 +59,34 @@ def gwp_by_category(summary: Summary) -> str:
     ]
     order = [c.label for c in summary.categories]
     chart = (
-        alt.Chart(_data(rows))
+        alt.Chart(inline_data(rows))
         .mark_bar()
         .encode(
-            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f", tickCount=6)),
-            y=alt.Y("catégorie:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f", tickCount=5)),
+            y=alt.Y(
+                "catégorie:N", sort=order, title=None, axis=alt.Axis(labelLimit=size.label_limit)
+            ),
             color=alt.Color(
                 "phase:N",
                 scale=alt.Scale(domain=list(labels.values()), range=list(PHASE_COLOURS)),
-                legend=alt.Legend(title="Phase", orient="bottom"),
+                legend=alt.Legend(title=size.legend_title, orient="bottom", direction="horizontal"),
             ),
             order=alt.Order("ordre:Q"),
         )
-        .properties(width=560, height=max(120, 24 * len(order)))
-        .configure_axis(labelFontSize=12, titleFontSize=12)
-        .configure_legend(labelFontSize=12, titleFontSize=12)
+        .properties(width=size.width, height=max(100, size.bar_height * len(order)))
+        .configure_axis(labelFontSize=size.font_size, titleFontSize=size.font_size)
+        .configure_legend(labelFontSize=size.font_size, titleFontSize=size.font_size)
     )
-    return _svg(chart)
+    return render_svg(chart)
 
 
-def gwp_by_phase(summary: Summary) -> str:
+def gwp_by_phase(summary: Summary, size: ChartSize = SCREEN) -> str:
     """Bars: annual kgCO2e per life-cycle phase."""
     labels = summary.phase_labels
-    rows = [{"phase": labels[p], "kgCO2e": v} for p, v in summary.gwp_by_phase.items()]
-    base = alt.Chart(_data(rows)).encode(
+    rows: list[dict[str, object]] = [
+        {"phase": labels[p], "kgCO2e": v} for p, v in summary.gwp_by_phase.items()
+    ]
+    base = alt.Chart(inline_data(rows)).encode(
         x=alt.X("phase:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
     )
@@ -67,6 +97,12 @@ def gwp_by_phase(summary: Summary) -> str:
             legend=None,
         )
     )
-    text = base.mark_text(dy=-6).encode(text=alt.Text("kgCO2e:Q", format=",.0f"))
-    chart = (bars + text).properties(width=420, height=240).configure_axis(labelFontSize=12)
-    return _svg(chart)
+    text = base.mark_text(dy=-6, fontSize=size.font_size).encode(
+        text=alt.Text("kgCO2e:Q", format=",.0f")
+    )
+    chart = (
+        (bars + text)
+        .properties(width=size.phase_width, height=size.phase_height)
+        .configure_axis(labelFontSize=size.font_size, titleFontSize=size.font_size)
+    )
+    return render_svg(chart)

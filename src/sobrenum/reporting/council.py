@@ -17,7 +17,6 @@ from typing import Any
 
 import altair as alt
 import pyarrow as pa
-import vl_convert as vlc
 
 from sobrenum import __version__
 from sobrenum.engine import Parameters, uncertainty
@@ -105,77 +104,8 @@ def footprint_interval(
 # --- charts --------------------------------------------------------------------------------
 
 
-#: The font the PDF is set in (Debian's fonts-dejavu-core): charts are measured with it too,
-#: so their labels fit once WeasyPrint draws them.
-FONT = "DejaVu Sans"
-
-
-def _svg(chart: alt.TopLevelMixin) -> str:
-    spec = chart.to_dict()
-    spec.setdefault("config", {})["font"] = FONT
-    svg: str = vlc.vegalite_to_svg(spec, format_locale="fr-FR")
-    return svg
-
-
-def _data(rows: list[dict[str, object]]) -> alt.Data:
-    return alt.Data(values=rows)  # type: ignore[no-untyped-call]
-
-
-def category_chart(summary: Summary) -> str:
-    """Stacked bars: annual kgCO2e per category and phase, sized for an A4 page."""
-    labels = summary.phase_labels
-    rank = {p: i for i, p in enumerate(labels)}
-    rows: list[dict[str, object]] = [
-        {"catégorie": c.label, "phase": labels[p], "kgCO2e": v, "ordre": rank[p]}
-        for c in summary.categories
-        for p, v in c.by_phase.items()
-        if v > 0
-    ]
-    order = [c.label for c in summary.categories]
-    chart = (
-        alt.Chart(_data(rows))
-        .mark_bar()
-        .encode(
-            x=alt.X("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f", tickCount=5)),
-            y=alt.Y("catégorie:N", sort=order, title=None, axis=alt.Axis(labelLimit=250)),
-            color=alt.Color(
-                "phase:N",
-                scale=alt.Scale(domain=list(labels.values()), range=list(charts.PHASE_COLOURS)),
-                legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
-            ),
-            order=alt.Order("ordre:Q"),
-        )
-        .properties(width=380, height=max(100, 17 * len(order)))
-        .configure_axis(labelFontSize=10, titleFontSize=10)
-        .configure_legend(labelFontSize=10)
-    )
-    return _svg(chart)
-
-
-def phase_chart(summary: Summary) -> str:
-    """Bars: annual kgCO2e per life-cycle phase."""
-    labels = summary.phase_labels
-    rows: list[dict[str, object]] = [
-        {"phase": labels[p], "kgCO2e": v} for p, v in summary.gwp_by_phase.items()
-    ]
-    base = alt.Chart(_data(rows)).encode(
-        x=alt.X("phase:N", sort=list(labels.values()), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("kgCO2e:Q", title="kgCO2e par an", axis=alt.Axis(format=",.0f")),
-    )
-    bars = base.mark_bar().encode(
-        color=alt.Color(
-            "phase:N",
-            scale=alt.Scale(domain=list(labels.values()), range=list(charts.PHASE_COLOURS)),
-            legend=None,
-        )
-    )
-    text = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("kgCO2e:Q", format=",.0f"))
-    chart = (
-        (bars + text)
-        .properties(width=360, height=170)
-        .configure_axis(labelFontSize=10, titleFontSize=10)
-    )
-    return _svg(chart)
+# Charts are drawn by sobrenum.reporting.charts, in the font the PDF is set in (DejaVu), so
+# their labels fit once WeasyPrint draws them.
 
 
 def evolution_chart(d: Decomposition) -> str:
@@ -201,7 +131,7 @@ def evolution_chart(d: Decomposition) -> str:
         for i, (name, lo, hi, kind) in enumerate(steps)
     ]
     order = [name for name, _lo, _hi, _kind in steps]
-    base = alt.Chart(_data(rows)).encode(
+    base = alt.Chart(charts.inline_data(rows)).encode(
         x=alt.X("étape:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12))
     )
     bars = base.mark_bar(size=60).encode(
@@ -217,13 +147,13 @@ def evolution_chart(d: Decomposition) -> str:
     )
     text = base.mark_text(dy=-8).encode(y=alt.Y("haut:Q"), text=alt.Text("étiquette:N"))
     chart = (bars + text).properties(width=420, height=200).configure_axis(titleFontSize=12)
-    return _svg(chart)
+    return charts.render_svg(chart)
 
 
 def history_chart(history: Sequence[tuple[int, float]]) -> str:
     rows = [{"année": str(y), "tCO2e": v / 1000.0} for y, v in history]
     chart = (
-        alt.Chart(_data(rows))
+        alt.Chart(charts.inline_data(rows))
         .mark_bar(color="#000091", size=36)
         .encode(
             x=alt.X("année:N", title=None, axis=alt.Axis(labelAngle=0)),
@@ -231,7 +161,7 @@ def history_chart(history: Sequence[tuple[int, float]]) -> str:
         )
         .properties(width=320, height=160)
     )
-    return _svg(chart)
+    return charts.render_svg(chart)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -363,8 +293,8 @@ def render_council_html(report: CouncilReport) -> str:
         allocation_label=label,
         allocation_sentence=sentence,
         manufacture_share=s.gwp_by_phase.get("manufacture", 0.0) / total if total else None,
-        chart_categories=category_chart(s) if s.categories else "",
-        chart_phases=phase_chart(s) if s.gwp_by_phase else "",
+        chart_categories=charts.gwp_by_category(s, charts.PRINT) if s.categories else "",
+        chart_phases=charts.gwp_by_phase(s, charts.PRINT) if s.gwp_by_phase else "",
         chart_evolution=evolution_chart(report.decomposition) if report.decomposition else "",
         chart_history=history_chart(report.history) if len(report.history) >= 3 else "",
         lifetime_rows=lifetime_rows,
