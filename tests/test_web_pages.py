@@ -255,3 +255,13 @@ def test_fleet_of_100000_devices_pages_fast(tmp_path: Path) -> None:
     assert "A0099999" in last
     assert max(timings.values()) < 1.5, timings
     store.close()
+
+
+def test_numbers_typed_or_copied_the_french_way_are_read() -> None:
+    from sobrenum.web.pages.common import french_number
+
+    assert french_number("1\u202f234,5") == 1234.5  # as sobrenum itself prints it
+    assert french_number(" 12,5 % ") == 12.5
+    assert french_number("") is None
+    with pytest.raises(ValueError):
+        french_number("douze")

@@ -9,10 +9,12 @@ import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
@@ -198,3 +200,24 @@ def criterion_label(code: str) -> str:
     if criterion is None:
         return code
     return criterion.label_en if i18n.current_language() == "en" else criterion.label_fr
+
+
+def french_number(text: str) -> float | None:
+    """A number as a French user types or copies it (``1 234,5``, ``12 %``); None when empty.
+
+    Raises ``ValueError`` when the text is not a number.
+    """
+    cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    cleaned = cleaned.rstrip("%")
+    if not cleaned:
+        return None
+    return float(cleaned.replace(",", "."))
+
+
+def redirect_done(
+    request: Request, route: str, organisation_id: int, year: int, message: str
+) -> RedirectResponse:
+    """After a form: back to the organisation's page ``route`` for ``year``, with a message."""
+    path = request.url_for(route, organisation_id=organisation_id).path
+    query = urlencode({"annee": year, "ok": message})
+    return RedirectResponse(f"{path}?{query}", status_code=303)

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from sobrenum.reuse import ReuseError, register
 from sobrenum.reuse.avoided import avoided_impacts
@@ -26,17 +26,13 @@ from sobrenum.reuse.vocabulary import (
     category_label,
 )
 from sobrenum.web.deps import EditorDep, OrganisationAccess, ReaderDep, StoreDep
-from sobrenum.web.pages.common import organisation_context
-from sobrenum.web.services import referential
+from sobrenum.web.pages.common import french_number, organisation_context, redirect_done
+from sobrenum.web.services import referential, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=200)]
-
-
-def _default_year() -> int:
-    return dt.date.today().year
 
 
 def _page(
@@ -86,7 +82,7 @@ def reuse_page(
     annee: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     ok: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    return _page(request, access, store, annee or _default_year(), message=ok)
+    return _page(request, access, store, annee or reporting_year(access.organisation), message=ok)
 
 
 def _date(value: str) -> dt.date:
@@ -97,22 +93,14 @@ def _date(value: str) -> dt.date:
 
 
 def _number(value: str, label: str) -> float | None:
-    text = value.strip().replace(",", ".").replace(" ", "")
-    if not text:
-        return None
     try:
-        return float(text)
+        return french_number(value)
     except ValueError as exc:
         raise ReuseError(f"{label} : nombre attendu (reçu « {value} »).") from exc
 
 
-def _done(access: OrganisationAccess, year: int, message: str) -> Response:
-    from urllib.parse import urlencode
-
-    query = urlencode({"annee": year, "ok": message})
-    return RedirectResponse(
-        f"/collectivites/{access.organisation_id}/reemploi?{query}", status_code=303
-    )
+def _done(request: Request, access: OrganisationAccess, year: int, message: str) -> Response:
+    return redirect_done(request, "reuse_page", access.organisation_id, year, message)
 
 
 @router.post("/collectivites/{organisation_id}/reemploi/effacement", name="reuse_wipe")
@@ -153,13 +141,13 @@ def wipe_form(
             request,
             access,
             store,
-            _default_year(),
+            reporting_year(access.organisation),
             error=str(exc),
             form="wipe",
             values=values,
             status_code=422,
         )
-    return _done(access, day.year, f"Effacement de {row.subject_ref} enregistré.")
+    return _done(request, access, day.year, f"Effacement de {row.subject_ref} enregistré.")
 
 
 @router.post("/collectivites/{organisation_id}/reemploi/sortie", name="reuse_exit")
@@ -210,13 +198,14 @@ def exit_form(
             request,
             access,
             store,
-            _default_year(),
+            reporting_year(access.organisation),
             error=str(exc),
             form="exit",
             values=values,
             status_code=422,
         )
     return _done(
+        request,
         access,
         day.year,
         f"Sortie de {row.asset_id} enregistrée : {DESTINATIONS[row.destination].lower()}.",
@@ -246,10 +235,15 @@ def beneficiary_form(
             request,
             access,
             store,
-            _default_year(),
+            reporting_year(access.organisation),
             error=str(exc),
             form="beneficiary",
             values={"initiales": initiales, "public": public, "code_postal": code_postal},
             status_code=422,
         )
-    return _done(access, _default_year(), f"Bénéficiaire n° {row.id} enregistré.")
+    return _done(
+        request,
+        access,
+        reporting_year(access.organisation),
+        f"Bénéficiaire n° {row.id} enregistré.",
+    )

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from sobrenum.domain import SobrenumError
 from sobrenum.reporting import indicators as ind
@@ -19,18 +18,14 @@ from sobrenum.reporting.council import council_pdf_bytes
 from sobrenum.reporting.snapshots import freeze
 from sobrenum.store import strategy as st
 from sobrenum.web.deps import EditorDep, OrgAdminDep, OrganisationAccess, ReaderDep, StoreDep
-from sobrenum.web.pages.common import organisation_context
-from sobrenum.web.services import referential
+from sobrenum.web.pages.common import french_number, organisation_context, redirect_done
+from sobrenum.web.services import referential, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=200)]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
-
-
-def _default_year() -> int:
-    return dt.date.today().year - 1
 
 
 def _page(
@@ -81,11 +76,8 @@ def _page(
     return render(request, "pages/strategy.html", context, status_code=status_code)
 
 
-def _done(access: OrganisationAccess, year: int, message: str) -> Response:
-    query = urlencode({"annee": year, "ok": message})
-    return RedirectResponse(
-        f"/collectivites/{access.organisation_id}/strategie?{query}", status_code=303
-    )
+def _done(request: Request, access: OrganisationAccess, year: int, message: str) -> Response:
+    return redirect_done(request, "strategy_page", access.organisation_id, year, message)
 
 
 @router.get("/collectivites/{organisation_id}/strategie", name="strategy_page")
@@ -96,17 +88,15 @@ def strategy_page(
     annee: YearQuery = None,
     ok: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    return _page(request, access, store, annee or _default_year(), message=ok)
+    return _page(request, access, store, annee or reporting_year(access.organisation), message=ok)
 
 
 def _number(text: str) -> float | None:
-    cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    if not cleaned:
-        return None
-    if cleaned.lower() in ("oui", "non"):
-        return 1.0 if cleaned.lower() == "oui" else 0.0
+    """A declared value: a number, or oui / non for yes-no indicators."""
+    if text.strip().lower() in ("oui", "non"):
+        return 1.0 if text.strip().lower() == "oui" else 0.0
     try:
-        return float(cleaned.replace(",", ".").rstrip("%"))
+        return french_number(text)
     except ValueError as exc:
         raise ind.IndicatorError(f"« {text} » n'est pas un nombre.") from exc
 
@@ -121,7 +111,7 @@ def declare_form(
     valeur: Text = "",
     objectif: Text = "",
 ) -> Response:
-    year = int(annee) if annee.strip().isdigit() else _default_year()
+    year = int(annee) if annee.strip().isdigit() else reporting_year(access.organisation)
     try:
         if not 2000 <= year <= 2100:
             raise ind.IndicatorError(f"Année {annee} invalide.")
@@ -145,7 +135,7 @@ def declare_form(
             )  # fmt: skip
     except SobrenumError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
-    return _done(access, year, f"« {indicator.label} » enregistré pour {year}.")
+    return _done(request, access, year, f"« {indicator.label} » enregistré pour {year}.")
 
 
 @router.post("/collectivites/{organisation_id}/strategie/figer", name="strategy_freeze")
@@ -156,7 +146,7 @@ def freeze_form(
     annee: Text = "",
     remplacer: Text = "",
 ) -> Response:
-    year = int(annee) if annee.strip().isdigit() else _default_year()
+    year = int(annee) if annee.strip().isdigit() else reporting_year(access.organisation)
     try:
         freeze(
             store,
@@ -168,7 +158,7 @@ def freeze_form(
         )
     except SobrenumError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
-    return _done(access, year, f"Année {year} figée.")
+    return _done(request, access, year, f"Année {year} figée.")
 
 
 @router.post("/collectivites/{organisation_id}/strategie/consentement", name="strategy_consent")
@@ -179,10 +169,11 @@ def consent_form(
     accepte: Text = "",
     annee: Text = "",
 ) -> Response:
-    year = int(annee) if annee.strip().isdigit() else _default_year()
+    year = int(annee) if annee.strip().isdigit() else reporting_year(access.organisation)
     agreed = accepte == "oui"
     st.set_consent(store, access.organisation, agreed, actor=access.user.actor)
     return _done(
+        request,
         access,
         year,
         "Votre collectivité figure désormais dans les comparaisons."
@@ -195,7 +186,7 @@ def consent_form(
 def report_pdf(
     request: Request, access: ReaderDep, store: StoreDep, annee: YearQuery = None
 ) -> Response:
-    year = annee or _default_year()
+    year = annee or reporting_year(access.organisation)
     try:
         report, _ = report_from_store(store, access.organisation, year, referential())
     except SobrenumError as exc:
