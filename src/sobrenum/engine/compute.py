@@ -85,6 +85,15 @@ def year_bounds(year: int) -> tuple[float, float]:
     return float((dt.date(year, 1, 1) - epoch).days), float((dt.date(year + 1, 1, 1) - epoch).days)
 
 
+def measured_lifetime(f: ir.Table) -> ir.FloatingValue:
+    """Retirement − acquisition in years, at least one (NumEcoEval's rule); null if not retired."""
+    start = _days(f.acquisition_date)
+    retired_at = _days(f.retirement_date)
+    return ibis.cases(
+        (retired_at.notnull(), ibis.greatest((retired_at - start) / DAYS_PER_YEAR, 1.0))
+    )
+
+
 def year_weights(
     f: ir.Table, lifetime: ir.FloatingValue, total_life: ir.FloatingValue, params: Parameters
 ) -> tuple[ir.FloatingValue, ir.FloatingValue, ir.FloatingValue]:
@@ -153,13 +162,7 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     cats = _category_table(ref)
     f = fleet.inner_join(cats, "category")
     quantity = f.quantity.cast("float64").fill_null(1.0)
-    start = _days(f.acquisition_date)
-    retired_at = _days(f.retirement_date)
-    # Retirement − acquisition, at least one year (NumEcoEval's rule); null if not retired.
-    measured_life = ibis.cases(
-        (retired_at.notnull(), ibis.greatest((retired_at - start) / DAYS_PER_YEAR, 1.0))
-    )
-    lifetime = f.lifetime_years.coalesce(measured_life, f.default_lifetime)
+    lifetime = f.lifetime_years.coalesce(measured_lifetime(f), f.default_lifetime)
     refurbished = f.condition == Condition.REFURBISHED.value
     upstream = f.upstream_lifetime_years.coalesce(ibis.ifelse(refurbished, f.default_lifetime, 0.0))
     downstream = f.downstream_lifetime_years.fill_null(0.0)

@@ -53,6 +53,7 @@ from sobrenum.engine.compute import (
     Parameters,
     _category_table,
     _days,
+    measured_lifetime,
     year_bounds,
     year_weights,
 )
@@ -208,11 +209,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
         model_scale = ibis.literal(1.0)
     quantity = f.quantity.cast("float64").fill_null(1.0)
     start = _days(f.acquisition_date)
-    retired_at = _days(f.retirement_date)
-    measured_life = ibis.cases(
-        (retired_at.notnull(), ibis.greatest((retired_at - start) / DAYS_PER_YEAR, 1.0))
-    )
-    life = f.lifetime_years.coalesce(measured_life)
+    life = f.lifetime_years.coalesce(measured_lifetime(f))
     refurbished = f.condition == Condition.REFURBISHED.value
     up = f.upstream_lifetime_years.coalesce(
         ibis.ifelse(refurbished, ibis.null().cast("float64"), 0.0)
