@@ -283,6 +283,15 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
     expect(page.get_by_role("status")).to_contain_text("Paramètres enregistrés")
     check_page(page, "13-parametres")
 
+    # The reuse register and the strategy, from the organisation menu.
+    page.get_by_role("link", name="Réemploi", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("éemploi")
+    check_page(page, "14-reemploi")
+    page.get_by_role("link", name="Stratégie", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("tratégie")
+    check_page(page, "15-strategie")
+    page.get_by_role("link", name="Paramètres").click()
+
     # English pages through the switch in the header, then back to French.
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
