@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Mutation testing with cosmic-ray: `scripts/mutation.sh NAME` mutates the module named in
+# mutation/NAME.toml, runs its tests against every mutant and prints the survivors.
+# Sessions (one SQLite file per module) stay in mutation/.sessions/ so a run can be resumed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=${1:?usage: scripts/mutation.sh NAME (a file mutation/NAME.toml)}
+config="mutation/$name.toml"
+session="mutation/.sessions/$name.sqlite"
+bin=.venv/bin
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p mutation/.sessions
+if [[ ! -f $session || ${FRESH:-0} == 1 ]]; then
+    "$bin/cosmic-ray" init "$config" "$session" --force
+fi
+"$bin/cosmic-ray" baseline "$config"
+"$bin/cosmic-ray" exec "$config" "$session"
+"$bin/cr-report" "$session" --surviving-only
