@@ -1,5 +1,5 @@
 """With the default referential, the engine reproduces ADEME's 2022 per-device figures
-(../shared/reference/ademe-negaoctet-2022-terminals.csv) for the categories they cover."""
+(tests/data/ademe-2022-terminaux.csv, licence in tests/data/NOTICE.md) for the categories they cover."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ import pytest
 from sobrenum.engine import Parameters, compute
 from sobrenum.referential import load
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-ADEME = SHARED / "reference" / "ademe-negaoctet-2022-terminals.csv"
+ADEME = Path(__file__).resolve().parent / "data" / "ademe-2022-terminaux.csv"
 
 #: ADEME's device names → sobrenum categories (a collectivité's desktops are professional).
 COVERED = {

@@ -116,7 +116,7 @@ def test_malformed_override_is_refused_in_french(tmp_path: Path) -> None:
     assert "n'a les colonnes d'aucune table du référentiel" in result.output
 
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PCF = Path(__file__).resolve().parent / "data" / "boavizta-pcf-fictif.csv"  # invented figures
 
 
 def test_model_level_figures_are_opt_in_and_shown(tmp_path: Path) -> None:
@@ -129,9 +129,8 @@ def test_model_level_figures_are_opt_in_and_shown(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     plain = runner.invoke(app, ["footprint", str(path), "--annee", "2024"])
-    pcf = SHARED / "data" / "boavizta-pcf" / "boavizta-data-us.csv"
     with_models = runner.invoke(
-        app, ["footprint", str(path), "--annee", "2024", "--modeles", str(pcf)]
+        app, ["footprint", str(path), "--annee", "2024", "--modeles", str(PCF)]
     )
     assert plain.exit_code == 0 and with_models.exit_code == 0, with_models.output
     assert "Modèles : 1 modèle(s) rapproché(s)" in with_models.output

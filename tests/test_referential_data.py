@@ -15,8 +15,7 @@ from sobrenum.domain.vocabulary import CATEGORIES, CRITERIA_BY_CODE, EMBODIED_PH
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "src" / "sobrenum" / "referential" / "data"
-SHARED = REPO.parent / "shared"
-ADEME_2022 = SHARED / "reference" / "ademe-negaoctet-2022-terminals.csv"
+ADEME_2022 = REPO / "tests" / "data" / "ademe-2022-terminaux.csv"  # see tests/data/NOTICE.md
 
 HEADERS = {
     "sources.csv": ["source_id", "title", "publisher", "year", "licence", "url", "note"],

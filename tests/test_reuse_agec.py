@@ -1,9 +1,10 @@
 """The AGEC declaration: the schema's own example round-trips, our export validates with the
-``frictionless`` package against data.gouv.fr's Table Schema (read from ../shared)."""
+``frictionless`` package against data.gouv.fr's Table Schema (shipped in the package; its
+example is in tests/data, see tests/data/NOTICE.md)."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,24 +15,28 @@ from frictionless import Resource, Schema
 from sobrenum.reuse import ReuseError
 from sobrenum.reuse.agec import (
     PRODUCT_TYPES,
+    SCHEMA_FILE,
     add_received_donation,
     build_declaration,
     load_grid,
     read_declaration,
     set_purchases,
+    table_schema,
     warnings,
     write_declaration,
 )
 from sobrenum.store import Organisation, Store
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "agec-declaration"
+EXAMPLE = Path(__file__).resolve().parent / "data" / "agec-exemple-valide.csv"
+SHIPPED = Path(__file__).resolve().parents[1] / "src" / "sobrenum" / "reuse" / "data"
+#: SHA-256 of schema.json v0.1.0 as published by data.gouv.fr (also in the shipped NOTICE.txt).
+PUBLISHED_SHA256 = "33846cccd6c40e34cda12fe72cd38b3fd1bff50efc8adafcaec58615eb4315d2"
 SIRET = "21690123100011"
 
 
 def schema() -> Schema:
     # From the descriptor's content: frictionless refuses absolute paths it did not open itself.
-    descriptor = json.loads((SHARED / "schema.json").read_text(encoding="utf-8"))
-    return Schema.from_descriptor(descriptor)
+    return Schema.from_descriptor(table_schema())
 
 
 def validate(path: Path) -> tuple[bool, list[Any]]:
@@ -44,14 +49,23 @@ def rows(path: Path) -> list[dict[str, Any]]:
     return [row.to_dict() for row in resource.read_rows()]
 
 
-def test_product_types_are_the_schemas() -> None:
-    descriptor = json.loads((SHARED / "schema.json").read_text(encoding="utf-8"))
-    field = next(f for f in descriptor["fields"] if f["name"] == "type_produit_acquis")
-    assert tuple(field["constraints"]["enum"]) == PRODUCT_TYPES
+def test_the_shipped_schema_is_the_published_one_with_its_notice() -> None:
+    data = (SHIPPED / SCHEMA_FILE).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == PUBLISHED_SHA256
+    notice = (SHIPPED / "NOTICE.txt").read_text(encoding="utf-8")
+    for words in ("Licence Ouverte", "2.0", "DINUM", "11 octobre 2024", PUBLISHED_SHA256):
+        assert words in notice
+
+
+def test_product_types_are_the_arretes() -> None:
+    # The 17 categories of the arrêté du 29 février 2024, counted in the arrêté's list.
+    assert len(PRODUCT_TYPES) == len(set(PRODUCT_TYPES)) == 17
+    assert PRODUCT_TYPES[1] == "Matériel informatique et téléphonie"
+    assert "Matériel de reprographie et d'impression" in PRODUCT_TYPES
 
 
 def test_schema_example_round_trips(tmp_path: Path) -> None:
-    example = SHARED / "exemple-valide.csv"
+    example = EXAMPLE
     lines = read_declaration(example.read_text(encoding="utf-8"))
     assert len(lines) == 3
     assert lines[0].montant_total == Decimal("500.9")

@@ -2,8 +2,9 @@
 
 The declaration is a CSV file following the data.gouv.fr Table Schema
 ``schema-declaration-biens-reemploi-reutilisation-recycle`` v0.1.0 (Licence Ouverte Etalab
-2.0): one line per year and product type, with the total spending HT, the part from reuse or
-re-utilisation, the donations received valued with the official flat-value grid (arrêté du
+2.0, shipped in ``sobrenum/reuse/data`` with its notice; columns and product types are read
+from it): one line per year and product type, with the total spending HT, the part from reuse
+or re-utilisation, the donations received valued with the official flat-value grid (arrêté du
 29 février 2024) and the part with recycled content.
 
 Amounts are :class:`~decimal.Decimal` so that a file read and written again keeps its figures
@@ -15,10 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -27,41 +31,31 @@ from sobrenum.reuse.vocabulary import AGEC_IT_PRODUCT_TYPE, agec_it_target
 from sobrenum.store import Store, default_actor, record_event
 from sobrenum.store.reuse_tables import AgecDonation, AgecPurchase
 
-SCHEMA_NAME = "schema-declaration-biens-reemploi-reutilisation-recycle"
-SCHEMA_VERSION = "v0.1.0"
+SCHEMA_FILE = "agec-declaration.schema.json"
+"""The schema as published (package data ``sobrenum/reuse/data``, notice beside it)."""
 
-PRODUCT_TYPES: tuple[str, ...] = (
-    "Produits textiles à l'exception des équipements de protection individuels",
-    "Matériel informatique et téléphonie",
-    "Matériel de reprographie et d'impression",
-    "Consommables d'impression",
-    "Papier",
-    "Fournitures de bureau",
-    "Engins de transport et pièces détachées",
-    "Véhicules et pièces détachées",
-    "Mobilier et aménagement d'intérieur",
-    "Mobilier urbain",
-    "Equipements de collecte de déchets",
-    "Bocaux et flacons",
-    "Articles et équipement sportifs",
-    "Matériel d'entretien des espaces verts",
-    "Bâtiments modulaires ou préfabriqués",
-    "Gros électroménager, y compris appareils professionnels",
-    "Jeux et jouets",
+
+def table_schema() -> dict[str, Any]:
+    """The Table Schema descriptor shipped with sobrenum: the declaration follows it."""
+    text = (resources.files("sobrenum.reuse") / "data" / SCHEMA_FILE).read_text("utf-8")
+    descriptor: dict[str, Any] = json.loads(text)
+    return descriptor
+
+
+_SCHEMA = table_schema()
+_FIELDS: list[dict[str, Any]] = _SCHEMA["fields"]
+
+SCHEMA_NAME: str = _SCHEMA["name"]
+"""``schema-declaration-biens-reemploi-reutilisation-recycle``."""
+SCHEMA_VERSION: str = _SCHEMA["version"]
+
+COLUMNS: tuple[str, ...] = tuple(f["name"] for f in _FIELDS)
+"""The schema's columns, in its order."""
+
+PRODUCT_TYPES: tuple[str, ...] = tuple(
+    next(f for f in _FIELDS if f["name"] == "type_produit_acquis")["constraints"]["enum"]
 )
 """The product types of the schema's ``type_produit_acquis`` (arrêté du 29 février 2024)."""
-
-COLUMNS: tuple[str, ...] = (
-    "annee",
-    "siret",
-    "raison_sociale",
-    "type_produit_acquis",
-    "montant_total",
-    "montant_reemploi_et_reutilisation",
-    "montant_produits_issus_don",
-    "montant_produits_recycles",
-    "commentaires",
-)
 
 GRID_FILE_NAME = "grille-dons-agec.csv"
 """Name of the flat-value grid in the data folder (used when no file is given)."""
