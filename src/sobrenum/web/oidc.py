@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
 from fastapi import FastAPI, Request
@@ -52,7 +52,7 @@ class ProConnectClient:
             response: Response = await self.app.authorize_redirect(
                 request, redirect_uri, acr_values="eidas1"
             )
-        except (OAuthError, OSError, ValueError, RuntimeError) as exc:
+        except (OAuthError, OSError, ValueError, RuntimeError, httpx2.HTTPError) as exc:
             raise ProConnectError(
                 f"ProConnect est injoignable pour le moment ({type(exc).__name__}) : "
                 "réessayez plus tard ou connectez-vous avec votre mot de passe."
@@ -67,7 +67,7 @@ class ProConnectClient:
             raise ProConnectError(
                 f"La connexion avec ProConnect a échoué ({exc.error}) : recommencez."
             ) from exc
-        except (JoseError, OSError, ValueError, RuntimeError) as exc:
+        except (JoseError, OSError, ValueError, RuntimeError, httpx2.HTTPError) as exc:
             raise ProConnectError(
                 f"La réponse de ProConnect n'a pas pu être vérifiée ({type(exc).__name__})."
             ) from exc
@@ -76,7 +76,7 @@ class ProConnectClient:
             raise ProConnectError("ProConnect n'a pas transmis de jeton d'identité valide.")
         try:
             extra = await self._userinfo(token)
-        except (JoseError, OSError, ValueError, RuntimeError, httpx.HTTPError) as exc:
+        except (JoseError, OSError, ValueError, RuntimeError, httpx2.HTTPError) as exc:
             raise ProConnectError(
                 f"Les informations du compte ProConnect n'ont pas pu être lues ({type(exc).__name__})."
             ) from exc
@@ -90,9 +90,9 @@ class ProConnectClient:
         endpoint = metadata.get("userinfo_endpoint")
         if not endpoint:
             return {}
-        # Plain httpx: ProConnect access tokens live 60 s, which Authlib's own client would
-        # already take for expired (it keeps a 60 s margin).
-        async with httpx.AsyncClient(timeout=10) as http:
+        # Plain httpx2 (the client Authlib itself uses): ProConnect access tokens live 60 s,
+        # which Authlib's own client would already take for expired (it keeps a 60 s margin).
+        async with httpx2.AsyncClient(timeout=10) as http:
             response = await http.get(
                 endpoint, headers={"Authorization": f"Bearer {token['access_token']}"}
             )
