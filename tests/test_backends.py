@@ -276,13 +276,13 @@ def test_cli_footprint_of_a_parquet_fleet_on_postgres_writes_parquet_impacts(
     done = CliRunner().invoke(
         app,
         [
-            "footprint",
+            "empreinte",
             str(path),
             "--annee",
             "2025",
-            "--backend",
+            "--moteur",
             "postgres",
-            "--base-url",
+            "--adresse-moteur",
             postgres_url,
             "--sortie-parquet",
             str(out),
@@ -300,7 +300,7 @@ def test_cli_footprint_of_a_parquet_fleet_on_postgres_writes_parquet_impacts(
 def test_cli_refuses_an_unknown_backend_in_french(tmp_path: Path) -> None:
     path = tmp_path / "flotte.parquet"
     pq.write_table(national_like_fleet(10), path)
-    done = CliRunner().invoke(app, ["footprint", str(path), "--backend", "oracle"])
+    done = CliRunner().invoke(app, ["empreinte", str(path), "--moteur", "oracle"])
     assert done.exit_code == 2
     assert "Moteur de calcul inconnu « oracle »" in done.output
     assert not os.path.exists(tmp_path / "impacts.parquet")

@@ -48,7 +48,7 @@ def test_footprint_of_a_canonical_csv_equals_the_engine(tmp_path: Path) -> None:
     path.write_text(CANONICAL, encoding="utf-8")
     report = tmp_path / "rapport.html"
     result = runner.invoke(
-        app, ["footprint", str(path), "--annee", "2025", "--agents", "50", "--rapport", str(report)]
+        app, ["empreinte", str(path), "--annee", "2025", "--agents", "50", "--rapport", str(report)]
     )
     assert result.exit_code == 0, result.output
     fleet = pa.table(
@@ -70,7 +70,7 @@ def test_footprint_of_a_canonical_csv_equals_the_engine(tmp_path: Path) -> None:
 def test_footprint_refuses_bad_rows_in_french_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "parc.csv"
     path.write_text(CANONICAL + "P-4;laptop;-3;2023-01-01;in_use;Mairie\n", encoding="utf-8")
-    result = runner.invoke(app, ["footprint", str(path), "--annee", "2025"])
+    result = runner.invoke(app, ["empreinte", str(path), "--annee", "2025"])
     assert "Traceback" not in result.output
     assert "ligne 5" in result.output
     assert "1 refusée" in result.output or result.exit_code == 2
@@ -79,16 +79,16 @@ def test_footprint_refuses_bad_rows_in_french_without_traceback(tmp_path: Path) 
 def test_unknown_allocation_rule_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "parc.csv"
     path.write_text(CANONICAL, encoding="utf-8")
-    result = runner.invoke(app, ["footprint", str(path), "--amortissement", "degressif"])
+    result = runner.invoke(app, ["empreinte", str(path), "--amortissement", "degressif"])
     assert result.exit_code == 2
     assert "Règle d'amortissement inconnue" in result.output
 
 
 def test_referential_check_and_show() -> None:
-    result = runner.invoke(app, ["referential", "check"])
+    result = runner.invoke(app, ["referentiel", "verifier"])
     assert result.exit_code == 0, result.output
     assert "cohérent" in result.output and "28 catégories" in result.output
-    shown = runner.invoke(app, ["referential", "show", "--categorie", "laptop"])
+    shown = runner.invoke(app, ["referentiel", "afficher", "--categorie", "laptop"])
     assert shown.exit_code == 0
     assert "Changement climatique" in shown.output and "ademe-2022-terminaux" in shown.output
 
@@ -99,19 +99,19 @@ def test_override_file_changes_the_result_and_the_version(tmp_path: Path) -> Non
         "category,criterion,phase,value,source_id\nlaptop,gwp,manufacture,400,\n", encoding="utf-8"
     )
     shown = runner.invoke(
-        app, ["referential", "show", "--categorie", "laptop", "--surcharge", str(override)]
+        app, ["referentiel", "afficher", "--categorie", "laptop", "--surcharge", str(override)]
     )
     assert shown.exit_code == 0, shown.output
     assert re.search(r"version 2026\.11\+[0-9a-f]{8}", shown.output)
     assert "surcharge:mes-facteurs.csv" in shown.output
-    checked = runner.invoke(app, ["referential", "check", "--surcharge", str(override)])
+    checked = runner.invoke(app, ["referentiel", "verifier", "--surcharge", str(override)])
     assert checked.exit_code == 0, checked.output
 
 
 def test_malformed_override_is_refused_in_french(tmp_path: Path) -> None:
     override = tmp_path / "faux.csv"
     override.write_text("nom,valeur\nportable,3\n", encoding="utf-8")
-    result = runner.invoke(app, ["referential", "check", "--surcharge", str(override)])
+    result = runner.invoke(app, ["referentiel", "verifier", "--surcharge", str(override)])
     assert result.exit_code == 2
     assert "n'a les colonnes d'aucune table du référentiel" in result.output
 
@@ -128,9 +128,9 @@ def test_model_level_figures_are_opt_in_and_shown(tmp_path: Path) -> None:
         "A-3;laptop;Inconnu;Prototype 1;2024-01-01\n",
         encoding="utf-8",
     )
-    plain = runner.invoke(app, ["footprint", str(path), "--annee", "2024"])
+    plain = runner.invoke(app, ["empreinte", str(path), "--annee", "2024"])
     with_models = runner.invoke(
-        app, ["footprint", str(path), "--annee", "2024", "--modeles", str(PCF)]
+        app, ["empreinte", str(path), "--annee", "2024", "--modeles", str(PCF)]
     )
     assert plain.exit_code == 0 and with_models.exit_code == 0, with_models.output
     assert "Modèles : 1 modèle(s) rapproché(s)" in with_models.output

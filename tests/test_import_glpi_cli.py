@@ -1,4 +1,4 @@
-"""``sobrenum import --glpi`` against a local GLPI replay, and agent files through ``import``."""
+"""``sobrenum importer --glpi`` against a local GLPI replay, and agent files through ``import``."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def fleet_by_id(database_url: str) -> dict[str, str]:
 def test_glpi_import_lands_in_the_store_then_replays_as_unchanged(
     cli: CliRunner, glpi: ReplayGlpi, database_url: str
 ) -> None:
-    first = cli.invoke(app, ["import", "--glpi", glpi.url, "-o", "200054781"])
+    first = cli.invoke(app, ["importer", "--glpi", glpi.url, "-o", "200054781"])
     assert first.exit_code == 0, first.output
     assert "4 ajouté(s)" in first.output
     assert fleet_by_id(database_url) == {
@@ -127,7 +127,7 @@ def test_glpi_import_lands_in_the_store_then_replays_as_unchanged(
     # GLPI lists the same devices in another order: nothing changed.
     for rows in glpi.state.items.values():
         rows.reverse()
-    again = cli.invoke(app, ["import", "--glpi", glpi.url])
+    again = cli.invoke(app, ["importer", "--glpi", glpi.url])
     assert again.exit_code == 0, again.output
     assert "rien n'a changé" in again.output
     with open_store(database_url) as store:
@@ -147,7 +147,9 @@ def test_glpi_import_lands_in_the_store_then_replays_as_unchanged(
             "37": "2023-02-01",
         }
     ]
-    third = cli.invoke(app, ["import", "--glpi", glpi.url, "--types", "Computer,Moniteur,Printer"])
+    third = cli.invoke(
+        app, ["importer", "--glpi", glpi.url, "--types", "Computer,Moniteur,Printer"]
+    )
     assert third.exit_code == 0, third.output
     assert "1 ajouté(s)" in third.output and "1 sorti(s)" in third.output
     assert fleet_by_id(database_url) == {
@@ -162,7 +164,7 @@ def test_bad_token_is_refused_in_french_and_store_untouched(
     cli: CliRunner, glpi: ReplayGlpi, database_url: str
 ) -> None:
     result = cli.invoke(
-        app, ["import", "--glpi", glpi.url, "--jeton-utilisateur", "jeton-faux-0000"]
+        app, ["importer", "--glpi", glpi.url, "--jeton-utilisateur", "jeton-faux-0000"]
     )
     assert result.exit_code == 2, result.output
     assert "GLPI refuse le jeton utilisateur" in result.output
@@ -175,7 +177,7 @@ def test_missing_token_says_which_variable(
     cli: CliRunner, glpi: ReplayGlpi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SOBRENUM_GLPI_USER_TOKEN")
-    result = cli.invoke(app, ["import", "--glpi", glpi.url])
+    result = cli.invoke(app, ["importer", "--glpi", glpi.url])
     assert result.exit_code == 2, result.output
     assert "Jeton utilisateur GLPI manquant" in result.output
     assert "SOBRENUM_GLPI_USER_TOKEN" in result.output
@@ -186,13 +188,13 @@ def test_file_and_glpi_together_or_neither_are_refused(
 ) -> None:
     inventory = tmp_path / "parc.csv"
     inventory.write_text("N° d'inventaire;Catégorie\nPC-1;Ordinateur portable\n", "utf-8")
-    both = cli.invoke(app, ["import", str(inventory), "--glpi", glpi.url])
+    both = cli.invoke(app, ["importer", str(inventory), "--glpi", glpi.url])
     assert both.exit_code == 2
     assert "pas les deux" in both.output
-    neither = cli.invoke(app, ["import"])
+    neither = cli.invoke(app, ["importer"])
     assert neither.exit_code == 2
     assert "indiquez l'inventaire à importer" in neither.output
-    unknown = cli.invoke(app, ["import", "--glpi", glpi.url, "--types", "Computer,Grille-pain"])
+    unknown = cli.invoke(app, ["importer", "--glpi", glpi.url, "--types", "Computer,Grille-pain"])
     assert unknown.exit_code == 2
     assert "Type d'élément GLPI inconnu « Grille-pain »" in unknown.output
     with open_store(database_url) as store:
@@ -202,7 +204,7 @@ def test_file_and_glpi_together_or_neither_are_refused(
 def test_agent_xml_file_imports(cli: CliRunner, tmp_path: Path, database_url: str) -> None:
     path = tmp_path / "inventaire.xml"
     path.write_text(LAPTOP_XML, encoding="utf-8")
-    result = cli.invoke(app, ["import", str(path)])
+    result = cli.invoke(app, ["importer", str(path)])
     assert result.exit_code == 0, result.output
     fleet = fleet_by_id(database_url)
     assert fleet.get("5CG1234XYZ") == "laptop"

@@ -174,19 +174,19 @@ def test_cli_report_from_the_store(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     steps = [
-        ["organisation", "create", "--nom", "Commune de Test", "--type", "commune",
+        ["organisation", "creer", "--nom", "Commune de Test", "--type", "commune",
          "--siren", "200054781", "--agents", "60", "--population", "9000"],
-        ["import", str(inventory), "--date", "2025-06-30"],
-        ["strategy", "importer", str(declarations)],
-        ["strategy", "declarer", "contrat_reparation", "oui", "--annee", "2025"],
-        ["strategy", "action", "Allonger la durée de vie des postes", "--theme", "2", "--annee", "2025"],
-        ["strategy", "figer", "--annee", "2025"],
-        ["report", "--annee", "2025", "--organisation", "200054781", "--sortie", str(tmp_path / "out")],
+        ["importer", str(inventory), "--date", "2025-06-30"],
+        ["strategie", "importer", str(declarations)],
+        ["strategie", "declarer", "contrat_reparation", "oui", "--annee", "2025"],
+        ["strategie", "action", "Allonger la durée de vie des postes", "--theme", "2", "--annee", "2025"],
+        ["strategie", "figer", "--annee", "2025"],
+        ["rapport", "--annee", "2025", "--organisation", "200054781", "--sortie", str(tmp_path / "out")],
     ]  # fmt: skip
     for args in steps:
         result = runner.invoke(app, [*args, "--base", base])
         assert result.exit_code == 0, (args, result.output)
-    again = runner.invoke(app, ["strategy", "figer", "--annee", "2025", "--base", base])
+    again = runner.invoke(app, ["strategie", "figer", "--annee", "2025", "--base", base])
     assert again.exit_code == 2 and "déjà figée" in again.output
     pdf = tmp_path / "out" / "rapport-conseil-2025.pdf"
     with pdfplumber.open(pdf) as doc:
@@ -198,11 +198,11 @@ def test_cli_report_from_the_store(tmp_path: Path) -> None:
     # A bad declaration file is refused whole, naming the line.
     bad = tmp_path / "bad.csv"
     bad.write_text("annee;code;valeur\n2025;ateliers_nombre;2\n2025;agents_formes_part;140\n")
-    result = runner.invoke(app, ["strategy", "importer", str(bad), "--base", base])
+    result = runner.invoke(app, ["strategie", "importer", str(bad), "--base", base])
     assert result.exit_code == 2
     assert "ligne 3" in result.output and "dépasse 100" in result.output
     table = runner.invoke(
-        app, ["strategy", "indicateurs", "--annee", "2025", "--base", base], env={"COLUMNS": "250"}
+        app, ["strategie", "indicateurs", "--annee", "2025", "--base", base], env={"COLUMNS": "250"}
     )
     assert "ateliers_nombre" in table.output and "figée" in table.output
 

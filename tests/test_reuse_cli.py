@@ -1,4 +1,4 @@
-"""``sobrenum reuse …`` end to end, on SQLite and PostgreSQL."""
+"""``sobrenum reemploi …`` end to end, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def test_donation_refused_without_wipe_then_rates_and_documents(
     cli: CliRunner, tmp_path: Path
 ) -> None:
     donate = [
-        "reuse",
-        "donate",
+        "reemploi",
+        "don",
         "R1",
         "--type-destinataire",
         "association",
@@ -47,8 +47,8 @@ def test_donation_refused_without_wipe_then_rates_and_documents(
     wiped = cli.invoke(
         app,
         [
-            "reuse",
-            "wipe",
+            "reemploi",
+            "effacement",
             "R1",
             "--methode",
             "purge",
@@ -66,18 +66,18 @@ def test_donation_refused_without_wipe_then_rates_and_documents(
     assert done.exit_code == 0, done.output
     assert "Don n° 1 enregistré" in done.output
 
-    rates = cli.invoke(app, ["reuse", "rates", "--annee", "2025"])
+    rates = cli.invoke(app, ["reemploi", "taux", "--annee", "2025"])
     assert rates.exit_code == 0, rates.output
     # B = R1 + R2 + R4 + R5 (×3) + R6 = 7 (R3 is over ten years old; nothing classified).
     assert "Taux de réemploi 2025 : 1 / 7 = 14,3 % (objectif 50 %)" in rates.output
     assert "Impacts évités 2025 :" in rates.output and "kgCO2e" in rates.output
 
     pdf = tmp_path / "convention.pdf"
-    made = cli.invoke(app, ["reuse", "document", "convention", "1", "--sortie", str(pdf)])
+    made = cli.invoke(app, ["reemploi", "document", "convention", "1", "--sortie", str(pdf)])
     assert made.exit_code == 0, made.output
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    history = cli.invoke(app, ["reuse", "history", "R1"])
+    history = cli.invoke(app, ["reemploi", "historique", "R1"])
     assert "wipe.record" in history.output and "exit.record" in history.output
 
 
@@ -85,8 +85,8 @@ def test_agec_export_and_french_errors(cli: CliRunner, tmp_path: Path) -> None:
     added = cli.invoke(
         app,
         [
-            "reuse",
-            "purchases",
+            "reemploi",
+            "achats",
             "--annee",
             "2025",
             "--type",
@@ -102,8 +102,8 @@ def test_agec_export_and_french_errors(cli: CliRunner, tmp_path: Path) -> None:
     exported = cli.invoke(
         app,
         [
-            "reuse",
-            "agec-export",
+            "reemploi",
+            "export-agec",
             "--annee",
             "2025",
             "--siret",
@@ -117,8 +117,8 @@ def test_agec_export_and_french_errors(cli: CliRunner, tmp_path: Path) -> None:
     exported = cli.invoke(
         app,
         [
-            "reuse",
-            "agec-export",
+            "reemploi",
+            "export-agec",
             "--annee",
             "2025",
             "--siret",
@@ -138,7 +138,7 @@ def test_agec_export_and_french_errors(cli: CliRunner, tmp_path: Path) -> None:
         )
     )
     unknown = cli.invoke(
-        app, ["reuse", "exit", "ZZZ", "--destination", "don", "--date", "2025-01-01"]
+        app, ["reemploi", "sortie", "ZZZ", "--destination", "don", "--date", "2025-01-01"]
     )
     assert unknown.exit_code == 2
     assert "introuvable dans le parc" in unknown.output

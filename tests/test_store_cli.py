@@ -1,4 +1,4 @@
-"""``sobrenum organisation`` and ``sobrenum import`` end to end, on SQLite and PostgreSQL."""
+"""``sobrenum organisation`` and ``sobrenum importer`` end to end, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_create_organisation_then_import_twice(
         app,
         [
             "organisation",
-            "create",
+            "creer",
             "--nom",
             "Ville Exemple",
             "--siren",
@@ -61,7 +61,7 @@ def test_create_organisation_then_import_twice(
     assert "Collectivité créée : Ville Exemple (Commune, SIREN 200054781)" in created.output
 
     january = write(tmp_path / "parc-janvier.csv", JANUARY)
-    first = cli.invoke(app, ["import", str(january), "--date", "2025-01-10"])
+    first = cli.invoke(app, ["importer", str(january), "--date", "2025-01-10"])
     assert first.exit_code == 0, first.output
     assert "3 ajouté(s)" in first.output and "1 rejeté(s)" in first.output
     rejects = tmp_path / "parc-janvier-rejets.csv"
@@ -69,12 +69,12 @@ def test_create_organisation_then_import_twice(
     assert "Grille-pain" in rejects.read_text(encoding="utf-8-sig")
     assert str(rejects.name) in first.output.replace("\n", "")
 
-    again = cli.invoke(app, ["import", str(january), "--organisation", "Ville exemple"])
+    again = cli.invoke(app, ["importer", str(january), "--organisation", "Ville exemple"])
     assert again.exit_code == 0, again.output
     assert "déjà été importé" in again.output and "rien n'a changé" in again.output
 
     june = write(tmp_path / "parc-juin.csv", JUNE)
-    second = cli.invoke(app, ["import", str(june), "-o", "200054781", "--date", "2025-06-30"])
+    second = cli.invoke(app, ["importer", str(june), "-o", "200054781", "--date", "2025-06-30"])
     assert second.exit_code == 0, second.output
     assert "1 ajouté(s), 1 modifié(s), 1 sorti(s), 1 inchangé(s)" in second.output
     assert "department (1)" in second.output
@@ -95,21 +95,21 @@ def test_create_organisation_then_import_twice(
 def test_import_errors_are_french_and_change_nothing(
     cli: CliRunner, database_url: str, tmp_path: Path
 ) -> None:
-    missing = cli.invoke(app, ["import", str(write(tmp_path / "a.csv", JANUARY))])
+    missing = cli.invoke(app, ["importer", str(write(tmp_path / "a.csv", JANUARY))])
     assert missing.exit_code == 2
     assert "Aucune collectivité n'existe encore" in missing.output
 
-    cli.invoke(app, ["organisation", "create", "--nom", "Ville Exemple", "--type", "commune"])
+    cli.invoke(app, ["organisation", "creer", "--nom", "Ville Exemple", "--type", "commune"])
     june = write(tmp_path / "juin.csv", JUNE)
-    assert cli.invoke(app, ["import", str(june), "--date", "2025-06-30"]).exit_code == 0
-    older = cli.invoke(app, ["import", str(tmp_path / "a.csv"), "--date", "2025-01-10"])
+    assert cli.invoke(app, ["importer", str(june), "--date", "2025-06-30"]).exit_code == 0
+    older = cli.invoke(app, ["importer", str(tmp_path / "a.csv"), "--date", "2025-01-10"])
     assert older.exit_code == 2
     assert "antérieur au dernier inventaire" in older.output
-    bad_date = cli.invoke(app, ["import", str(june), "--date", "30 juin"])
+    bad_date = cli.invoke(app, ["importer", str(june), "--date", "30 juin"])
     assert bad_date.exit_code != 0 and "date invalide" in bad_date.output
 
     bad_siren = cli.invoke(
-        app, ["organisation", "create", "--nom", "X", "--siren", "123456789", "--type", "commune"]
+        app, ["organisation", "creer", "--nom", "X", "--siren", "123456789", "--type", "commune"]
     )
     assert bad_siren.exit_code == 2 and "clé de contrôle" in bad_siren.output
     with open_store(database_url) as store:

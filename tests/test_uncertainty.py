@@ -383,7 +383,7 @@ def test_footprint_command_prints_the_interval_and_what_to_improve(tmp_path: Pat
     path = tmp_path / "parc.csv"
     path.write_text(CANONICAL, encoding="utf-8")
     report = tmp_path / "rapport.html"
-    args = ["footprint", str(path), "--annee", "2025", "--incertitude", "--rapport", str(report)]
+    args = ["empreinte", str(path), "--annee", "2025", "--incertitude", "--rapport", str(report)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())

@@ -1,4 +1,4 @@
-"""``sobrenum user create``, ``sobrenum demo-web`` and ``sobrenum serve`` for real: the
+"""``sobrenum utilisateur creer``, ``sobrenum demo-web`` and ``sobrenum servir`` for real: the
 server is started on loopback, and a browser-like client logs in with the printed password."""
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ def test_user_create_first_admin(tmp_path: Path) -> None:
     done = runner.invoke(
         app,
         [
-            "user",
-            "create",
-            "--email",
+            "utilisateur",
+            "creer",
+            "--courriel",
             "Admin@Exemple.fr",
             "--role",
             "admin-instance",
@@ -44,9 +44,9 @@ def test_user_create_first_admin(tmp_path: Path) -> None:
     short = runner.invoke(
         app,
         [
-            "user",
-            "create",
-            "--email",
+            "utilisateur",
+            "creer",
+            "--courriel",
             "b@exemple.fr",
             "--role",
             "admin-instance",
@@ -60,9 +60,9 @@ def test_user_create_first_admin(tmp_path: Path) -> None:
     again = runner.invoke(
         app,
         [
-            "user",
-            "create",
-            "--email",
+            "utilisateur",
+            "creer",
+            "--courriel",
             "admin@exemple.fr",
             "--role",
             "admin-instance",
@@ -103,7 +103,7 @@ def test_demo_web_then_serve(tmp_path: Path) -> None:
     assert password, prepared.stdout
     port = _free_port()
     server = subprocess.Popen(
-        [SOBRENUM, "serve", "--hote", "127.0.0.1", "--port", str(port)],
+        [SOBRENUM, "servir", "--hote", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

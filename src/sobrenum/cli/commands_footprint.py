@@ -1,4 +1,4 @@
-"""``sobrenum demo``, ``sobrenum footprint`` and ``sobrenum referential``."""
+"""``sobrenum demo``, ``sobrenum empreinte`` and ``sobrenum referentiel``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sobrenum.cli.main import app
+from sobrenum.cli.naming import add_group, command, option
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, SobrenumError
 from sobrenum.engine import Allocation, Footprint, Parameters, compute
 from sobrenum.engine.backends import (
@@ -40,8 +41,10 @@ from sobrenum.reporting.summary import UncertaintySummary
 console = Console()
 err = Console(stderr=True)
 
-referential_app = typer.Typer(help="Consulter et vérifier le référentiel de facteurs d'impact.")
-app.add_typer(referential_app, name="referential")
+referential_app = typer.Typer(
+    help="Consulter et vérifier le référentiel de facteurs d'impact.", no_args_is_help=True
+)
+add_group(app, referential_app, "referentiel", "referential")
 
 ALLOCATIONS = {"lineaire": Allocation.LINEAR, "annee-acquisition": Allocation.ACQUISITION_YEAR}
 
@@ -52,9 +55,9 @@ DEMO_YEAR = 2025
 
 OverrideOption = Annotated[
     list[Path] | None,
-    typer.Option(
+    option(
         "--surcharge",
-        "--override",
+        english="--override",
         help="Fichier CSV de facteurs propres (même format qu'une table du référentiel).",
         exists=True,
         dir_okay=False,
@@ -178,7 +181,7 @@ def _warnings_from(result: ImportResult) -> list[str]:
 
 @dataclass
 class FootprintRun:
-    """What ``sobrenum footprint`` and ``sobrenum demo`` are asked to do."""
+    """What ``sobrenum empreinte`` and ``sobrenum demo`` are asked to do."""
 
     path: Path
     year: int
@@ -303,7 +306,7 @@ def run_footprint(run: FootprintRun) -> Summary:
     return summary
 
 
-@app.command("footprint")
+@command(app, "empreinte", "footprint")
 def footprint_command(
     file: Annotated[
         Path,
@@ -314,25 +317,30 @@ def footprint_command(
         ),
     ],
     year: Annotated[
-        int, typer.Option("--annee", "--year", help="Année de reporting.")
+        int, option("--annee", english="--year", help="Année de reporting.")
     ] = dt.date.today().year - 1,
     allocation: Annotated[
-        str, typer.Option("--amortissement", "--allocation", help="lineaire ou annee-acquisition.")
+        str,
+        option("--amortissement", english="--allocation", help="lineaire ou annee-acquisition."),
     ] = "lineaire",
     override: OverrideOption = None,
-    organisation: Annotated[str, typer.Option("--collectivite", help="Nom affiché.")] = "",
-    staff: Annotated[int | None, typer.Option("--agents", help="Nombre d'agents.", min=1)] = None,
+    organisation: Annotated[
+        str, option("--collectivite", english="--organisation-name", help="Nom affiché.")
+    ] = "",
+    staff: Annotated[
+        int | None, option("--agents", english="--staff", help="Nombre d'agents.", min=1)
+    ] = None,
     population: Annotated[
-        int | None, typer.Option("--habitants", help="Population.", min=1)
+        int | None, option("--habitants", english="--inhabitants", help="Population.", min=1)
     ] = None,
     report: Annotated[
-        Path | None, typer.Option("--rapport", help="Chemin du rapport HTML.")
+        Path | None, option("--rapport", english="--report", help="Chemin du rapport HTML.")
     ] = None,
     models: Annotated[
         Path | None,
-        typer.Option(
+        option(
             "--modeles",
-            "--models",
+            english="--models",
             help="Fiches d'empreinte des fabricants (format Boavizta, CSV) : utiliser le "
             "chiffre de fabrication du modèle quand il est reconnu.",
             exists=True,
@@ -341,8 +349,9 @@ def footprint_command(
     ] = None,
     min_confidence: Annotated[
         float,
-        typer.Option(
+        option(
             "--confiance",
+            english="--min-confidence",
             help="Confiance minimale du rapprochement des modèles (0 à 100).",
             min=0,
             max=100,
@@ -350,35 +359,37 @@ def footprint_command(
     ] = DEFAULT_MIN_CONFIDENCE,
     incertitude: Annotated[
         bool,
-        typer.Option(
+        option(
             "--incertitude",
-            "--uncertainty",
+            english="--uncertainty",
             help="Intervalle à 90 % (Monte Carlo sur les plages du référentiel) et données à "
             "améliorer en priorité.",
         ),
     ] = False,
     draws: Annotated[
-        int, typer.Option("--tirages", "--draws", help="Tirages Monte Carlo.", min=100)
+        int, option("--tirages", english="--draws", help="Tirages Monte Carlo.", min=100)
     ] = 1000,
     backend: Annotated[
         str,
-        typer.Option(
-            "--backend",
+        option(
             "--moteur",
+            english="--backend",
             help="Moteur de calcul : duckdb (par défaut, en local), spark ou postgres.",
         ),
     ] = "duckdb",
     base_url: Annotated[
         str | None,
-        typer.Option(
-            "--base-url",
+        option(
+            "--adresse-moteur",
+            english="--base-url",
             help="Adresse PostgreSQL (postgresql://…) ou maître Spark (spark://…, local[*]).",
         ),
     ] = None,
     parquet_out: Annotated[
         Path | None,
-        typer.Option(
+        option(
             "--sortie-parquet",
+            english="--parquet-output",
             help="Écrire les impacts par équipement en Parquet (grands parcs ; un dossier avec Spark).",
         ),
     ] = None,
@@ -417,10 +428,10 @@ def demo_inventory() -> Path:
     return Path(str(resources.files("sobrenum") / "data" / "demo" / "inventaire-demo.xlsx"))
 
 
-@app.command("demo")
+@command(app, "demo")
 def demo_command(
     output: Annotated[
-        Path, typer.Option("--sortie", "--output", help="Dossier des résultats.")
+        Path, option("--sortie", english="--output", help="Dossier des résultats.")
     ] = Path("sobrenum-demo"),
 ) -> None:
     """Démonstration : inventaire fictif d'une commune, empreinte, rapports (HTML, PDF au conseil)."""
@@ -443,10 +454,10 @@ def demo_command(
         raise fail(e) from e
 
 
-@referential_app.command("show")
+@command(referential_app, "afficher", "show")
 def referential_show(
     category: Annotated[
-        str | None, typer.Option("--categorie", "--category", help="Code de catégorie.")
+        str | None, option("--categorie", english="--category", help="Code de catégorie.")
     ] = None,
     override: OverrideOption = None,
 ) -> None:
@@ -506,7 +517,7 @@ def referential_show(
     console.print(table)
 
 
-@referential_app.command("check")
+@command(referential_app, "verifier", "check")
 def referential_check(override: OverrideOption = None) -> None:
     """Vérifier la cohérence du référentiel (et des surcharges)."""
     try:

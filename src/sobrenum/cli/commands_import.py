@@ -1,4 +1,4 @@
-"""``sobrenum import`` (an inventory file or GLPI's API into the store), ``sobrenum organisation``."""
+"""``sobrenum importer`` (an inventory file or GLPI's API into the store), ``sobrenum organisation``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from sobrenum.cli.main import app
+from sobrenum.cli.naming import add_group, command, option
 from sobrenum.domain import FLEET_SCHEMA, SobrenumError
 from sobrenum.inventory import (
     ColumnMapping,
@@ -54,15 +55,16 @@ console = Console()
 err = Console(stderr=True)
 
 organisation_app = typer.Typer(help="Créer et lister les collectivités.", no_args_is_help=True)
-app.add_typer(organisation_app, name="organisation")
+add_group(app, organisation_app, "organisation")
 
 PROFILES_FOLDER = "profils"
 """Sub-folder of the data folder holding saved column-mapping profiles."""
 
 DatabaseOption = Annotated[
     str | None,
-    typer.Option(
+    option(
         "--base",
+        english="--database",
         help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
         "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
         show_default=False,
@@ -187,7 +189,7 @@ def _print_summary(summary: ImportSummary) -> None:
     console.print(summary.message(), highlight=False)
 
 
-@app.command("import")
+@command(app, "importer", "import")
 def import_command(
     file: Annotated[
         Path | None,
@@ -212,8 +214,9 @@ def import_command(
     ] = None,
     user_token: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--jeton-utilisateur",
+            english="--user-token",
             envvar=ENV_GLPI_USER_TOKEN,
             help="Jeton utilisateur de l'API GLPI (Préférences > Clés d'accès distant). "
             f"Préférez la variable d'environnement {ENV_GLPI_USER_TOKEN} : un jeton donné "
@@ -225,8 +228,9 @@ def import_command(
     ] = None,
     app_token: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--jeton-application",
+            english="--app-token",
             envvar=ENV_GLPI_APP_TOKEN,
             help="Jeton d'application (App-Token) du client d'API, si GLPI l'exige ; "
             f"ou la variable d'environnement {ENV_GLPI_APP_TOKEN}.",
@@ -264,16 +268,17 @@ def import_command(
     ] = None,
     profile: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--profil",
-            "--profile",
+            english="--profile",
             help="Profil de correspondance des colonnes (nom enregistré ou fichier .json).",
         ),
     ] = None,
     rejects: Annotated[
         Path | None,
-        typer.Option(
+        option(
             "--rapport",
+            english="--report",
             help="Où écrire le rapport des lignes refusées (CSV) ; "
             "par défaut à côté du fichier : NOM-rejets.csv (avec --glpi : "
             "glpi-SERVEUR-rejets.csv dans le dossier courant).",
@@ -296,8 +301,8 @@ def import_command(
     if file is None and glpi is None:
         err.print(
             "[bold red]Erreur :[/] indiquez l'inventaire à importer : un fichier "
-            "(sobrenum import parc.xlsx) ou l'adresse de l'API GLPI "
-            "(sobrenum import --glpi https://glpi.exemple.fr/apirest.php).",
+            "(sobrenum importer parc.xlsx) ou l'adresse de l'API GLPI "
+            "(sobrenum importer --glpi https://glpi.exemple.fr/apirest.php).",
             highlight=False,
         )
         raise typer.Exit(code=2)
@@ -495,9 +500,9 @@ def _write_rejects(file: Path, result: ImportResult, chosen: Path | None) -> Pat
         return None
 
 
-@organisation_app.command("create")
+@command(organisation_app, "creer", "create")
 def organisation_create(
-    name: Annotated[str, typer.Option("--nom", "--name", help="Nom de la collectivité.")],
+    name: Annotated[str, option("--nom", english="--name", help="Nom de la collectivité.")],
     type: Annotated[
         str,
         typer.Option("--type", help="Type : " + ", ".join(ORGANISATION_TYPES) + "."),
@@ -507,12 +512,12 @@ def organisation_create(
         int | None, typer.Option("--population", help="Nombre d'habitants.", min=0)
     ] = None,
     staff: Annotated[
-        int | None, typer.Option("--agents", "--staff", help="Nombre d'agents.", min=0)
+        int | None, option("--agents", english="--staff", help="Nombre d'agents.", min=0)
     ] = None,
     year: Annotated[
         int | None,
-        typer.Option(
-            "--annee", "--year", help="Année de référence du bilan (par défaut : l'année)."
+        option(
+            "--annee", english="--year", help="Année de référence du bilan (par défaut : l'année)."
         ),
     ] = None,
     database: DatabaseOption = None,
@@ -538,7 +543,7 @@ def organisation_create(
     )
 
 
-@organisation_app.command("list")
+@command(organisation_app, "lister", "list")
 def organisation_list(database: DatabaseOption = None) -> None:
     """Lister les collectivités."""
     try:

@@ -1,4 +1,4 @@
-"""``sobrenum report`` (council report and open data) and ``sobrenum strategy`` (indicators,
+"""``sobrenum rapport`` (council report and open data) and ``sobrenum strategie`` (indicators,
 objectives, actions, frozen years, comparison between territories)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sobrenum.cli.commands_import import DatabaseOption
 from sobrenum.cli.main import app
+from sobrenum.cli.naming import add_group, command, option
 from sobrenum.domain import SobrenumError
 from sobrenum.inventory import load_inventory
 from sobrenum.referential import Referential, check, load
@@ -41,7 +42,7 @@ strategy_app = typer.Typer(
     "comparaison entre territoires.",
     no_args_is_help=True,
 )
-app.add_typer(strategy_app, name="strategy")
+add_group(app, strategy_app, "strategie", "strategy")
 
 LAST_YEAR = dt.date.today().year - 1
 
@@ -53,7 +54,7 @@ OrganisationOption = Annotated[
         help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
     ),
 ]
-YearOption = Annotated[int, typer.Option("--annee", "--year", help="Année de reporting.")]
+YearOption = Annotated[int, option("--annee", english="--year", help="Année de reporting.")]
 
 
 def _fail(error: SobrenumError) -> typer.Exit:
@@ -87,12 +88,12 @@ def write_store_report(
     return write_outputs(report, folder, by_criterion=rows)
 
 
-@app.command("report")
+@command(app, "rapport", "report")
 def report_command(
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
     output: Annotated[
-        Path, typer.Option("--sortie", "--output", help="Dossier où écrire le rapport.")
+        Path, option("--sortie", english="--output", help="Dossier où écrire le rapport.")
     ] = Path("."),
     database: DatabaseOption = None,
 ) -> None:
@@ -106,7 +107,7 @@ def report_command(
             if not st.get_snapshot(store, org, year):
                 console.print(
                     f"[yellow]Attention :[/] l'année {year} n'est pas figée, les chiffres sont "
-                    f"provisoires (sobrenum strategy figer --annee {year})."
+                    f"provisoires (sobrenum strategie figer --annee {year})."
                 )
     except SobrenumError as exc:
         raise _fail(exc) from exc
@@ -174,7 +175,7 @@ def demo_council(summary: Summary, inventory: Path, folder: Path) -> Outputs:
 # --- strategy: indicators ------------------------------------------------------------------
 
 
-@strategy_app.command("indicateurs")
+@command(strategy_app, "indicateurs", "indicators")
 def indicators_command(
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
@@ -229,13 +230,15 @@ def _parse_value(text: str) -> float:
         raise ind.IndicatorError(f"Valeur « {text} » illisible : un nombre est attendu.") from exc
 
 
-@strategy_app.command("declarer")
+@command(strategy_app, "declarer", "declare")
 def declare_command(
     code: Annotated[str, typer.Argument(help="Code de l'indicateur (voir --catalogue).")],
     value: Annotated[str, typer.Argument(help="Valeur (nombre ; oui/non pour un contrat).")],
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
-    comment: Annotated[str | None, typer.Option("--commentaire", help="Précision.")] = None,
+    comment: Annotated[
+        str | None, option("--commentaire", english="--comment", help="Précision.")
+    ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Déclarer la valeur d'un indicateur pour une année."""
@@ -256,7 +259,7 @@ def declare_command(
     )
 
 
-@strategy_app.command("objectif")
+@command(strategy_app, "objectif", "objective")
 def objective_command(
     code: Annotated[str, typer.Argument(help="Code de l'indicateur.")],
     target: Annotated[str, typer.Argument(help="Valeur cible.")],
@@ -278,7 +281,7 @@ def objective_command(
     )
 
 
-@strategy_app.command("importer")
+@command(strategy_app, "importer", "import")
 def import_declarations_command(
     file: Annotated[
         Path,
@@ -345,12 +348,12 @@ def _read_declarations(path: Path) -> list[tuple[int, str, float | None, float |
 # --- strategy: actions, freezing, consent, comparison --------------------------------------
 
 
-@strategy_app.command("action")
+@command(strategy_app, "action")
 def action_command(
     title: Annotated[str, typer.Argument(help="Intitulé de l'action.")],
     theme: Annotated[str, typer.Option("--theme", help="Thème : 1 à 6 (0 : empreinte).")] = "2",
     state: Annotated[
-        str, typer.Option("--etat", help="prevue, en_cours, realisee ou abandonnee.")
+        str, option("--etat", english="--state", help="prevue, en_cours, realisee ou abandonnee.")
     ] = "prevue",
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
@@ -377,12 +380,12 @@ def action_command(
     console.print(f"Action inscrite ({ind.THEMES[theme]}) : {title}")
 
 
-@strategy_app.command("figer")
+@command(strategy_app, "figer", "freeze")
 def freeze_command(
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
     replace: Annotated[
-        bool, typer.Option("--remplacer", help="Refiger une année déjà figée.")
+        bool, option("--remplacer", english="--replace", help="Refiger une année déjà figée.")
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
@@ -408,11 +411,15 @@ def freeze_command(
         )
 
 
-@strategy_app.command("consentement")
+@command(strategy_app, "consentement", "consent")
 def consent_command(
     accept: Annotated[
         bool,
-        typer.Option("--oui/--non", help="Accepter (--oui) ou retirer (--non) l'accord."),
+        option(
+            "--oui/--non",
+            english="--yes/--no",
+            help="Accepter (--oui) ou retirer (--non) l'accord.",
+        ),
     ],
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -431,7 +438,7 @@ def consent_command(
     )
 
 
-@strategy_app.command("comparer")
+@command(strategy_app, "comparer", "compare")
 def compare_command(
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,

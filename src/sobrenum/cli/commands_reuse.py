@@ -1,4 +1,4 @@
-"""``sobrenum reuse …``: the reuse register from the terminal (exits, wipes, donations,
+"""``sobrenum reemploi …``: the reuse register from the terminal (exits, wipes, donations,
 ressourcerie, rates, AGEC declaration, documents). Every rule is the domain service's: the
 terminal only reads options and prints results."""
 
@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sobrenum.cli.main import app
+from sobrenum.cli.naming import add_group, command, option
 from sobrenum.domain import CRITERIA_BY_CODE, SobrenumError
 from sobrenum.reuse import agec, register
 from sobrenum.reuse.avoided import avoided_impacts
@@ -42,14 +43,15 @@ reuse_app = typer.Typer(
     "déclaration AGEC, documents.",
     no_args_is_help=True,
 )
-app.add_typer(reuse_app, name="reuse")
+add_group(app, reuse_app, "reemploi", "reuse")
 
 T = TypeVar("T")
 
 DatabaseOption = Annotated[
     str | None,
-    typer.Option(
+    option(
         "--base",
+        english="--database",
         help="Adresse de la base (sqlite:///… ou postgresql://…) ; sinon SOBRENUM_DATABASE_URL.",
         show_default=False,
     ),
@@ -68,7 +70,7 @@ DateOption = Annotated[
 ]
 YearOption = Annotated[
     int | None,
-    typer.Option("--annee", "--year", help="Année (par défaut : l'année dernière)."),
+    option("--annee", english="--year", help="Année (par défaut : l'année dernière)."),
 ]
 
 
@@ -112,7 +114,7 @@ def _choices(codes: dict[str, str]) -> str:
 # --- Exits, wipes, donations -------------------------------------------------------------
 
 
-@reuse_app.command("exit")
+@command(reuse_app, "sortie", "exit")
 def exit_command(
     asset_id: Annotated[str, typer.Argument(help="N° d'inventaire de l'équipement.")],
     destination: Annotated[
@@ -121,26 +123,43 @@ def exit_command(
     ],
     date: DateOption = None,
     receiver: Annotated[
-        str | None, typer.Option("--destinataire", help="Nom du destinataire.")
+        str | None, option("--destinataire", english="--receiver", help="Nom du destinataire.")
     ] = None,
     receiver_kind: Annotated[
         str | None,
-        typer.Option("--type-destinataire", help=f"Type : {_choices(RECEIVER_KINDS)}."),
+        option(
+            "--type-destinataire",
+            english="--receiver-kind",
+            help=f"Type : {_choices(RECEIVER_KINDS)}.",
+        ),
     ] = None,
     beneficiary: Annotated[
-        int | None, typer.Option("--beneficiaire", help="N° du bénéficiaire (don à une personne).")
+        int | None,
+        option(
+            "--beneficiaire",
+            english="--beneficiary",
+            help="N° du bénéficiaire (don à une personne).",
+        ),
     ] = None,
     condition: Annotated[
-        str, typer.Option("--etat", help="working, repairable, broken, unknown.")
+        str, option("--etat", english="--state", help="working, repairable, broken, unknown.")
     ] = "unknown",
     weight: Annotated[
-        float | None, typer.Option("--poids", help="Poids en kg (obligatoire pour un DEEE).")
+        float | None,
+        option("--poids", english="--weight", help="Poids en kg (obligatoire pour un DEEE)."),
     ] = None,
-    price: Annotated[float | None, typer.Option("--prix", help="Prix de vente (€).")] = None,
+    price: Annotated[
+        float | None, option("--prix", english="--price", help="Prix de vente (€).")
+    ] = None,
     classified: Annotated[
-        bool, typer.Option("--classifie", help="Équipement classifié (exclu du taux légal).")
+        bool,
+        option(
+            "--classifie",
+            english="--classified",
+            help="Équipement classifié (exclu du taux légal).",
+        ),
     ] = False,
-    notes: Annotated[str | None, typer.Option("--note", help="Observations.")] = None,
+    notes: Annotated[str | None, option("--note", english="--notes", help="Observations.")] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -172,21 +191,33 @@ def exit_command(
     )
 
 
-@reuse_app.command("donate")
+@command(reuse_app, "don", "donate")
 def donate_command(
     asset_id: Annotated[str, typer.Argument(help="N° d'inventaire de l'équipement donné.")],
     receiver_kind: Annotated[
         str,
-        typer.Option("--type-destinataire", help="association, school, public_body ou person."),
+        option(
+            "--type-destinataire",
+            english="--receiver-kind",
+            help="association, school, public_body ou person.",
+        ),
     ],
     receiver: Annotated[
-        str | None, typer.Option("--destinataire", help="Nom de la structure bénéficiaire.")
+        str | None,
+        option("--destinataire", english="--receiver", help="Nom de la structure bénéficiaire."),
     ] = None,
     beneficiary: Annotated[
-        int | None, typer.Option("--beneficiaire", help="N° du bénéficiaire (don à une personne).")
+        int | None,
+        option(
+            "--beneficiaire",
+            english="--beneficiary",
+            help="N° du bénéficiaire (don à une personne).",
+        ),
     ] = None,
     date: DateOption = None,
-    condition: Annotated[str, typer.Option("--etat", help="État du matériel.")] = "working",
+    condition: Annotated[
+        str, option("--etat", english="--state", help="État du matériel.")
+    ] = "working",
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -208,27 +239,36 @@ def donate_command(
     )
     console.print(
         f"Don n° {row.id} enregistré : {row.asset_id} le {row.exit_date:%d/%m/%Y}. "
-        f"Convention : sobrenum reuse document convention {row.id}",
+        f"Convention : sobrenum reemploi document convention {row.id}",
         highlight=False,
     )
 
 
-@reuse_app.command("wipe")
+@command(reuse_app, "effacement", "wipe")
 def wipe_command(
     reference: Annotated[
         str, typer.Argument(help="N° d'inventaire (ou référence ressourcerie avec --objet).")
     ],
     method: Annotated[
-        str, typer.Option("--methode", help=f"Niveau NIST SP 800-88 : {_choices(WIPE_METHODS)}.")
+        str,
+        option(
+            "--methode",
+            english="--method",
+            help=f"Niveau NIST SP 800-88 : {_choices(WIPE_METHODS)}.",
+        ),
     ],
-    tool: Annotated[str, typer.Option("--outil", help="Logiciel ou procédure utilisée.")],
-    operator: Annotated[str, typer.Option("--operateur", help="Qui a effacé.")],
+    tool: Annotated[
+        str, option("--outil", english="--tool", help="Logiciel ou procédure utilisée.")
+    ],
+    operator: Annotated[str, option("--operateur", english="--operator", help="Qui a effacé.")],
     date: DateOption = None,
     certificate: Annotated[
-        str | None, typer.Option("--certificat", help="Référence du rapport de l'outil.")
+        str | None,
+        option("--certificat", english="--certificate", help="Référence du rapport de l'outil."),
     ] = None,
     item: Annotated[
-        bool, typer.Option("--objet", help="La référence est un objet de la ressourcerie.")
+        bool,
+        option("--objet", english="--item", help="La référence est un objet de la ressourcerie."),
     ] = False,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -252,15 +292,15 @@ def wipe_command(
     )
     console.print(
         f"Effacement n° {row.id} enregistré : {row.subject_ref} ({row.method}) le "
-        f"{row.wiped_on:%d/%m/%Y}. Certificat : sobrenum reuse document certificat {row.id}",
+        f"{row.wiped_on:%d/%m/%Y}. Certificat : sobrenum reemploi document certificat {row.id}",
         highlight=False,
     )
 
 
-@reuse_app.command("classify")
+@command(reuse_app, "classifier", "classify")
 def classify_command(
     asset_id: Annotated[str, typer.Argument(help="N° d'inventaire de l'équipement classifié.")],
-    reason: Annotated[str | None, typer.Option("--motif", help="Motif.")] = None,
+    reason: Annotated[str | None, option("--motif", english="--reason", help="Motif.")] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -275,13 +315,20 @@ def classify_command(
     console.print(f"{asset_id} est marqué classifié.", highlight=False)
 
 
-@reuse_app.command("beneficiary")
+@command(reuse_app, "beneficiaire", "beneficiary")
 def beneficiary_command(
     initials: Annotated[
-        str, typer.Option("--initiales", help="Initiales ou pseudonyme court (jamais le nom).")
+        str,
+        option(
+            "--initiales",
+            english="--initials",
+            help="Initiales ou pseudonyme court (jamais le nom).",
+        ),
     ],
     public: Annotated[str, typer.Option("--public", help=f"Type : {_choices(PUBLIC_TYPES)}.")],
-    postcode: Annotated[str | None, typer.Option("--code-postal", help="Code postal.")] = None,
+    postcode: Annotated[
+        str | None, option("--code-postal", english="--postcode", help="Code postal.")
+    ] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -304,20 +351,29 @@ def beneficiary_command(
 # --- Ressourcerie ------------------------------------------------------------------------
 
 
-@reuse_app.command("intake")
+@command(reuse_app, "reception", "intake")
 def intake_command(
-    category: Annotated[str, typer.Option("--categorie", help="Catégorie (laptop, desktop…).")],
+    category: Annotated[
+        str, option("--categorie", english="--category", help="Catégorie (laptop, desktop…).")
+    ],
     origin: Annotated[
-        str, typer.Option("--provenance", help="citizen, public_body, company ou internal.")
+        str,
+        option(
+            "--provenance", english="--origin", help="citizen, public_body, company ou internal."
+        ),
     ],
     point: Annotated[
-        str | None, typer.Option("--point-collecte", help="Point de collecte.")
+        str | None,
+        option("--point-collecte", english="--collection-point", help="Point de collecte."),
     ] = None,
     origin_name: Annotated[
-        str | None, typer.Option("--donateur", help="Organisme donateur (jamais un particulier).")
+        str | None,
+        option("--donateur", english="--donor", help="Organisme donateur (jamais un particulier)."),
     ] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
-    weight: Annotated[float | None, typer.Option("--poids", help="Poids en kg.")] = None,
+    weight: Annotated[
+        float | None, option("--poids", english="--weight", help="Poids en kg.")
+    ] = None,
     date: DateOption = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -342,7 +398,7 @@ def intake_command(
     console.print(f"Objet {row.reference} réceptionné ({category_label(row.category)}).")
 
 
-@reuse_app.command("triage")
+@command(reuse_app, "tri", "triage")
 def triage_command(
     reference: Annotated[str, typer.Argument(help="Référence de l'objet (RES-AAAA-NNNNN).")],
     outcome: Annotated[str, typer.Argument(help=f"Résultat : {_choices(TRIAGE_OUTCOMES)}.")],
@@ -361,10 +417,12 @@ def triage_command(
     console.print(f"{row.reference} : {ITEM_STATUSES[row.status]}.")
 
 
-@reuse_app.command("refurbish")
+@command(reuse_app, "reconditionner", "refurbish")
 def refurbish_command(
     reference: Annotated[str, typer.Argument(help="Référence de l'objet.")],
-    work: Annotated[str | None, typer.Option("--travaux", help="Travaux réalisés.")] = None,
+    work: Annotated[
+        str | None, option("--travaux", english="--work", help="Travaux réalisés.")
+    ] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -379,15 +437,22 @@ def refurbish_command(
     console.print(f"{row.reference} : {ITEM_STATUSES[row.status]}.")
 
 
-@reuse_app.command("redistribute")
+@command(reuse_app, "redistribuer", "redistribute")
 def redistribute_command(
     reference: Annotated[str, typer.Argument(help="Référence de l'objet.")],
     beneficiary: Annotated[
-        int | None, typer.Option("--beneficiaire", help="N° du bénéficiaire.")
+        int | None, option("--beneficiaire", english="--beneficiary", help="N° du bénéficiaire.")
     ] = None,
-    receiver: Annotated[str | None, typer.Option("--destinataire", help="Structure.")] = None,
+    receiver: Annotated[
+        str | None, option("--destinataire", english="--receiver", help="Structure.")
+    ] = None,
     receiver_kind: Annotated[
-        str | None, typer.Option("--type-destinataire", help="association, school, public_body.")
+        str | None,
+        option(
+            "--type-destinataire",
+            english="--receiver-kind",
+            help="association, school, public_body.",
+        ),
     ] = None,
     date: DateOption = None,
     organisation: OrganisationOption = None,
@@ -411,7 +476,7 @@ def redistribute_command(
     console.print(f"{row.reference} : {ITEM_STATUSES[row.status]}.")
 
 
-@reuse_app.command("history")
+@command(reuse_app, "historique", "history")
 def history_command(
     reference: Annotated[
         str | None, typer.Argument(help="N° d'inventaire ou référence d'objet (facultatif).")
@@ -438,13 +503,14 @@ def _fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
-@reuse_app.command("rates")
+@command(reuse_app, "taux", "rates")
 def rates_command(
     year: YearOption = None,
     second_life: Annotated[
         float | None,
-        typer.Option(
+        option(
             "--seconde-vie",
+            english="--second-life",
             help="Durée de seconde vie en années pour les impacts évités (défaut : moitié de "
             "la durée de vie de référence).",
         ),
@@ -504,7 +570,7 @@ def _decimal(value: str, what: str) -> Decimal:
         raise typer.BadParameter(f"{what} : montant invalide « {value} ».") from exc
 
 
-@reuse_app.command("purchases")
+@command(reuse_app, "achats", "purchases")
 def purchases_command(
     product_type: Annotated[
         str,
@@ -514,9 +580,11 @@ def purchases_command(
     ],
     total: Annotated[str, typer.Option("--total", help="Dépenses totales HT (€).")],
     reuse: Annotated[
-        str, typer.Option("--reemploi", help="Dont réemploi / réutilisation (€).")
+        str, option("--reemploi", english="--reuse", help="Dont réemploi / réutilisation (€).")
     ] = "0",
-    recycled: Annotated[str, typer.Option("--recycle", help="Dont matières recyclées (€).")] = "0",
+    recycled: Annotated[
+        str, option("--recycle", english="--recycled", help="Dont matières recyclées (€).")
+    ] = "0",
     comments: Annotated[str | None, typer.Option("--commentaire")] = None,
     year: YearOption = None,
     organisation: OrganisationOption = None,
@@ -541,10 +609,10 @@ def purchases_command(
     console.print(f"Achats {row.year} enregistrés : {row.product_type}.", highlight=False)
 
 
-@reuse_app.command("donation-received")
+@command(reuse_app, "don-recu", "donation-received")
 def donation_received_command(
     article: Annotated[str, typer.Option("--article", help="Article de la grille forfaitaire.")],
-    quantity: Annotated[int, typer.Option("--quantite", help="Nombre reçu.")] = 1,
+    quantity: Annotated[int, option("--quantite", english="--quantity", help="Nombre reçu.")] = 1,
     description: Annotated[str | None, typer.Option("--description")] = None,
     year: YearOption = None,
     organisation: OrganisationOption = None,
@@ -567,14 +635,17 @@ def donation_received_command(
     console.print(f"Don reçu enregistré : {quantity} × {article}.", highlight=False)
 
 
-@reuse_app.command("agec-export")
+@command(reuse_app, "export-agec", "agec-export")
 def agec_export_command(
     siret: Annotated[str, typer.Option("--siret", help="SIRET de l'acheteur (14 chiffres).")],
-    output: Annotated[Path, typer.Option("--sortie", help="Fichier CSV à écrire.", dir_okay=False)],
+    output: Annotated[
+        Path, option("--sortie", english="--output", help="Fichier CSV à écrire.", dir_okay=False)
+    ],
     grid: Annotated[
         Path | None,
-        typer.Option(
+        option(
             "--grille",
+            english="--grid",
             help="Grille de valeur forfaitaire des dons (CSV) ; par défaut "
             f"{agec.GRID_FILE_NAME} du dossier de données s'il existe.",
         ),
@@ -601,9 +672,11 @@ def agec_export_command(
     console.print(f"Déclaration AGEC {chosen} écrite : {output} ({len(lines)} ligne(s)).")
 
 
-@reuse_app.command("donations-export")
+@command(reuse_app, "export-dons", "donations-export")
 def donations_export_command(
-    output: Annotated[Path, typer.Option("--sortie", help="Fichier CSV à écrire.", dir_okay=False)],
+    output: Annotated[
+        Path, option("--sortie", english="--output", help="Fichier CSV à écrire.", dir_okay=False)
+    ],
     year: YearOption = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -616,7 +689,7 @@ def donations_export_command(
     console.print(f"Dons exportés : {output}.")
 
 
-@reuse_app.command("document")
+@command(reuse_app, "document")
 def document_command(
     kind: Annotated[
         str, typer.Argument(help="convention (de cession) ou certificat (d'effacement).")
@@ -626,7 +699,9 @@ def document_command(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--sortie", help="Fichier PDF (par défaut dans le dossier courant)."),
+        option(
+            "--sortie", english="--output", help="Fichier PDF (par défaut dans le dossier courant)."
+        ),
     ] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,

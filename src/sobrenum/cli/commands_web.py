@@ -1,4 +1,4 @@
-"""``sobrenum serve`` (the web app), ``sobrenum user`` (accounts) and ``sobrenum demo-web``."""
+"""``sobrenum servir`` (the web app), ``sobrenum utilisateur`` (accounts) and ``sobrenum demo-web``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from sobrenum.cli.main import app
+from sobrenum.cli.naming import add_group, command, option
 from sobrenum.domain import SobrenumError
 from sobrenum.store import default_actor, find_organisation, open_store
 from sobrenum.store.users import AccountError, create_user, find_user_by_email, set_membership
@@ -19,14 +20,15 @@ console = Console()
 err = Console(stderr=True)
 
 user_app = typer.Typer(help="Gérer les comptes des utilisateurs.", no_args_is_help=True)
-app.add_typer(user_app, name="user")
+add_group(app, user_app, "utilisateur", "user")
 
 INSTANCE_ADMIN = "admin-instance"
 
 DatabaseOption = Annotated[
     str | None,
-    typer.Option(
+    option(
         "--base",
+        english="--database",
         help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
         "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
         show_default=False,
@@ -39,13 +41,15 @@ def _fail(error: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-@app.command("serve")
+@command(app, "servir", "serve")
 def serve_command(
-    host: Annotated[str, typer.Option("--hote", "--host", help="Adresse d'écoute.")] = "127.0.0.1",
+    host: Annotated[
+        str, option("--hote", english="--host", help="Adresse d'écoute.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
     database: DatabaseOption = None,
     workers: Annotated[
-        int, typer.Option("--processus", "--workers", help="Nombre de processus.", min=1)
+        int, option("--processus", english="--workers", help="Nombre de processus.", min=1)
     ] = 1,
 ) -> None:
     """Lancer l'application web (uvicorn)."""
@@ -91,9 +95,11 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-@user_app.command("create")
+@command(user_app, "creer", "create")
 def user_create(
-    email: Annotated[str, typer.Option("--email", help="Adresse électronique (identifiant).")],
+    email: Annotated[
+        str, option("--courriel", english="--email", help="Adresse électronique (identifiant).")
+    ],
     role: Annotated[
         str,
         typer.Option(
@@ -105,10 +111,14 @@ def user_create(
         str | None,
         typer.Option("--organisation", help="SIREN, nom ou numéro de la collectivité."),
     ] = None,
-    name: Annotated[str, typer.Option("--nom", help="Nom affiché.")] = "",
+    name: Annotated[str, option("--nom", english="--name", help="Nom affiché.")] = "",
     password_stdin: Annotated[
         bool,
-        typer.Option("--mot-de-passe-stdin", help="Lire le mot de passe sur l'entrée standard."),
+        option(
+            "--mot-de-passe-stdin",
+            english="--password-stdin",
+            help="Lire le mot de passe sur l'entrée standard.",
+        ),
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
@@ -137,9 +147,11 @@ def user_create(
     console.print(f"Compte créé : [bold]{user.email}[/] ({what}{where}).", highlight=False)
 
 
-@user_app.command("add")
+@command(user_app, "ajouter", "add")
 def user_add(
-    email: Annotated[str, typer.Option("--email", help="Adresse du compte existant.")],
+    email: Annotated[
+        str, option("--courriel", english="--email", help="Adresse du compte existant.")
+    ],
     role: Annotated[str, typer.Option("--role", help="admin, editeur ou lecteur.")],
     organisation: Annotated[
         str, typer.Option("--organisation", help="SIREN, nom ou numéro de la collectivité.")
@@ -164,11 +176,16 @@ def user_add(
 DEMO_ADMIN = "demo@exemple.fr"
 
 
-@app.command("demo-web")
+@command(app, "demo-web")
 def demo_web_command(
     database: DatabaseOption = None,
     start: Annotated[
-        bool, typer.Option("--lancer/--sans-lancer", help="Lancer l'application web ensuite.")
+        bool,
+        option(
+            "--lancer/--sans-lancer",
+            english="--start/--no-start",
+            help="Lancer l'application web ensuite.",
+        ),
     ] = False,
     port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
 ) -> None:
@@ -249,7 +266,7 @@ def demo_web_command(
     console.print(f"Collectivité de démonstration prête : [bold]{DEMO_ORGANISATION}[/]")
     console.print(f"Base : {location}", highlight=False)
     console.print(
-        "Ouvrez l'application web avec [bold]sobrenum serve[/] puis "
+        "Ouvrez l'application web avec [bold]sobrenum servir[/] puis "
         f"[bold]http://127.0.0.1:{port}/[/] — identifiant [bold]{DEMO_ADMIN}[/], "
         f"mot de passe [bold]{password}[/]",
         highlight=False,

@@ -1,8 +1,13 @@
-"""The ``sobrenum`` command. Each sub-module registers its commands on ``app``."""
+"""The ``sobrenum`` command. Each sub-module registers its commands on ``app``.
+
+Commands and options are named in French with hidden English aliases (see ``naming``).
+"""
 
 from __future__ import annotations
 
 import typer
+
+from sobrenum.cli.naming import to_french
 
 app = typer.Typer(
     name="sobrenum",
@@ -10,6 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    context_settings={"token_normalize_func": to_french},
 )
 
 

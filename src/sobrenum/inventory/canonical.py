@@ -1,6 +1,6 @@
 """The canonical CSV: the equipment schema as a plain file (codes or French labels as headers).
 
-This is sobrenum's own exchange format: what ``sobrenum footprint`` reads without any mapping
+This is sobrenum's own exchange format: what ``sobrenum empreinte`` reads without any mapping
 and what a fleet is exported to. Messy real files go through the mapping pipeline instead.
 """
 

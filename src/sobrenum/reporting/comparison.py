@@ -164,7 +164,7 @@ def compare(
     if own_results is None:
         raise ComparisonError(
             f"L'année {year} n'est pas figée pour {viewer.name} : seules les années figées "
-            "sont comparées (sobrenum strategy figer)."
+            "sont comparées (sobrenum strategie figer)."
         )
     others = [o for o in st.consenting_organisations(store) if o.id != viewer.id]
     same_type = [o for o in others if o.type == viewer.type]

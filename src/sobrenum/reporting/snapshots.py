@@ -103,7 +103,7 @@ def compute_year(
     if fleet.num_rows == 0:
         raise SnapshotError(
             f"Aucun inventaire de {organisation.name} n'est daté du 31/12/{year} ou avant : "
-            f"importez d'abord un inventaire (sobrenum import) pour calculer l'année {year}."
+            f"importez d'abord un inventaire (sobrenum importer) pour calculer l'année {year}."
         )
     footprint = compute(fleet, ref, Parameters(reporting_year=year))
     summary = summarise(

@@ -441,6 +441,6 @@ def build_declaration(
     if not lines:
         raise ReuseError(
             f"Aucun achat ni don enregistré pour {year} : rien à déclarer "
-            "(commande `sobrenum reuse achats`)."
+            "(commande `sobrenum reemploi achats`)."
         )
     return lines

@@ -615,7 +615,7 @@ def intake(
     """Take a device into the ressourcerie (from a collection point or another body)."""
     if category not in CATEGORIES_BY_CODE:
         raise ReuseError(
-            f"Catégorie inconnue « {category} » : voir `sobrenum referential show` pour la liste."
+            f"Catégorie inconnue « {category} » : voir `sobrenum referentiel afficher` pour la liste."
         )
     origin_code = normalise_code(origin, ORIGINS, {"particulier": "citizen"}, "Provenance")
     _check_date(intake_date, "La date de réception")

@@ -127,7 +127,7 @@ def find_organisation(store: Store, key: str | None = None) -> Organisation:
             if not found:
                 raise OrganisationError(
                     "Aucune collectivité n'existe encore : créez-la avec "
-                    "« sobrenum organisation create --nom … --siren … --type commune »."
+                    "« sobrenum organisation creer --nom … --siren … --type commune »."
                 )
             raise OrganisationError(
                 "Plusieurs collectivités existent, précisez laquelle avec --organisation : "
