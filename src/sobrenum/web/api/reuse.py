@@ -25,14 +25,16 @@ from sobrenum.reuse.documents import donation_agreement_pdf, wipe_certificate_pd
 from sobrenum.reuse.inclusion import donations_export_csv, inclusion_indicators
 from sobrenum.reuse.rates import reuse_rate
 from sobrenum.store.reuse_tables import ReuseExit, ReuseItem, ReuseWipe
-from sobrenum.web.api.common import ERRORS, PREFIX, IdPath
+from sobrenum.web.api.common import ERRORS, FIRST_YEAR, LAST_YEAR, PREFIX, IdPath
 from sobrenum.web.deps import EditorDep, ReaderDep, StoreDep
 from sobrenum.web.services import referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["réemploi"], responses=ERRORS)
 
 T = TypeVar("T")
-Year = Annotated[int | None, Query(alias="annee", ge=2000, le=2100, description="Année.")]
+Year = Annotated[
+    int | None, Query(alias="annee", ge=FIRST_YEAR, le=LAST_YEAR, description="Année.")
+]
 Short = Annotated[str | None, Field(default=None, max_length=200)]
 
 

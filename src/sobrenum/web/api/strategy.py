@@ -22,16 +22,16 @@ from sobrenum.reporting.comparison import ComparisonError, compare
 from sobrenum.reporting.council import council_pdf_bytes
 from sobrenum.reporting.snapshots import freeze
 from sobrenum.store import strategy as st
-from sobrenum.web.api.common import ERRORS, PREFIX
+from sobrenum.web.api.common import ERRORS, FIRST_YEAR, LAST_YEAR, PREFIX, YearPath
 from sobrenum.web.deps import EditorDep, OrgAdminDep, ReaderDep, StoreDep
 from sobrenum.web.services import referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["stratégie"], responses=ERRORS)
 
 YearQuery = Annotated[
-    int | None, Query(alias="annee", ge=2000, le=2100, description="Année (défaut : N−1).")
+    int | None,
+    Query(alias="annee", ge=FIRST_YEAR, le=LAST_YEAR, description="Année (défaut : N−1)."),
 ]
-YearPath = Annotated[int, PathParam(ge=2000, le=2100)]
 
 
 def _year(value: int | None) -> int:

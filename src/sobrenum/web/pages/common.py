@@ -6,14 +6,16 @@ Not a router: ``create_app`` only includes modules that define ``router``.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from fastapi import Request
+from fastapi import HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 
@@ -24,8 +26,12 @@ from sobrenum.reporting import Summary, summarise
 from sobrenum.reporting.charts import gwp_by_category, gwp_by_phase
 from sobrenum.store import Device, InventoryImport, Organisation, Store, current_fleet
 from sobrenum.web import i18n
+from sobrenum.web.api.common import FIRST_YEAR, LAST_YEAR, MAX_ID, IdPath
 from sobrenum.web.deps import OrganisationAccess
 from sobrenum.web.services import referential, reporting_year
+
+# Re-exported: the pages read ids and years with the same bounds as the API.
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "MAX_ID", "IdPath", "MessageQuery", "YearQuery"]
 
 #: Names of the electricity countries users pick most (ISO 3166 alpha-3 codes of the
 #: referential); the others are shown by their code.
@@ -202,16 +208,71 @@ def criterion_label(code: str) -> str:
     return criterion.label_en if i18n.current_language() == "en" else criterion.label_fr
 
 
+# --- Strict input: the bounds and readers every page and form uses ----------------------
+
+YearQuery = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
+"""``?annee=`` of a page: a year between 2000 and 2100 (a French 422 otherwise)."""
+MessageQuery = Annotated[str | None, Query(max_length=200)]
+
+_DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
+
+
+def _squeezed(text: str) -> str:
+    """The text without any space (thousands separators: space, no-break, narrow no-break)."""
+    return "".join(text.split())
+
+
 def french_number(text: str) -> float | None:
     """A number as a French user types or copies it (``1 234,5``, ``12 %``); None when empty.
 
-    Raises ``ValueError`` when the text is not a number.
+    Only ASCII digits, one optional sign and one decimal comma or point: ``²``, ``1e309``,
+    ``NaN``, ``inf`` or ``1_000`` raise ``ValueError``, and so does a number too large to be
+    finite.
     """
-    cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    cleaned = cleaned.rstrip("%")
+    cleaned = _squeezed(text).removesuffix("%")
     if not cleaned:
         return None
-    return float(cleaned.replace(",", "."))
+    if not _DECIMAL.fullmatch(cleaned):
+        raise ValueError(f"not a number: {text!r}")
+    value = float(cleaned.replace(",", "."))
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def french_count(text: str, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number from 0 to ``maximum`` (``12 500`` too); None when empty.
+
+    Raises ``ValueError`` for anything else: decimals, a sign, non-ASCII digits (``²``),
+    more than ``maximum`` (by default the database's largest INTEGER).
+    """
+    cleaned = _squeezed(text)
+    if not cleaned:
+        return None
+    if not _DIGITS.fullmatch(cleaned) or len(cleaned) > len(str(maximum)):
+        raise ValueError(f"not a count: {text!r}")
+    value = int(cleaned)
+    if value > maximum:
+        raise ValueError(f"too large: {text!r}")
+    return value
+
+
+def form_year(text: str, default: int) -> int:
+    """The year of a form (``default`` when empty); a French 422 when it is not a year."""
+    try:
+        year = french_count(text, maximum=LAST_YEAR)
+    except ValueError:
+        year = 0
+    if year is None:
+        return default
+    if year < FIRST_YEAR:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"Année « {text[:20]} » invalide : indiquez une année entre {FIRST_YEAR} et "
+            f"{LAST_YEAR}.",
+        )
+    return year
 
 
 def redirect_done(

@@ -35,7 +35,7 @@ from sobrenum.inventory.mapping import AUXILIARY_FIELDS, CONFIDENT
 from sobrenum.store import apply_import, inventory_dates, list_imports
 from sobrenum.store.users import StagedImport
 from sobrenum.web.deps import EditorDep, StoreDep, not_found
-from sobrenum.web.pages.common import date_fr, organisation_context
+from sobrenum.web.pages.common import IdPath, date_fr, organisation_context
 from sobrenum.web.services import (
     abandon_staged,
     get_staged,
@@ -251,7 +251,7 @@ def _mapping_page(
 
 @router.get("/collectivites/{organisation_id}/import/{staged_id}", name="import_mapping")
 def import_mapping(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     redirect = _pending_or_redirect(request, staged)
@@ -265,7 +265,7 @@ def import_mapping(
 
 @router.post("/collectivites/{organisation_id}/import/{staged_id}", name="import_mapping_save")
 async def import_mapping_save(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     redirect = _pending_or_redirect(request, staged)
@@ -328,7 +328,7 @@ def import_check(
     request: Request,
     access: EditorDep,
     store: StoreDep,
-    staged_id: int,
+    staged_id: IdPath,
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     redirect = _pending_or_redirect(request, staged)
@@ -366,7 +366,9 @@ def _check_page(
     "/collectivites/{organisation_id}/import/{staged_id}/rapport.{extension}",
     name="import_report",
 )
-def import_report(access: EditorDep, store: StoreDep, staged_id: int, extension: str) -> Response:
+def import_report(
+    access: EditorDep, store: StoreDep, staged_id: IdPath, extension: str
+) -> Response:
     if extension not in ("csv", "xlsx"):
         raise not_found("Format de rapport inconnu : choisissez csv ou xlsx.")
     staged = _staged_or_404(store, access.organisation_id, staged_id)
@@ -394,7 +396,7 @@ def import_report(access: EditorDep, store: StoreDep, staged_id: int, extension:
 
 @router.post("/collectivites/{organisation_id}/import/{staged_id}/confirmer", name="import_confirm")
 def import_confirm(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     redirect = _pending_or_redirect(request, staged)
@@ -450,7 +452,7 @@ def import_confirm(
     "/collectivites/{organisation_id}/import/{staged_id}/abandonner", name="import_abandon"
 )
 def import_abandon(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     if staged.status == "pending":
@@ -463,7 +465,7 @@ def import_abandon(
 
 @router.get("/collectivites/{organisation_id}/import/{staged_id}/resume", name="import_summary")
 def import_summary(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: int
+    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     outcome = (staged.report or {}).get("resultat")

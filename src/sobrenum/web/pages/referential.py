@@ -11,6 +11,7 @@ from sobrenum.domain import CRITERIA, CRITERIA_BY_CODE, Phase
 from sobrenum.store import Organisation
 from sobrenum.web.deps import CurrentUser, CurrentUserDep, OrganisationAccess, StoreDep, not_found
 from sobrenum.web.pages.common import (
+    MAX_ID,
     category_label,
     country_label,
     criterion_label,
@@ -52,7 +53,7 @@ def _common(ref: Any) -> dict[str, Any]:
     }
 
 
-CollectiviteQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+CollectiviteQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.get("/referentiel", name="referential_home")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from sobrenum.reuse import ReuseError, register
@@ -26,7 +26,14 @@ from sobrenum.reuse.vocabulary import (
     category_label,
 )
 from sobrenum.web.deps import EditorDep, OrganisationAccess, ReaderDep, StoreDep
-from sobrenum.web.pages.common import french_number, organisation_context, redirect_done
+from sobrenum.web.pages.common import (
+    MessageQuery,
+    YearQuery,
+    french_count,
+    french_number,
+    organisation_context,
+    redirect_done,
+)
 from sobrenum.web.services import referential, reporting_year
 from sobrenum.web.templating import render
 
@@ -79,8 +86,8 @@ def reuse_page(
     request: Request,
     access: ReaderDep,
     store: StoreDep,
-    annee: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    ok: Annotated[str | None, Query(max_length=200)] = None,
+    annee: YearQuery = None,
+    ok: MessageQuery = None,
 ) -> Response:
     return _page(request, access, store, annee or reporting_year(access.organisation), message=ok)
 
@@ -89,14 +96,24 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ReuseError(f"Date invalide « {value} » : attendu AAAA-MM-JJ.") from exc
+        raise ReuseError(f"Date invalide « {value[:20]} » : attendu AAAA-MM-JJ.") from exc
 
 
 def _number(value: str, label: str) -> float | None:
     try:
         return french_number(value)
     except ValueError as exc:
-        raise ReuseError(f"{label} : nombre attendu (reçu « {value} »).") from exc
+        raise ReuseError(f"{label} : nombre attendu (reçu « {value[:20]} »).") from exc
+
+
+def _id(value: str, label: str) -> int | None:
+    try:
+        found = french_count(value)
+    except ValueError:
+        found = 0
+    if found == 0:
+        raise ReuseError(f"{label} : numéro invalide (reçu « {value[:20]} »).")
+    return found
 
 
 def _done(request: Request, access: OrganisationAccess, year: int, message: str) -> Response:
@@ -178,7 +195,7 @@ def exit_form(
     }
     try:
         day = _date(date)
-        beneficiary = int(beneficiaire) if beneficiaire.strip().isdigit() else None
+        beneficiary = _id(beneficiaire, "Bénéficiaire")
         row = register.record_exit(
             store,
             access.organisation_id,

@@ -11,13 +11,19 @@ from fastapi.responses import Response
 from sobrenum.store import Organisation
 from sobrenum.store.audit import record_event
 from sobrenum.web.deps import OrgAdminDep, ReaderDep, StoreDep
-from sobrenum.web.pages.common import country_label, organisation_context
+from sobrenum.web.pages.common import (
+    FIRST_YEAR,
+    MAX_ID,
+    country_label,
+    french_count,
+    organisation_context,
+)
 from sobrenum.web.services import referential, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-FIRST_YEAR = 2000
+_LARGEST = f"{MAX_ID:,}".replace(",", "\u202f")
 
 
 def _countries() -> list[tuple[str, str]]:
@@ -62,15 +68,14 @@ def settings_form(request: Request, access: ReaderDep) -> Response:
 
 
 def _count(text: str, label: str, errors: dict[str, str], key: str) -> int | None:
-    clean = text.replace(" ", "").replace("\u202f", "").replace("\xa0", "").strip()
-    if not clean:
-        return None
-    if not clean.isdigit():
+    try:
+        return french_count(text)
+    except ValueError:
         errors[key] = (
-            f"{label} : indiquez un nombre entier positif, sans décimales (reçu « {text} »)."
+            f"{label} : indiquez un nombre entier positif, sans décimales, d'au plus "
+            f"{_LARGEST} (reçu « {text[:20]} »)."
         )
         return None
-    return int(clean)
 
 
 @router.post("/collectivites/{organisation_id}/parametres", name="organisation_settings_save")
@@ -90,12 +95,13 @@ def settings_save(
     year: int | None = None
     last = dt.date.today().year + 1
     try:
-        year = int(annee.strip())
-        if not FIRST_YEAR <= year <= last:
+        year = french_count(annee, maximum=last)
+        if year is None or year < FIRST_YEAR:
             raise ValueError
     except ValueError:
         errors["annee"] = (
-            f"Année du bilan : indiquez une année entre {FIRST_YEAR} et {last} (reçu « {annee} »)."
+            f"Année du bilan : indiquez une année entre {FIRST_YEAR} et {last} "
+            f"(reçu « {annee[:20]} »)."
         )
     inhabitants = _count(population, "Population", errors, "population")
     staff = _count(agents, "Nombre d'agents", errors, "agents")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from sobrenum.domain import SobrenumError
@@ -18,14 +18,20 @@ from sobrenum.reporting.council import council_pdf_bytes
 from sobrenum.reporting.snapshots import freeze
 from sobrenum.store import strategy as st
 from sobrenum.web.deps import EditorDep, OrgAdminDep, OrganisationAccess, ReaderDep, StoreDep
-from sobrenum.web.pages.common import french_number, organisation_context, redirect_done
+from sobrenum.web.pages.common import (
+    MessageQuery,
+    YearQuery,
+    form_year,
+    french_number,
+    organisation_context,
+    redirect_done,
+)
 from sobrenum.web.services import referential, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=200)]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
 def _page(
@@ -86,7 +92,7 @@ def strategy_page(
     access: ReaderDep,
     store: StoreDep,
     annee: YearQuery = None,
-    ok: Annotated[str | None, Query(max_length=200)] = None,
+    ok: MessageQuery = None,
 ) -> Response:
     return _page(request, access, store, annee or reporting_year(access.organisation), message=ok)
 
@@ -98,7 +104,7 @@ def _number(text: str) -> float | None:
     try:
         return french_number(text)
     except ValueError as exc:
-        raise ind.IndicatorError(f"« {text} » n'est pas un nombre.") from exc
+        raise ind.IndicatorError(f"« {text[:20]} » n'est pas un nombre.") from exc
 
 
 @router.post("/collectivites/{organisation_id}/strategie/indicateur", name="strategy_declare")
@@ -111,10 +117,8 @@ def declare_form(
     valeur: Text = "",
     objectif: Text = "",
 ) -> Response:
-    year = int(annee) if annee.strip().isdigit() else reporting_year(access.organisation)
+    year = form_year(annee, reporting_year(access.organisation))
     try:
-        if not 2000 <= year <= 2100:
-            raise ind.IndicatorError(f"Année {annee} invalide.")
         indicator = ind.get(code)
         value, target = _number(valeur), _number(objectif)
         if value is None and target is None:
@@ -146,7 +150,7 @@ def freeze_form(
     annee: Text = "",
     remplacer: Text = "",
 ) -> Response:
-    year = int(annee) if annee.strip().isdigit() else reporting_year(access.organisation)
+    year = form_year(annee, reporting_year(access.organisation))
     try:
         freeze(
             store,
@@ -169,7 +173,7 @@ def consent_form(
     accepte: Text = "",
     annee: Text = "",
 ) -> Response:
-    year = int(annee) if annee.strip().isdigit() else reporting_year(access.organisation)
+    year = form_year(annee, reporting_year(access.organisation))
     agreed = accepte == "oui"
     st.set_consent(store, access.organisation, agreed, actor=access.user.actor)
     return _done(
