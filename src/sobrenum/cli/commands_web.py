@@ -80,7 +80,7 @@ def serve_command(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=False,  # the app reads them, from SOBRENUM_PROXIES_DE_CONFIANCE only
         log_level="info",
         **options,
     )

@@ -19,11 +19,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sobrenum.store import open_store
 from sobrenum.store.database import SQLITE_FILE_NAME
@@ -65,24 +66,72 @@ SECURITY_HEADERS = (
 
 
 class SecurityHeaders:
-    """ASGI middleware adding conservative security headers to every HTTP response."""
+    """ASGI middleware, outermost (so that 500 pages get it too), on every HTTP response:
 
-    def __init__(self, app: ASGIApp) -> None:
+    - the security headers above;
+    - ``Cache-Control: no-store`` except on static assets: pages, API answers, PDFs and
+      exports may hold an organisation's data and must not stay in a shared cache;
+    - over https: ``Strict-Transport-Security`` (``hsts_seconds``, 0 for none) and the
+      ``Secure`` flag on every cookie (the language cookie too); ``secure_cookies`` forces or
+      forbids the flag whatever the scheme.
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts_seconds: int, secure_cookies: bool | None) -> None:
         self.app = app
+        self.hsts = f"max-age={hsts_seconds}".encode() if hsts_seconds > 0 else None
+        self.secure_cookies = secure_cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        https = scope.get("scheme") == "https"
+        secure = https if self.secure_cookies is None else self.secure_cookies
+        static = str(scope.get("path", "")).startswith("/static/")
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
                 extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
+                if not static and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))
+                if https and self.hsts is not None:
+                    extra.append((b"strict-transport-security", self.hsts))
+                if secure:
+                    headers = [_secure_cookie(name, value) for name, value in headers]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+def _secure_cookie(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    if name.lower() != b"set-cookie":
+        return name, value
+    flags = {part.strip().lower() for part in value.split(b";")[1:]}
+    return name, value if b"secure" in flags else value + b"; Secure"
+
+
+class SobrenumApp(FastAPI):
+    """FastAPI with the proxy headers and the security headers outside every other layer,
+    Starlette's server-error middleware included (its 500 page gets the headers too)."""
+
+    hsts_seconds: int = 0
+    secure_cookies: bool | None = None
+    trusted_proxies: str = ""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = SecurityHeaders(
+            super().build_middleware_stack(),
+            hsts_seconds=self.hsts_seconds,
+            secure_cookies=self.secure_cookies,
+        )
+        if not self.trusted_proxies:
+            return inner
+        # X-Forwarded-Proto and X-Forwarded-For are believed from these addresses only.
+        proxied: Any = ProxyHeadersMiddleware(inner, trusted_hosts=self.trusted_proxies)  # type: ignore[arg-type]
+        return cast(ASGIApp, proxied)
 
 
 def discover_routers(package: object) -> list[APIRouter]:
@@ -116,7 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if own_store:
             store.close()
 
-    app = FastAPI(
+    app = SobrenumApp(
         title="sobrenum",
         summary="Stratégie numérique responsable des collectivités",
         description=API_DESCRIPTION,
@@ -138,6 +187,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "empreinte", "description": "Empreinte environnementale du parc."},
         ],
     )
+    app.hsts_seconds = settings.hsts_seconds
+    app.secure_cookies = settings.secure_cookies
+    app.trusted_proxies = settings.trusted_proxies
     app.state.settings = settings
     app.state.store = store
     app.state.templates = make_templates()
@@ -152,7 +204,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in discover_routers(pages):
         app.include_router(router)
 
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SignedCookieSession,
         secret=settings.resolved_secret(),

@@ -13,12 +13,15 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sobrenum.domain import SobrenumError
 from sobrenum.store import Store, data_dir
 
 SECRET_FILE_NAME = "secret_key"
 
 ENV_SECRET_KEY = "SOBRENUM_SECRET_KEY"
 ENV_SECURE_COOKIES = "SOBRENUM_COOKIES_SECURISES"
+ENV_HSTS = "SOBRENUM_HSTS"
+ENV_TRUSTED_PROXIES = "SOBRENUM_PROXIES_DE_CONFIANCE"
 ENV_PROCONNECT_ISSUER = "SOBRENUM_PROCONNECT_ISSUER"
 ENV_PROCONNECT_CLIENT_ID = "SOBRENUM_PROCONNECT_CLIENT_ID"
 ENV_PROCONNECT_CLIENT_SECRET = "SOBRENUM_PROCONNECT_CLIENT_SECRET"
@@ -37,6 +40,11 @@ class Settings:
     """Signs the session cookie; default: read (or generated) in the data folder."""
     secure_cookies: bool | None = None
     """``Secure`` cookie flag; ``None``: set when the request came over https."""
+    hsts_seconds: int = 365 * 24 * 3600
+    """``Strict-Transport-Security: max-age`` sent on https responses (0: not sent)."""
+    trusted_proxies: str = "127.0.0.1"
+    """Addresses (comma-separated, networks like ``10.0.0.0/8`` too, ``*`` for any) whose
+    ``X-Forwarded-Proto`` / ``X-Forwarded-For`` headers are believed: the https proxy."""
     session_hours: float = 12.0
     login_window_minutes: float = 15.0
     max_failures_per_account: int = 5
@@ -60,6 +68,18 @@ class Settings:
             proconnect_client_id=os.environ.get(ENV_PROCONNECT_CLIENT_ID) or None,
             proconnect_client_secret=os.environ.get(ENV_PROCONNECT_CLIENT_SECRET) or None,
         )
+        hsts = os.environ.get(ENV_HSTS)
+        if hsts is not None and hsts.strip():
+            try:
+                settings.hsts_seconds = max(0, int(hsts.strip()))
+            except ValueError as exc:
+                raise SobrenumError(
+                    f"{ENV_HSTS} : durée en secondes attendue (0 pour ne pas envoyer "
+                    f"l'en-tête), reçu « {hsts} »."
+                ) from exc
+        proxies = os.environ.get(ENV_TRUSTED_PROXIES)
+        if proxies is not None:
+            settings.trusted_proxies = proxies.strip()
         scopes = os.environ.get(ENV_PROCONNECT_SCOPES)
         if scopes:
             settings.proconnect_scopes = scopes
