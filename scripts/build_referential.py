@@ -33,6 +33,8 @@ from sobrenum.domain.vocabulary import CATEGORIES, CRITERIA_BY_CODE, Group  # no
 WORLD_RENEWABLE_SHARE = 0.352
 #: NumEcoEval / G4IT default PUE (hypotheses.csv, PUEParDefaut).
 DEFAULT_PUE = 1.75
+#: Hosted categories whose consumption is itself a loss inside a room's PUE: no PUE.
+OWN_LOSSES = ("ups",)
 #: Desktop-pro usage profile of ADEME 2022, reused for office terminals without one.
 OFFICE_HOURS = 6.0
 
@@ -385,7 +387,7 @@ class Builder:
             "power_high": num(power[2]),
             "hours_per_day": num(hours),
             "days_per_year": num(days),
-            "pue": num(DEFAULT_PUE) if group is Group.HOSTED else "",
+            "pue": num(DEFAULT_PUE) if group is Group.HOSTED and code not in OWN_LOSSES else "",
             "source_id": source_id,
             "estimate": flag(estimate),
             "note": note,
@@ -505,6 +507,11 @@ EF3_CRITERIA: dict[str, str] = {
     "POCP": "pocp",
 }
 
+#: Phases whose ADEME 2022 water figure is not carried: the ADEME model itself notes that its
+#: end-of-life water data are not reliable (2,070 m3 to treat a desktop against 66 m3 to make
+#: it); see docs/sources-referentiel.md, « Eau ».
+WATER_PHASES_LEFT_OUT = ("end_of_life",)
+
 #: Lifetime range around a sourced default: −30 % / +40 %.
 LIFETIME_LOW, LIFETIME_HIGH = 0.7, 1.4
 #: Default relative range of a sourced manufacture figure without its own range.
@@ -563,6 +570,8 @@ def build_ademe_categories(b: Builder, ademe: dict[str, AdemeDevice]) -> None:
                 False, note,
             )  # fmt: skip
         for phase, litres in dev.water_l.items():
+            if phase in WATER_PHASES_LEFT_OUT:
+                continue  # ADEME: end-of-life water data not reliable (docs/sources-referentiel.md)
             value = litres / 1000
             b.factor(
                 code,
@@ -573,8 +582,16 @@ def build_ademe_categories(b: Builder, ademe: dict[str, AdemeDevice]) -> None:
                 sig(value * (1 + SOURCED_REL)),
                 "ademe-2022-terminaux",
                 False,
-                f"ADEME 2022 « {label} » : {fr(litres)} L convertis en m3 ; ±30 %.",
+                f"ADEME 2022 « {label} » : {fr(litres)} L de l'indicateur EF 3.0 « Utilisation "
+                "des ressources en eau » (méthode AWARE, eau privée équivalent monde), convertis "
+                "en m3 monde-éq. ; ±30 %.",
             )
+
+
+def tower_scale(ef3: dict[str, dict[str, float]]) -> float:
+    """Tower-server PCF median over the generic NegaOctet server's carbon (≈ 0.32)."""
+    man = pcf_stats(is_tower, phase_share("gwp_manufacturing_ratio"))
+    return man.median / ef3["Server"]["GWP"]
 
 
 def build_ef3_factors(b: Builder, ef3: dict[str, dict[str, float]]) -> None:
@@ -582,19 +599,23 @@ def build_ef3_factors(b: Builder, ef3: dict[str, dict[str, float]]) -> None:
         values = ef3[row_name]
         proxy = code == "tower_server"
         rel = ESTIMATE_REL if proxy else SOURCED_REL
+        scale = tower_scale(ef3) if proxy else 1.0
         origin = f"Base IMPACTS / NegaOctet « {row_name} »"
         if proxy:
-            origin += " (serveur générique appliqué au serveur tour, proxy)"
+            origin += (
+                f" × {fr(sig(scale, 3))} (médiane des PCF de serveurs tour / carbone du serveur "
+                "générique : même composition, masse et électronique moindres ; proxy)"
+            )
         for column, criterion in EF3_CRITERIA.items():
-            value = values[column]
+            value = values[column] * scale
             if value < 0:
                 continue  # recycling credits: not a physical manufacture impact
             b.factor(
-                code, criterion, "manufacture", value, sig(value * (1 - rel)),
+                code, criterion, "manufacture", sig(value), sig(value * (1 - rel)),
                 sig(value * (1 + rel)), "ademe-base-impacts-ef3", proxy,
                 f"{origin} ; intervalle ±{int(rel * 100)} %.",
             )  # fmt: skip
-        adpf = values["ADPf"]
+        adpf = values["ADPf"] * scale
         pe = adpf / (1 - WORLD_RENEWABLE_SHARE)
         b.factor(
             code, "pe", "manufacture", sig(pe), sig(pe * (1 - ESTIMATE_REL)),
@@ -886,14 +907,12 @@ def build_other_categories(
     )  # fmt: skip
 
     # --- servers: NegaOctet Server for manufacture, PCF for power and transport/EoL.
-    rack = lambda r: subcat("server")(r) and r["server_type"] == "Rack"  # noqa: E731
-    tower = lambda r: subcat("server")(r) and r["server_type"] == "Tower"  # noqa: E731
     srv = subcat("server")
     srv_trn = pcf_stats(srv, phase_share("gwp_transport_ratio"))
     srv_eol = pcf_stats(srv, phase_share("gwp_eol_ratio"))
-    for code, keep, label, estimate in (
-        ("rack_server", rack, "serveurs rack", False),
-        ("tower_server", tower, "serveurs tour", True),
+    for code, keep, label in (
+        ("rack_server", is_rack, "serveurs rack"),
+        ("tower_server", is_tower, "serveurs tour"),
     ):
         t = pcf_stats(keep, tec)
         man = pcf_stats(keep, phase_share("gwp_manufacturing_ratio"))
@@ -909,15 +928,26 @@ def build_other_categories(
             f"{fr(sig(t.median))} kWh/an) / 8 760 h ; durée de vie 5 ans entre 4 ans "
             "(Boavizta, PCF Dell) et 7 ans (NumEcoEval/G4IT) ; PUE 1,75 (NumEcoEval).",
         )
-        rel = ESTIMATE_REL if estimate else SOURCED_REL
-        low, high = widen(server_gwp, man.median, server_gwp, rel)
-        b.factor(
-            code, "gwp", "manufacture", server_gwp, sig(low), sig(high),
-            "ademe-base-impacts-ef3", estimate,
-            f"Base IMPACTS / NegaOctet « Server »{TOWER_PROXY if estimate else ''} ; "
-            f"borne basse = médiane des PCF de {label} (n={man.n}, "
-            f"{fr(sig(man.median))} kgCO2e, méthode PAIA) ; ±{int(rel * 100)} %.",
-        )  # fmt: skip
+        if code == "rack_server":
+            low, high = widen(server_gwp, man.median, server_gwp, SOURCED_REL)
+            b.factor(
+                code, "gwp", "manufacture", server_gwp, sig(low), sig(high),
+                "ademe-base-impacts-ef3", False,
+                f"Base IMPACTS / NegaOctet « Server » ; borne basse = médiane des PCF de {label} "
+                f"(n={man.n}, {fr(sig(man.median))} kgCO2e, méthode PAIA) ; ±30 %.",
+            )  # fmt: skip
+        else:
+            # A tower server is a smaller machine than NegaOctet's generic server: the median
+            # of its own PCFs, the generic server as the upper bound.
+            low, high = widen(man.median, man.low, server_gwp, ESTIMATE_REL)
+            b.factor(
+                code, "gwp", "manufacture", sig(man.median), sig(low), sig(high),
+                "boavizta-pcf", False,
+                f"Médiane des PCF de {label} (n={man.n}, {fr(sig(man.low))}–{fr(sig(man.high))} "
+                "kgCO2e, part fabrication, méthode PAIA) ; borne basse −50 % (erreurs déclarées "
+                "des PCF), borne haute = serveur générique Base IMPACTS / NegaOctet « Server » "
+                f"({fr(server_gwp)} kgCO2e).",
+            )  # fmt: skip
         for phase, st in (("distribution", srv_trn), ("end_of_life", srv_eol)):
             b.factor(
                 code, "gwp", phase, sig(st.median),
@@ -930,8 +960,8 @@ def build_other_categories(
     drive_tec = pcf_stats(subcat("hard drive"), tec)
     onestor = pcf_stats(subcat("san/nas"), non_use)
     onestor_tec = pcf_stats(subcat("san/nas"), tec)
-    rack_tec = pcf_stats(rack, tec)
-    rack_man = pcf_stats(rack, phase_share("gwp_manufacturing_ratio"))
+    rack_tec = pcf_stats(is_rack, tec)
+    rack_man = pcf_stats(is_rack, phase_share("gwp_manufacturing_ratio"))
     value = server_gwp + 12 * drives.median
     b.category(
         "storage_array",
@@ -969,7 +999,8 @@ def build_other_categories(
         "ups", (8, 5, 12), (80, 30, 200), 24, 365, "sobrenum-estimations", True,
         "Estimation : pertes d'un onduleur de 1 à 3 kVA chargé à 30–50 % (rendement 92–95 %) ; "
         "la charge elle-même est comptée sur les équipements protégés ; batteries changées "
-        "tous les 4–5 ans non comptées ; PUE 1,75 (NumEcoEval).",
+        "tous les 4–5 ans non comptées ; pas de PUE : les pertes d'un onduleur font déjà "
+        "partie du PUE d'une salle.",
     )  # fmt: skip
     b.embodied_gwp(
         "ups", d, ESTIMATE_REL, "ademe-2022-terminaux", True,
@@ -981,7 +1012,14 @@ def build_other_categories(
 
 
 PHASES = ("manufacture", "distribution", "end_of_life")
-TOWER_PROXY = " (proxy pour le serveur tour)"
+
+
+def is_rack(r: Row) -> bool:
+    return subcat("server")(r) and r["server_type"] == "Rack"
+
+
+def is_tower(r: Row) -> bool:
+    return subcat("server")(r) and r["server_type"] == "Tower"
 
 
 def _ademe_charger() -> dict[str, float]:

@@ -102,7 +102,7 @@ def test_override_file_changes_the_result_and_the_version(tmp_path: Path) -> Non
         app, ["referentiel", "afficher", "--categorie", "laptop", "--surcharge", str(override)]
     )
     assert shown.exit_code == 0, shown.output
-    assert re.search(r"version 2026\.11\+[0-9a-f]{8}", shown.output)
+    assert re.search(r"version 2026\.12\+[0-9a-f]{8}", shown.output)
     assert "surcharge:mes-facteurs.csv" in shown.output
     checked = runner.invoke(app, ["referentiel", "verifier", "--surcharge", str(override)])
     assert checked.exit_code == 0, checked.output

@@ -59,9 +59,9 @@ def read(name: str) -> list[dict[str, str]]:
 
 def test_metadata_names_version_and_default_country() -> None:
     meta = tomllib.loads((DATA / "referential.toml").read_text(encoding="utf-8"))
-    assert meta["version"] == "2026.11"
+    assert meta["version"] == "2026.12"
     assert meta["default_country"] == "FRA"
-    assert meta["published"] == "2026-11-29"
+    assert meta["published"] == "2026-12-01"
     assert meta["title"] and meta["notes"]
 
 
@@ -77,7 +77,7 @@ def test_every_category_has_a_usage_profile() -> None:
         assert 0 < float(row["hours_per_day"]) <= 24
         assert 0 < float(row["days_per_year"]) <= 366
         assert row["estimate"] in ("true", "false")
-        if cat.group is Group.HOSTED:
+        if cat.group is Group.HOSTED and cat.code != "ups":  # a UPS's losses are in the PUE
             assert float(row["pue"]) == 1.75
         else:
             assert row["pue"] == ""
@@ -159,7 +159,10 @@ def test_default_referential_reproduces_ademe_2022_per_device_figures() -> None:
             assert float(row["value"]) == float(device[f"carbon_{phase}_kgco2e"]), (code, phase)
             assert row["source_id"] == "ademe-2022-terminaux"
             litres = device[f"water_{phase}_l"]
-            if litres:
+            if phase == "end_of_life":
+                # ADEME itself says its end-of-life water figures are not reliable.
+                assert (code, "wu", phase) not in factors
+            elif litres:
                 water = factors[(code, "wu", phase)]
                 assert math.isclose(float(water["value"]), float(litres) / 1000, rel_tol=1e-12)
             else:
@@ -169,3 +172,19 @@ def test_default_referential_reproduces_ademe_2022_per_device_figures() -> None:
         assert float(profile["power_w"]) == float(device["active_power_w"])
         assert float(profile["hours_per_day"]) == float(device["use_hours_per_day"])
         assert profile["days_per_year"] == "365"
+
+
+def test_tower_server_is_the_median_of_tower_pcfs_not_the_generic_server() -> None:
+    factors = {r["factor_id"]: r for r in read("factors.csv")}
+    tower = factors["tower_server.gwp.manufacture"]
+    # Median of the 8 Dell tower-server PCFs of Boavizta's file (hand-checked: 1 132.86 …
+    # 1 312 kgCO2e, median 1 175.385), the generic NegaOctet server (3 660) as upper bound.
+    assert float(tower["value"]) == 1175
+    assert float(tower["high"]) == 3660
+    assert float(factors["rack_server.gwp.manufacture"]["value"]) == 3660
+
+
+def test_ups_has_no_pue() -> None:
+    profiles = {r["category"]: r for r in read("categories.csv")}
+    assert profiles["ups"]["pue"] == ""
+    assert profiles["rack_server"]["pue"] == "1.75"

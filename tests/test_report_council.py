@@ -114,7 +114,7 @@ def test_html_report_is_self_contained(demo: tuple[CouncilReport, Outputs]) -> N
     assert html.count("<svg") >= 2
     assert 'src="http' not in html and "<link" not in html
     assert "Annexe A — Méthode, périmètre et sources" in html
-    assert "2026.11" in html  # referential version in the methodology appendix
+    assert "2026.12" in html  # referential version in the methodology appendix
 
 
 def test_open_data_package_validates_with_frictionless(

@@ -127,6 +127,9 @@ def print_summary(summary: Summary) -> None:
         f"{number(summary.devices)} équipements · empreinte carbone annuelle "
         f"[bold]{tonnes(summary.annual_gwp)}[/] · sur la durée de vie {tonnes(summary.whole_life_gwp)}"
     )
+    gwp = next((c for c in summary.criteria if c.code == "gwp"), None)
+    if gwp is not None and gwp.partial:
+        console.print(f"[yellow]Carbone : total {gwp.coverage_note}.[/]")
     if summary.per_staff is not None:
         console.print(f"Par agent : {number(summary.per_staff, 1)} kgCO2e par an")
     if summary.per_inhabitant is not None:
@@ -150,9 +153,24 @@ def print_summary(summary: Summary) -> None:
     crit.add_column("Critère")
     crit.add_column("Valeur", justify="right")
     crit.add_column("Unité")
+    crit.add_column("Couverture")
     for line in summary.criteria:
-        crit.add_row(line.label, significant(line.annual), line.unit)
+        cov = line.coverage
+        crit.add_row(
+            line.label,
+            significant(line.annual),
+            line.unit,
+            "complet" if cov is None or cov.complete else line.coverage_note,
+        )
     console.print(crit)
+    partial = [line for line in summary.criteria if line.partial]
+    if partial:
+        console.print(
+            "« partiel » : la somme ne couvre que les équipements et les phases qui ont un "
+            "facteur dans le référentiel (les autres ne sont pas comptés, pas comptés zéro). "
+            "Détail par phase dans le rapport HTML et les données ouvertes.",
+            style="dim",
+        )
     if summary.uncertainty is not None:
         print_uncertainty(summary.uncertainty)
     for w in summary.warnings:

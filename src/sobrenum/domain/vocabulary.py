@@ -54,7 +54,13 @@ CRITERIA: tuple[Criterion, ...] = (
         "Abiotic depletion (fossil)",
     ),
     Criterion("pe", "MJ", "Énergie primaire", "Primary energy"),
-    Criterion("wu", "m3", "Consommation d'eau", "Water use"),
+    # EF 3.0 water use is a scarcity-weighted deprivation (AWARE), not a volume consumed.
+    Criterion(
+        "wu",
+        "m³ monde-éq. privés",
+        "Utilisation des ressources en eau (EF 3.0, méthode AWARE)",
+        "Water use (EF 3.0, AWARE method)",
+    ),
     Criterion("ap", "mol H+ eq", "Acidification", "Acidification"),
     Criterion("ctue", "CTUe", "Écotoxicité de l'eau douce", "Freshwater ecotoxicity"),
     Criterion(

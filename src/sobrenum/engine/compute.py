@@ -94,6 +94,53 @@ def measured_lifetime(f: ir.Table) -> ir.FloatingValue:
     )
 
 
+def own_lifetime(f: ir.Table) -> ir.FloatingValue:
+    """A device's own lifetime: measured if it has left the fleet, else declared; else null.
+
+    The measured life is a fact and wins over a declared (planned) lifetime, so the whole
+    embodied impact of a device retired early is spread over the years it actually served.
+    """
+    return measured_lifetime(f).coalesce(f.lifetime_years)
+
+
+def retired_at(f: ir.Table, params: Parameters) -> ir.FloatingValue:
+    """The day a device left the fleet (days since 1970), null while it is in the fleet.
+
+    A device whose status says retired but which has no retirement date is taken to have left
+    on 1 January of the reporting year: nothing shows it served during the year.
+    """
+    lo, _ = year_bounds(params.reporting_year)
+    status = f.status.fill_null(Status.IN_USE.value)
+    day = _days(f.retirement_date)
+    return ibis.ifelse(status == Status.RETIRED.value, day.fill_null(lo), day)
+
+
+def counted(fleet: ir.Table, params: Parameters) -> ir.Table:
+    """The devices of the reporting year: those that had not left the fleet by 1 January.
+
+    A device retired on or before 1 January of the year (or retired with no date) served no
+    day of the year: it is not one of the year's devices and carries nothing (docs/
+    methodologie.md § 3 bis). It still counts in the reuse register's stock of retired devices.
+    """
+    lo, _ = year_bounds(params.reporting_year)
+    gone = retired_at(fleet, params)
+    return fleet.filter(gone.isnull() | (gone > lo))
+
+
+#: Hosted categories whose consumption is itself a loss that a room's PUE already contains
+#: (a UPS): never multiplied by a PUE.
+OWN_LOSSES = frozenset({"ups"})
+
+
+def effective_pue(f: ir.Table) -> ir.FloatingValue:
+    """The PUE a device's consumption is multiplied by (``f`` joined to the category table)."""
+    return ibis.cases(
+        (f.own_losses, 1.0),
+        (f.hosted, f.pue.coalesce(f.default_pue, 1.0)),
+        else_=f.pue.fill_null(1.0),
+    )
+
+
 def year_weights(
     f: ir.Table, lifetime: ir.FloatingValue, total_life: ir.FloatingValue, params: Parameters
 ) -> tuple[ir.FloatingValue, ir.FloatingValue, ir.FloatingValue]:
@@ -104,12 +151,15 @@ def year_weights(
     acquisition and retirement dates and status.
     """
     start = _days(f.acquisition_date)
-    retired_at = _days(f.retirement_date)
+    gone = retired_at(f, params)
     lo, hi = year_bounds(params.reporting_year)
     year_days = hi - lo
     if params.allocation == Allocation.LINEAR:
-        # Fraction of the reporting year inside the amortisation window [start, start + lifetime).
-        window = _overlap(start, start + lifetime * DAYS_PER_YEAR, lo, hi) / year_days
+        # Fraction of the reporting year inside the amortisation window, which stops at the
+        # retirement date: [start, min(start + lifetime, retirement)).
+        end = start + lifetime * DAYS_PER_YEAR
+        end = ibis.ifelse(gone.isnull(), end, ibis.least(end, gone))
+        window = _overlap(start, end, lo, hi) / year_days
         shared = window / total_life
         own = window / lifetime
     else:
@@ -117,13 +167,10 @@ def year_weights(
         shared = ibis.ifelse(in_year, lifetime / total_life, 0.0)
         own = ibis.ifelse(in_year, 1.0, 0.0)
     status = f.status.fill_null(Status.IN_USE.value)
-    powered_until = ibis.ifelse(
-        status == Status.RETIRED.value, retired_at.fill_null(lo), retired_at
-    )
     use_fraction = ibis.ifelse(
         status == Status.IN_STOCK.value,
         0.0,
-        _overlap(start, powered_until.fill_null(hi), lo, hi) / year_days,
+        _overlap(start, gone.fill_null(hi), lo, hi) / year_days,
     )
     return shared, own, use_fraction
 
@@ -142,6 +189,7 @@ def _category_table(ref: Referential) -> ir.Table:
             "days_per_year": r["days_per_year"],
             "default_pue": r["pue"],
             "hosted": groups.get(r["category"]) == Group.HOSTED.value,
+            "own_losses": r["category"] in OWN_LOSSES,
         }
         for r in cats
     ]
@@ -153,6 +201,7 @@ def _category_table(ref: Referential) -> ir.Table:
         "days_per_year": "float64",
         "default_pue": "float64",
         "hosted": "boolean",
+        "own_losses": "boolean",
     }
     return ibis.memtable(rows, schema=schema)
 
@@ -160,9 +209,9 @@ def _category_table(ref: Referential) -> ir.Table:
 def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     """Per device: lifetime, share of the embodied impact, energy, time fractions."""
     cats = _category_table(ref)
-    f = fleet.inner_join(cats, "category")
+    f = counted(fleet, params).inner_join(cats, "category")
     quantity = f.quantity.cast("float64").fill_null(1.0)
-    lifetime = f.lifetime_years.coalesce(measured_lifetime(f), f.default_lifetime)
+    lifetime = own_lifetime(f).coalesce(f.default_lifetime)
     refurbished = f.condition == Condition.REFURBISHED.value
     upstream = f.upstream_lifetime_years.coalesce(ibis.ifelse(refurbished, f.default_lifetime, 0.0))
     downstream = f.downstream_lifetime_years.fill_null(0.0)
@@ -171,7 +220,7 @@ def prepare(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.Table:
     power = f.power_w.coalesce(f.default_power)
     hours = f.hours_per_day.coalesce(f.default_hours)
     kwh = f.annual_kwh.coalesce(power * hours * f.days_per_year / 1000.0)
-    pue = ibis.ifelse(f.hosted, f.pue.coalesce(f.default_pue, 1.0), f.pue.fill_null(1.0))
+    pue = effective_pue(f)
     country = f.country.fill_null(ref.default_country)
     # Opt-in model-level figure (a manufacturer's product footprint matched on the model).
     has_model = MODEL_GWP in fleet.columns

@@ -17,6 +17,7 @@ from sobrenum.engine.compute import (
     MODEL_GWP,
     ORGANISATION_ID,
     Parameters,
+    counted,
     impacts,
     totals,
 )
@@ -42,7 +43,8 @@ class Footprint:
         return self.backend.to_pyarrow(totals(self.fleet, self.referential, self.parameters, by))
 
     def device_counts(self, by: Sequence[str] = ("category",)) -> pa.Table:
-        f = self.fleet
+        """The year's devices (retired before the year left out), per ``by``."""
+        f = counted(self.fleet, self.parameters)
         keys = list(by)
         expr = f.group_by(keys).aggregate(devices=f.quantity.fill_null(1).sum()).order_by(keys)
         return self.backend.to_pyarrow(expr)

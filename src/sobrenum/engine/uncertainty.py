@@ -53,7 +53,9 @@ from sobrenum.engine.compute import (
     Parameters,
     _category_table,
     _days,
-    measured_lifetime,
+    counted,
+    effective_pue,
+    own_lifetime,
     year_bounds,
     year_weights,
 )
@@ -195,7 +197,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
     factor (1 without one): that figure moves with the category factor's draw.
     """
     cats = _category_table(ref)
-    f = fleet.inner_join(cats, "category")
+    f = counted(fleet, params).inner_join(cats, "category")
     if MODEL_GWP in fleet.columns:
         rows = [
             {"category": r["category"], "gwp_manufacture": r["value"]}
@@ -209,7 +211,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
         model_scale = ibis.literal(1.0)
     quantity = f.quantity.cast("float64").fill_null(1.0)
     start = _days(f.acquisition_date)
-    life = f.lifetime_years.coalesce(measured_lifetime(f))
+    life = own_lifetime(f)
     refurbished = f.condition == Condition.REFURBISHED.value
     up = f.upstream_lifetime_years.coalesce(
         ibis.ifelse(refurbished, ibis.null().cast("float64"), 0.0)
@@ -218,7 +220,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
     total_life = up + life + down
     shared, own, use_fraction = year_weights(f, life, total_life, params)
     hours = f.hours_per_day.coalesce(f.default_hours)
-    pue = ibis.ifelse(f.hosted, f.pue.coalesce(f.default_pue, 1.0), f.pue.fill_null(1.0))
+    pue = effective_pue(f)
     kwh_per_watt = hours * f.days_per_year / 1000.0 * pue
     default_power = f.annual_kwh.isnull() & f.power_w.isnull()
     own_kwh = f.annual_kwh.coalesce(f.power_w * hours * f.days_per_year / 1000.0) * pue

@@ -29,11 +29,11 @@ from sobrenum.referential import Referential
 from sobrenum.reporting import indicators as ind
 from sobrenum.reporting.summary import (
     CategoryLine,
-    CriterionLine,
     IntervalLine,
     PriorityLine,
     Summary,
     UncertaintySummary,
+    criterion_from_json,
     summarise,
 )
 from sobrenum.store import Organisation, Store, fleet_at
@@ -64,7 +64,7 @@ def summary_from_json(data: dict[str, Any]) -> Summary:
     known = {f.name for f in dataclasses.fields(Summary)}
     values = {k: v for k, v in data.items() if k in known}
     values["categories"] = [CategoryLine(**c) for c in data["categories"]]
-    values["criteria"] = [CriterionLine(**c) for c in data["criteria"]]
+    values["criteria"] = [criterion_from_json(c) for c in data["criteria"]]
     raw = data.get("uncertainty")
     if raw:
         values["uncertainty"] = UncertaintySummary(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA, PHASE_LABELS, Phase
 from sobrenum.engine import Footprint, UncertaintyResult, per_capita, uncertainty
+from sobrenum.engine.aggregate import Coverage, PhaseCoverage, coverage
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,63 @@ class CriterionLine:
     annual: float
     whole_life: float
     by_phase: dict[str, float | None]
+    #: Which devices (and how much of the carbon) the total covers; None: not computed.
+    coverage: Coverage | None = None
+
+    @property
+    def partial(self) -> bool:
+        """True when some devices or phases have no factor: the total is a partial sum."""
+        return self.coverage is not None and not self.coverage.complete
+
+    @property
+    def coverage_note(self) -> str:
+        """« partiel : … » in French, empty for a complete total."""
+        return coverage_note(self.coverage) if self.coverage is not None else ""
+
+
+def criterion_from_json(data: Mapping[str, Any]) -> CriterionLine:
+    """A criterion line back from ``dataclasses.asdict`` (a frozen year's JSON)."""
+    values = dict(data)
+    raw = values.pop("coverage", None)
+    if raw:
+        raw = dict(raw)
+        raw["by_phase"] = {p: PhaseCoverage(**c) for p, c in raw["by_phase"].items()}
+        values["coverage"] = Coverage(**raw)
+    return CriterionLine(**values)
+
+
+def coverage_note(cov: Coverage) -> str:
+    """A partial total in words, phase by phase; empty for a complete total.
+
+    « partiel — fabrication : 68 % des équipements (75 % du carbone) ; usage : tous ;
+    distribution, fin de vie : aucun facteur »
+    """
+    if cov.complete:
+        return ""
+    full: list[str] = []
+    none: list[str] = []
+    some: list[str] = []
+    for phase, c in cov.by_phase.items():
+        name = PHASE_LABELS[Phase(phase)][0].lower()
+        if c.devices >= c.devices_total:
+            full.append(name)
+        elif c.devices == 0:
+            none.append(name)
+        else:
+            some.append(
+                f"{name} : {_pct(c.device_share)} des équipements ({_pct(c.carbon_share)} du "
+                "carbone)"
+            )
+    parts = [*some]
+    if full:
+        parts.append(f"{', '.join(full)} : tous")
+    if none:
+        parts.append(f"{', '.join(none)} : aucun facteur")
+    return "partiel — " + " ; ".join(parts)
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f} %"
 
 
 @dataclass
@@ -88,6 +146,7 @@ def summarise(
         for code, phases in cat_phase.items()
     ]
     categories.sort(key=lambda c: c.annual_gwp, reverse=True)
+    covered = fleet_coverage(footprint)
 
     crit_phase: dict[str, dict[str, tuple[float, float]]] = {}
     for r in by_crit:
@@ -110,6 +169,7 @@ def summarise(
                 by_phase={
                     p.value: phases[p.value][0] if p.value in phases else None for p in Phase
                 },
+                coverage=covered.get(c.code),
             )
         )
     gwp = next((c for c in criteria if c.code == "gwp"), None)
@@ -153,6 +213,24 @@ def summarise(
             else None
         ),
     )
+
+
+def fleet_coverage(footprint: Footprint) -> dict[str, Coverage]:
+    """Coverage of every criterion over the year's devices (see ``engine.aggregate``)."""
+    default = footprint.referential.default_country
+    carbon: dict[tuple[str, str], float] = {}
+    for r in footprint.totals(["category", "country"]).to_pylist():
+        if r["criterion"] == "gwp":
+            carbon[(r["category"], r["country"])] = r["annual"] or 0.0
+    devices: dict[tuple[str, str], float] = {}
+    for r in footprint.device_counts(["category", "country"]).to_pylist():
+        key = (r["category"], r["country"] or default)
+        devices[key] = devices.get(key, 0.0) + float(r["devices"] or 0)
+    groups = [
+        {"category": k[0], "country": k[1], "devices": n, "carbon": carbon.get(k, 0.0)}
+        for k, n in devices.items()
+    ]
+    return coverage(footprint.referential, groups, [c.code for c in CRITERIA])
 
 
 # --- uncertainty ---------------------------------------------------------------------------
