@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import altair as alt
 import vl_convert as vlc
 
+from sobrenum.reporting import formatting
 from sobrenum.reporting.summary import Summary
 
 #: Phase colours (colour-blind safe, Okabe-Ito), in the order of the life cycle.
@@ -39,12 +41,26 @@ def inline_data(rows: list[dict[str, object]]) -> alt.Data:
     return alt.Data(values=rows)  # type: ignore[no-untyped-call]
 
 
-def render_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as SVG, French number format, offline."""
+def render_svg(chart: alt.TopLevelMixin, *, alt_text: str) -> str:
+    """The chart as SVG, French number format, offline, with its text alternative."""
     spec = chart.to_dict()
     spec.setdefault("config", {})["font"] = FONT
     svg: str = vlc.vegalite_to_svg(spec, format_locale="fr-FR")
-    return svg
+    return with_text_alternative(svg, alt_text)
+
+
+def with_text_alternative(svg: str, text: str) -> str:
+    """An image with a name: ``role="img"`` and ``aria-label`` for browsers and screen readers,
+    a ``<title>`` first child for the tagged PDF (WeasyPrint makes it the figure's /Alt)."""
+    head, bracket, rest = svg.partition(">")
+    if not head.startswith("<svg") or not bracket:
+        raise ValueError("SVG attendu")
+    label = html.escape(text, quote=True)
+    return f'{head} role="img" aria-label="{label}"><title>{html.escape(text)}</title>{rest}'
+
+
+def _values(pairs: list[tuple[str, float]], unit: str, digits: int = 0) -> str:
+    return " ; ".join(f"{name} : {formatting.number(v, digits)} {unit}" for name, v in pairs) + "."
 
 
 def gwp_by_category(summary: Summary, size: ChartSize = SCREEN) -> str:
@@ -77,7 +93,12 @@ def gwp_by_category(summary: Summary, size: ChartSize = SCREEN) -> str:
         .configure_axis(labelFontSize=size.font_size, titleFontSize=size.font_size)
         .configure_legend(labelFontSize=size.font_size, titleFontSize=size.font_size)
     )
-    return render_svg(chart)
+    alt_text = (
+        "Graphique en barres empilées : empreinte carbone annuelle par catégorie d'équipement, "
+        "répartie par phase du cycle de vie. "
+        + _values([(c.label, c.annual_gwp) for c in summary.categories], "kgCO2e")
+    )
+    return render_svg(chart, alt_text=alt_text)
 
 
 def gwp_by_phase(summary: Summary, size: ChartSize = SCREEN) -> str:
@@ -105,4 +126,7 @@ def gwp_by_phase(summary: Summary, size: ChartSize = SCREEN) -> str:
         .properties(width=size.phase_width, height=size.phase_height)
         .configure_axis(labelFontSize=size.font_size, titleFontSize=size.font_size)
     )
-    return render_svg(chart)
+    alt_text = "Graphique en barres : empreinte carbone annuelle par phase du cycle de vie. " + (
+        _values([(labels[p], v) for p, v in summary.gwp_by_phase.items()], "kgCO2e")
+    )
+    return render_svg(chart, alt_text=alt_text)

@@ -147,7 +147,10 @@ def evolution_chart(d: Decomposition) -> str:
     )
     text = base.mark_text(dy=-8).encode(y=alt.Y("haut:Q"), text=alt.Text("étiquette:N"))
     chart = (bars + text).properties(width=420, height=200).configure_axis(titleFontSize=12)
-    return charts.render_svg(chart)
+    alt_text = "Graphique en cascade, en tCO2e par an : " + " ; ".join(
+        f"{row['étape']} : {row['étiquette']}" for row in rows
+    )
+    return charts.render_svg(chart, alt_text=alt_text + ".")
 
 
 def history_chart(history: Sequence[tuple[int, float]]) -> str:
@@ -161,7 +164,10 @@ def history_chart(history: Sequence[tuple[int, float]]) -> str:
         )
         .properties(width=320, height=160)
     )
-    return charts.render_svg(chart)
+    alt_text = "Graphique en barres : empreinte carbone des années figées, en tCO2e par an. " + (
+        " ; ".join(f"{y} : {formatting.number(v / 1000.0, 1)}" for y, v in history) + "."
+    )
+    return charts.render_svg(chart, alt_text=alt_text)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -316,12 +322,23 @@ def _offline_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"ressource externe refusée dans le rapport : {url}")
 
 
+#: Tagged PDF for screen readers (PDF/UA-1): structure tree, title shown, language, figure
+#: alternatives (the charts' ``<title>``). Title and language come from the HTML's ``<title>``
+#: and ``<html lang="fr">``.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
+
 def html_to_pdf(html: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_pdf_bytes(html))
+    return path
+
+
+def _pdf_bytes(html: str) -> bytes:
     from weasyprint import HTML
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=html, url_fetcher=_offline_fetcher).write_pdf(str(path))
-    return path
+    data: bytes = HTML(string=html, url_fetcher=_offline_fetcher).write_pdf(**PDF_OPTIONS)
+    return data
 
 
 def write_council_report(report: CouncilReport, folder: Path) -> tuple[Path, Path]:
@@ -336,7 +353,4 @@ def write_council_report(report: CouncilReport, folder: Path) -> tuple[Path, Pat
 
 def council_pdf_bytes(report: CouncilReport) -> bytes:
     """The PDF in memory (for the web app's download)."""
-    from weasyprint import HTML
-
-    data: bytes = HTML(string=render_council_html(report), url_fetcher=_offline_fetcher).write_pdf()
-    return data
+    return _pdf_bytes(render_council_html(report))

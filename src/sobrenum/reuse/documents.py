@@ -51,9 +51,13 @@ def _french_date(day: dt.date) -> str:
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import CSS, HTML
 
+    from sobrenum.reporting.council import PDF_OPTIONS
+
     html = _env.get_template(template).render(**context)
     css = CSS(filename=str(TEMPLATES / "document.css"))
-    result: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=[css])
+    result: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
+        stylesheets=[css], **PDF_OPTIONS
+    )
     return result
 
 
