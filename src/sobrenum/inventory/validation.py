@@ -25,6 +25,7 @@ from sobrenum.inventory.categories import recognise_category, refine_with_model
 from sobrenum.inventory.dates import DateKind, estimate_missing, parse_dates
 from sobrenum.inventory.mapping import ColumnMapping, MappingProposal, fold
 from sobrenum.inventory.source import SourceTable
+from sobrenum.inventory.statuses import status_words
 
 ERROR = "error"
 WARNING = "warning"
@@ -76,29 +77,8 @@ class ImportResult:
 
 # --- Value tables -----------------------------------------------------------------------
 
-_STATUS_WORDS: dict[str, Status] = {}
-for _words, _status in (
-    (
-        "en service|service|en production|production|actif|active|en usage|utilise|"
-        "en utilisation|affecte|deploye|en fonctionnement|fonctionnel|ok|en pret|pret|"
-        "in use|in service|active|operational",
-        Status.IN_USE,
-    ),
-    (
-        "en stock|stock|en reserve|reserve|disponible|non affecte|en attente|a installer|"
-        "en panne|panne|en reparation|reparation|sav|a reformer|en maintenance|maintenance|"
-        "in stock|spare|broken",
-        Status.IN_STOCK,
-    ),
-    (
-        "reforme|reformee|hs|hors service|rebut|au rebut|mis au rebut|detruit|recycle|deee|"
-        "donne|don|vendu|cede|sorti|sorti du parc|perdu|vole|archive|retire|fin de vie|"
-        "en fin de vie|retired|disposed|scrapped|decommissioned",
-        Status.RETIRED,
-    ),
-):
-    for _w in _words.split("|"):
-        _STATUS_WORDS.setdefault(_w, _status)
+#: Status words: a data file, next to the header synonyms (sobrenum.inventory.statuses).
+_STATUS_WORDS: Mapping[str, Status] = status_words()
 
 _CONDITION_WORDS: dict[str, Condition] = {}
 for _words, _condition in (

@@ -244,6 +244,18 @@ def retired_in_year(fleet: pa.Table, year: int) -> pa.Table:
     return fleet.filter(mask)
 
 
+def undated_retired(fleet: pa.Table) -> int:
+    """Devices (quantities counted) whose status says retired but with no retirement date."""
+    mask = pc.fill_null(
+        pc.and_(
+            pc.equal(fleet.column("status"), Status.RETIRED.value),
+            pc.is_null(fleet.column("retirement_date")),
+        ),
+        False,
+    )
+    return int(pc.sum(_quantity(fleet.filter(mask))).as_py() or 0)
+
+
 def fleet_indicators(
     fleet: pa.Table,
     year: int,
@@ -331,7 +343,16 @@ def fleet_indicators(
             "" if value is not None else "dates d'acquisition inconnues",
         )
     else:
-        out["duree_vie_sortis"] = Computed(None, note=f"aucun équipement sorti du parc en {year}")
+        undated = undated_retired(fleet)
+        out["duree_vie_sortis"] = Computed(
+            None,
+            note=(
+                f"{undated} équipement(s) sorti(s) du parc (statut « réformé », « HS »…) sans "
+                "date de sortie : durée de vie non calculable"
+                if undated
+                else f"aucun équipement sorti du parc en {year}"
+            ),
+        )
 
     if active.num_rows:
         end_day = _day_number(dt.date(year, 12, 31))
