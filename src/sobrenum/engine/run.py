@@ -21,6 +21,7 @@ from sobrenum.engine.compute import (
     impacts,
     totals,
 )
+from sobrenum.engine.connections import connection
 from sobrenum.engine.validate import ensure_computable
 from sobrenum.referential import Referential
 
@@ -84,12 +85,13 @@ def compute(
     backend: ibis.BaseBackend | None = None,
     today: dt.date | None = None,
 ) -> Footprint:
-    """Validate the fleet, then build its impacts on ``backend`` (in-process DuckDB by default).
+    """Validate the fleet, then build its impacts on ``backend`` (by default a DuckDB
+    connection of its own, see :func:`connection`).
 
     Raises :class:`sobrenum.domain.InvalidDataError` naming the rows that cannot be computed.
     """
-    con = backend or ibis.duckdb.connect()
+    con = backend or connection()
     # An Arrow fleet is scanned in place by the backend (no copy into its storage).
     table = ibis.memtable(as_fleet_table(fleet)) if isinstance(fleet, pa.Table) else fleet
-    ensure_computable(table, referential, today)
+    ensure_computable(table, referential, today, backend=con)
     return Footprint(table, referential, parameters, con)

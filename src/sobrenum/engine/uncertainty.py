@@ -59,6 +59,7 @@ from sobrenum.engine.compute import (
     year_bounds,
     year_weights,
 )
+from sobrenum.engine.connections import connection
 from sobrenum.engine.run import as_fleet_table
 from sobrenum.engine.validate import ensure_computable
 from sobrenum.referential import Referential
@@ -654,10 +655,10 @@ def uncertainty(
     """
     if draws < 2:
         raise ValueError("Le nombre de tirages doit être au moins 2.")
-    con = backend or ibis.duckdb.connect()
+    con = backend or connection()
     table = ibis.memtable(as_fleet_table(fleet)) if isinstance(fleet, pa.Table) else fleet
     if validate:
-        ensure_computable(table, ref, today)
+        ensure_computable(table, ref, today, backend=con)
     sums = fleet_sums(table, ref, params, con)
     return simulate(sums, ref, params, draws=draws, seed=seed, nodes=nodes)
 

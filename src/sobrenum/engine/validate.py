@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from sobrenum.domain import Condition, InvalidDataError, RowIssue, Status
+from sobrenum.engine.connections import connection
 from sobrenum.referential import Referential
 
 #: Problems listed at most, per check (the total count is always given).
@@ -117,33 +118,35 @@ def _reference_checks(
 
 
 def find_problems(
-    fleet: ir.Table, ref: Referential, today: dt.date | None = None
+    fleet: ir.Table,
+    ref: Referential,
+    today: dt.date | None = None,
+    backend: ibis.BaseBackend | None = None,
 ) -> tuple[int, list[RowIssue]]:
     """Count the rows the engine cannot compute and describe the first ones.
 
     One scan of the fleet: a group-by on (category, country, lifetime given) that also counts
-    every kind of row problem. Rows are fetched only for the kinds of problem found.
+    every kind of row problem. Rows are fetched only for the kinds of problem found. Runs on
+    ``backend`` (a DuckDB connection of its own by default, never a shared one).
     """
+    con = backend or connection()
     today = today or dt.date.today()
     line = fleet.source_line if "source_line" in fleet.columns else ibis.null("int64")
     f = fleet.mutate(source_line=line.cast("int64"))
     row_checks = _row_checks(f, today)
-    groups = (
+    groups = con.to_pyarrow(
         f.group_by(
             category=f.category,
             country=f.country.fill_null(ref.default_country),
             no_lifetime=f.lifetime_years.isnull(),
-        )
-        .aggregate(
+        ).aggregate(
             n=f.count(),
             **{
                 f"c{i}": ibis.ifelse(cond.fill_null(False), 1, 0).sum()
                 for i, (cond, _, _) in enumerate(row_checks)
             },
         )
-        .to_pyarrow()
-        .to_pylist()
-    )
+    ).to_pylist()
     counted = [
         (check, sum(int(g[f"c{i}"] or 0) for g in groups)) for i, check in enumerate(row_checks)
     ]
@@ -162,7 +165,7 @@ def find_problems(
         .limit(MAX_LISTED)
         for (condition, column, reason), _ in found
     ]
-    rows = ibis.union(*parts).to_pyarrow().to_pylist()
+    rows = con.to_pyarrow(ibis.union(*parts)).to_pylist()
     issues = [
         RowIssue(
             reason=f"{r['reason']} (valeur : « {r['value']} »)" if r["value"] else r["reason"],
@@ -176,9 +179,14 @@ def find_problems(
     return sum(n for _, n in found), issues
 
 
-def ensure_computable(fleet: ir.Table, ref: Referential, today: dt.date | None = None) -> None:
+def ensure_computable(
+    fleet: ir.Table,
+    ref: Referential,
+    today: dt.date | None = None,
+    backend: ibis.BaseBackend | None = None,
+) -> None:
     """Raise a French :class:`InvalidDataError` naming the rows that cannot be computed."""
-    total, issues = find_problems(fleet, ref, today)
+    total, issues = find_problems(fleet, ref, today, backend)
     if total:
         raise InvalidDataError(
             f"Calcul impossible : {total} problème(s) dans le parc. Corrigez ces lignes "

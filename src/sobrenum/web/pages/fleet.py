@@ -196,11 +196,13 @@ def _weights(device: Device, organisation: Any) -> dict[str, Any]:
     """What the engine retained for this device: lifetime, weights, energy (engine.prepare)."""
     import ibis
 
+    from sobrenum.engine.connections import connection
+
     row = {name: getattr(device, name, None) for name in FLEET_SCHEMA.names}
     table = with_country(pa.Table.from_pylist([row], schema=FLEET_SCHEMA), organisation.country)
     params = Parameters(reporting_year(organisation))
     expr = prepare(ibis.memtable(as_fleet_table(table)), referential(), params)
-    rows = ibis.duckdb.connect().to_pyarrow(expr).to_pylist()
+    rows = connection().to_pyarrow(expr).to_pylist()
     return rows[0] if rows else {}
 
 
