@@ -44,6 +44,9 @@ from sobrenum.store.organisations import (
     get_organisation,
     list_organisations,
     normalise_siren,
+    organisation_or_none,
+    organisations_among,
+    update_organisation,
 )
 
 open = open_store
@@ -83,6 +86,9 @@ __all__ = [
     "normalise_siren",
     "open",
     "open_store",
+    "organisation_or_none",
+    "organisations_among",
     "record_event",
     "resolve_url",
+    "update_organisation",
 ]

@@ -75,6 +75,22 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+#: PostgreSQL states of a transaction that lost a race and may simply be retried:
+#: serialization failure, deadlock detected, lock not available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database refused because another transaction holds what this one needs (SQLite
+    « database is locked » after its busy timeout, a PostgreSQL deadlock or lock timeout):
+    nothing is damaged and the same request may be retried in a moment."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
 def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))

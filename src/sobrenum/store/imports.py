@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from sobrenum.domain import FLEET_SCHEMA, InvalidDataError, RowIssue, SobrenumError
 from sobrenum.store import bulk
 from sobrenum.store.audit import record_event
-from sobrenum.store.database import Store
+from sobrenum.store.database import Store, is_busy
 from sobrenum.store.models import (
     DEVICE_FIELDS,
     Device,
@@ -215,8 +215,13 @@ def apply_import(
     mapping_profile: str | None = None,
     actor: str | None = None,
     allow_empty: bool = False,
+    on_applied: Callable[[Session, ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Apply one inventory file to the organisation's fleet, all or nothing.
+
+    ``on_applied(session, summary)`` runs in the import's transaction once it is applied (or
+    found already applied): what it writes (a staged import's status) commits with the
+    import or not at all.
 
     ``fleet`` is a FLEET_SCHEMA table (one row per ``asset_id``), ``rejected`` the number of
     rows the inventory pipeline refused. An empty fleet is refused unless ``allow_empty``
@@ -236,7 +241,7 @@ def apply_import(
     _check_keys(asset_ids, fleet.column("category").to_pylist())
     try:
         with store.write_transaction() as session:
-            return _apply(
+            summary = _apply(
                 session,
                 org_id,
                 asset_ids,
@@ -248,12 +253,17 @@ def apply_import(
                 mapping_profile=mapping_profile,
                 actor=actor,
             )
+            if on_applied is not None:
+                on_applied(session, summary)
+            return summary
     except bulk.BulkWriteError as exc:
         raise ImportFailedError(
             f"La base de données a refusé l'import de {file_name} ; rien n'a été "
             f"enregistré. Détail : {exc.detail}"
         ) from exc
     except (IntegrityError, DBAPIError) as exc:
+        if is_busy(exc):
+            raise  # another writer held the database too long: a retry will do (web: 503)
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             raise ImportFailedError(
                 f"La connexion à la base de données a été perdue pendant l'import de "
@@ -557,6 +567,16 @@ def find_import(
                 InventoryImport.file_sha256 == file_sha256.lower(),
             )
         )
+
+
+def import_summary(store: Store, organisation_id: int, import_id: int) -> ImportSummary | None:
+    """What the import ``import_id`` of the organisation did (None if there is no such import)."""
+    with store.transaction() as session:
+        record = session.get(InventoryImport, import_id)
+        organisation = session.get(Organisation, organisation_id)
+        if record is None or organisation is None or record.organisation_id != organisation_id:
+            return None
+        return _summary(record, organisation, already_imported=False)
 
 
 def list_imports(store: Store, organisation: Organisation | int) -> list[InventoryImport]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -105,11 +107,78 @@ def list_organisations(store: Store) -> list[Organisation]:
         return list(session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
-def get_organisation(store: Store, organisation_id: int) -> Organisation:
+def organisations_among(store: Store, ids: Collection[int] | None) -> list[Organisation]:
+    """The organisations of ``ids`` (all of them for ``None``), by name."""
+    query = select(Organisation).order_by(Organisation.name)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(list(ids)))
     with store.transaction() as session:
-        organisation = session.get(Organisation, organisation_id)
+        return list(session.scalars(query))
+
+
+def organisation_or_none(store: Store, organisation_id: int) -> Organisation | None:
+    with store.transaction() as session:
+        return session.get(Organisation, organisation_id)
+
+
+def get_organisation(store: Store, organisation_id: int) -> Organisation:
+    organisation = organisation_or_none(store, organisation_id)
     if organisation is None:
         raise OrganisationError(f"Aucune collectivité n°{organisation_id}.")
+    return organisation
+
+
+#: What :func:`update_organisation` may change.
+SETTINGS = ("name", "type", "population", "staff_count", "reporting_year", "country")
+
+
+def update_organisation(
+    store: Store,
+    organisation_id: int,
+    changes: dict[str, Any],
+    *,
+    actor: str | None = None,
+    event: str = "organisation.update",
+) -> Organisation:
+    """Change an organisation's name, type, population, staff count, reporting year or
+    country, with the audit entry (``event``, values before and after), in one write
+    transaction: two administrators saving at once are applied one after the other.
+
+    ``None`` clears a population or a staff count; it leaves the name and the type as they
+    are. French :class:`OrganisationError` for an unknown field, an empty name, a negative
+    count or an unknown type.
+    """
+    unknown = sorted(set(changes) - set(SETTINGS))
+    if unknown:
+        raise OrganisationError(f"Paramètre(s) inconnu(s) : {', '.join(unknown)}.")
+    clean = dict(changes)
+    if "name" in clean:
+        if clean["name"] is None or not " ".join(str(clean["name"]).split()):
+            raise OrganisationError("Le nom de la collectivité ne peut pas être vide.")
+        clean["name"] = " ".join(str(clean["name"]).split())
+    if "type" in clean:
+        if clean["type"] is None:
+            del clean["type"]
+        elif clean["type"] not in ORGANISATION_TYPES:
+            raise OrganisationError(f"Type de collectivité inconnu « {clean['type']} ».")
+    for key, label in (("population", "population"), ("staff_count", "nombre d'agents")):
+        if clean.get(key) is not None and clean[key] < 0:
+            raise OrganisationError(f"La valeur « {label} » ne peut pas être négative.")
+    with store.write_transaction() as session:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise OrganisationError(f"Aucune collectivité n°{organisation_id}.")
+        before = {key: getattr(organisation, key) for key in clean}
+        for key, value in clean.items():
+            setattr(organisation, key, value)
+        if clean:
+            record_event(
+                session,
+                event,
+                actor=actor,
+                organisation_id=organisation.id,
+                details={"before": before, "after": clean},
+            )
     return organisation
 
 

@@ -31,7 +31,7 @@ from sobrenum.store.database import SQLITE_FILE_NAME
 from sobrenum.web import api, auth, pages
 from sobrenum.web.deps import csrf_protect
 from sobrenum.web.errors import install_error_handlers
-from sobrenum.web.footprints import FootprintCache
+from sobrenum.web.footprints import Computations
 from sobrenum.web.security import SignedCookieSession
 from sobrenum.web.settings import Settings
 from sobrenum.web.templating import make_templates
@@ -162,8 +162,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        footprints.shutdown()
         if own_store:
             store.close()
+
+    # Heavy computations off the request threads, bounded; light counts in the request's.
+    footprints = Computations(
+        settings.footprint_cache_size,
+        workers=settings.compute_workers,
+        wait_seconds=settings.compute_wait_seconds,
+        queue=settings.compute_queue,
+    )
 
     app = SobrenumApp(
         title="sobrenum",
@@ -193,8 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.templates = make_templates()
-    app.state.footprints = FootprintCache(settings.footprint_cache_size)
-    app.state.counts = FootprintCache(1024)  # fleet totals per fleet version and filters
+    app.state.footprints = footprints
+    app.state.counts = Computations(1024)  # fleet totals per fleet version and filters
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

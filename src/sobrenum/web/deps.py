@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request, status
 
-from sobrenum.store import Organisation, Store
+from sobrenum.store import Organisation, Store, organisation_or_none
 from sobrenum.store.users import (
     INSTANCE_ADMIN_LABEL,
     ROLE_LABELS,
@@ -191,8 +191,7 @@ def organisation_access(
     role = user.role_in(organisation_id)
     organisation = None
     if role is not None:
-        with store.transaction() as session:
-            organisation = session.get(Organisation, organisation_id)
+        organisation = organisation_or_none(store, organisation_id)
     if role is None or organisation is None:
         raise not_found("Collectivité introuvable ou inaccessible avec votre compte.")
     return OrganisationAccess(user=user, organisation=organisation, role=role)

@@ -12,10 +12,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sobrenum.domain import SobrenumError
+from sobrenum.store.database import is_busy
+from sobrenum.web.footprints import ServerBusy
 
 log = logging.getLogger("sobrenum.web")
 
@@ -32,7 +34,15 @@ DEFAULT_DETAILS: dict[int, str] = {
     422: "Données invalides.",
     429: "Trop de requêtes : réessayez plus tard.",
     500: "Erreur interne du serveur.",
+    503: "Service momentanément indisponible : réessayez dans quelques secondes.",
 }
+
+#: Seconds a client is told to wait when the database is busy with another writer.
+DATABASE_RETRY_AFTER = 5
+DATABASE_BUSY = (
+    "La base de données est occupée par une autre opération (un import, par exemple) : "
+    "rien n'a été enregistré, réessayez dans quelques secondes."
+)
 
 FIELD_LABELS: dict[str, str] = {
     "body": "corps",
@@ -145,6 +155,17 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": detail}, status_code=422)
         return _page(request, 422, detail)
 
+    @app.exception_handler(ServerBusy)
+    async def server_busy(request: Request, exc: ServerBusy) -> Response:
+        return _unavailable(request, str(exc), exc.retry_after)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        if is_busy(exc):
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+            return _unavailable(request, DATABASE_BUSY, DATABASE_RETRY_AFTER)
+        return await server_error(request, exc)
+
     @app.exception_handler(SobrenumError)
     async def domain_error(request: Request, exc: SobrenumError) -> Response:
         if wants_json(request):
@@ -158,6 +179,16 @@ def install_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             return JSONResponse({"detail": detail}, status_code=500)
         return _page(request, 500, detail)
+
+
+def _unavailable(request: Request, detail: str, retry_after: int) -> Response:
+    """503 with ``Retry-After``: nothing went wrong that a retry in a moment will not fix."""
+    headers = {"retry-after": str(retry_after)}
+    if wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=503, headers=headers)
+    response = _page(request, 503, detail)
+    response.headers.update(headers)
+    return response
 
 
 def _english_phrase(code: int) -> str:

@@ -9,15 +9,16 @@ import hashlib
 import re
 import tempfile
 import threading
-from collections.abc import Hashable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from sobrenum.domain import SobrenumError
 from sobrenum.engine import Parameters, compute, uncertainty
@@ -25,6 +26,9 @@ from sobrenum.engine.backends import BackendName, connect, run_on_backend
 from sobrenum.inventory import ImportResult, load_inventory
 from sobrenum.referential import Referential, load
 from sobrenum.reporting import Summary, summarise
+from sobrenum.reporting.annual import report_from_store
+from sobrenum.reporting.council import CouncilReport, council_pdf_bytes, render_council_html
+from sobrenum.reporting.snapshots import YearResult, freeze
 from sobrenum.reporting.summary import UncertaintySummary, summarise_uncertainty
 from sobrenum.store import (
     ImportSummary,
@@ -35,10 +39,11 @@ from sobrenum.store import (
     current_fleet,
     find_import,
 )
-from sobrenum.store.audit import record_event
+from sobrenum.store.imports import import_summary
 from sobrenum.store.models import Device
+from sobrenum.store.staged import StagedImportStateError, add_staged, applied_in
 from sobrenum.store.users import StagedImport
-from sobrenum.web.footprints import FootprintCache
+from sobrenum.web.footprints import Computations
 
 MAX_ISSUES_IN_REPORT = 500
 
@@ -103,7 +108,7 @@ def _footprint_key(
 
 
 def organisation_summary(
-    store: Store, cache: FootprintCache[Any], organisation: Organisation
+    store: Store, cache: Computations, organisation: Organisation
 ) -> Summary | None:
     """The footprint summary of the organisation's current fleet (None before any import).
 
@@ -136,7 +141,7 @@ SENSITIVITY_INPUTS = 1000
 
 def organisation_uncertainty(
     store: Store,
-    cache: FootprintCache[Any],
+    cache: Computations,
     organisation: Organisation,
     draws: int = UNCERTAINTY_DRAWS,
     seed: int = UNCERTAINTY_SEED,
@@ -151,15 +156,85 @@ def organisation_uncertainty(
     def compute_uncertainty() -> UncertaintySummary:
         fleet = organisation_fleet(store, organisation)
         params = Parameters(reporting_year=reporting_year(organisation))
-        con = ibis.duckdb.connect()
-        try:
-            result = uncertainty(fleet, referential(), params, draws=draws, seed=seed, backend=con)
-        finally:
-            con.disconnect()
+        result = uncertainty(fleet, referential(), params, draws=draws, seed=seed)
         return summarise_uncertainty(result, top=SENSITIVITY_INPUTS)
 
     summary: UncertaintySummary = cache.get_or_compute(key, compute_uncertainty)
     return summary
+
+
+# --- strategy: indicators, council report, freezing a year ----------------------------------
+
+#: Council report PDFs kept, by the SHA-256 of their HTML (the same page gives the same PDF,
+#: so an entry is never stale): drawing a PDF is most of a report's cost.
+_pdf_cache: OrderedDict[str, bytes] = OrderedDict()
+_pdf_lock = threading.Lock()
+PDF_CACHE_SIZE = 16
+
+
+def strategy_report(
+    store: Store,
+    computations: Computations,
+    organisation: Organisation,
+    year: int,
+    *,
+    with_interval: bool = True,
+) -> CouncilReport:
+    """The year's indicators and council report (``report_from_store``), computed on the
+    bounded workers, once for requests asking for it at the same time."""
+
+    def build() -> CouncilReport:
+        report, _ = report_from_store(
+            store, organisation, year, referential(), with_interval=with_interval
+        )
+        return report
+
+    key = ("strategy", organisation.id, year, with_interval)
+    report: CouncilReport = computations.run(key, build)
+    return report
+
+
+def council_pdf(
+    store: Store, computations: Computations, organisation: Organisation, year: int
+) -> bytes:
+    """The council report of ``year`` as a PDF, computed on the bounded workers."""
+
+    def build() -> bytes:
+        report, _ = report_from_store(store, organisation, year, referential())
+        # The page is cheap to draw, its PDF is not: the PDF is kept by the page's digest.
+        digest = hashlib.sha256(render_council_html(report).encode("utf-8")).hexdigest()
+        with _pdf_lock:
+            if digest in _pdf_cache:
+                _pdf_cache.move_to_end(digest)
+                return _pdf_cache[digest]
+        pdf = council_pdf_bytes(report)
+        with _pdf_lock:
+            _pdf_cache[digest] = pdf
+            while len(_pdf_cache) > PDF_CACHE_SIZE:
+                _pdf_cache.popitem(last=False)
+        return pdf
+
+    data: bytes = computations.run(("council-pdf", organisation.id, year), build)
+    return data
+
+
+def freeze_strategy_year(
+    store: Store,
+    computations: Computations,
+    organisation: Organisation,
+    year: int,
+    *,
+    replace: bool,
+    actor: str,
+) -> YearResult:
+    """Freeze ``year`` (``reporting.snapshots.freeze``) on the bounded workers; a double
+    click freezes once and both requests get the result."""
+
+    def build() -> YearResult:
+        return freeze(store, organisation, year, referential(), replace=replace, actor=actor)
+
+    result: YearResult = computations.run(("freeze", organisation.id, year, replace), build)
+    return result
 
 
 class BackendUnavailable(SobrenumError):
@@ -167,7 +242,7 @@ class BackendUnavailable(SobrenumError):
 
 
 def summary_on_backend(
-    store: Store, organisation: Organisation, backend: BackendName
+    store: Store, computations: Computations, organisation: Organisation, backend: BackendName
 ) -> Summary | None:
     """The footprint summary computed on a chosen backend (None before any import).
 
@@ -185,16 +260,21 @@ def summary_on_backend(
                 f"ses données dans une base {store.dialect}."
             )
         url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    fleet = organisation_fleet(store, organisation)
-    params = Parameters(reporting_year=reporting_year(organisation))
-    con = connect(backend, url)
-    try:
-        footprint = run_on_backend(fleet, referential(), params, backend=con)
-        return summarise(
-            footprint, organisation.name, organisation.staff_count, organisation.population
-        )
-    finally:
-        con.disconnect()
+
+    def build() -> Summary:
+        fleet = organisation_fleet(store, organisation)
+        params = Parameters(reporting_year=reporting_year(organisation))
+        con = connect(backend, url)
+        try:
+            footprint = run_on_backend(fleet, referential(), params, backend=con)
+            return summarise(
+                footprint, organisation.name, organisation.staff_count, organisation.population
+            )
+        finally:
+            con.disconnect()
+
+    summary: Summary = computations.run(("backend", organisation.id, backend), build)
+    return summary
 
 
 def device_row(store: Store, organisation_id: int, asset_id: str) -> Device | None:
@@ -302,7 +382,8 @@ def stage_import(
             "import_id": previous.id,
             "date_inventaire": previous.inventory_date.isoformat(),
         }
-    staged = StagedImport(
+    staged = add_staged(
+        store,
         organisation_id=organisation.id,
         user_id=user_id,
         file_name=name,
@@ -310,90 +391,58 @@ def stage_import(
         inventory_date=inventory_date,
         content=content,
         report=report,
-        status="pending",
+        actor=actor,
+        accepted=result.rows_accepted,
+        rejected=result.rows_rejected,
     )
-    with store.transaction() as session:
-        session.add(staged)
-        session.flush()
-        record_event(
-            session,
-            "import.upload",
-            actor=actor,
-            organisation_id=organisation.id,
-            details={
-                "staged_import_id": staged.id,
-                "file": name,
-                "sha256": sha,
-                "accepted": result.rows_accepted,
-                "rejected": result.rows_rejected,
-            },
-        )
     return StagedReport(staged, report)
 
 
-def get_staged(store: Store, organisation_id: int, staged_id: int) -> StagedImport | None:
-    with store.transaction() as session:
-        staged = session.get(StagedImport, staged_id)
-    if staged is None or staged.organisation_id != organisation_id:
-        return None
-    return staged
+def apply_staged(
+    store: Store,
+    organisation: Organisation,
+    staged: StagedImport,
+    *,
+    actor: str,
+    read: Callable[[StagedImport], tuple[pa.Table, int]] | None = None,
+    outcome: Callable[[ImportSummary], dict[str, Any]] | None = None,
+) -> ImportSummary:
+    """Apply a staged import to the fleet, all or nothing; idempotent.
 
+    The file is read again (``read`` gives the fleet and the number of refused rows; by
+    default the file as uploaded, without column corrections). The staged import's status,
+    import and ``outcome`` are written in the import's own transaction. Applied twice (a
+    double click, two requests at once), it answers both times what the one import did.
+    """
+    if staged.status == "abandoned":
+        raise StagedImportStateError(f"Cet import ({staged.file_name}) est abandonné.")
+    if staged.status == "applied" and staged.import_id is not None:
+        done = import_summary(store, organisation.id, staged.import_id)
+        if done is not None:
+            return done
+    if read is None:
+        result = _read(staged.content, staged.file_name, organisation)
+        fleet, rejected = result.fleet, result.rows_rejected
+    else:
+        fleet, rejected = read(staged)
+    first = [True]
 
-def list_staged(store: Store, organisation_id: int, limit: int = 50) -> list[StagedImport]:
-    with store.transaction() as session:
-        return list(
-            session.scalars(
-                select(StagedImport)
-                .where(StagedImport.organisation_id == organisation_id)
-                .order_by(StagedImport.id.desc())
-                .limit(limit)
-            )
+    def mark(session: Session, summary: ImportSummary) -> None:
+        first[0] = applied_in(
+            session, staged.id, summary.import_id, outcome(summary) if outcome else None
         )
 
-
-class StagedImportStateError(SobrenumError):
-    """The staged import was already applied or abandoned."""
-
-
-def apply_staged(
-    store: Store, organisation: Organisation, staged: StagedImport, *, actor: str
-) -> ImportSummary:
-    """Apply a staged import to the fleet, all or nothing (re-read from the kept file)."""
-    if staged.status != "pending":
-        state = "déjà appliqué" if staged.status == "applied" else "abandonné"
-        raise StagedImportStateError(f"Cet import ({staged.file_name}) est {state}.")
-    result = _read(staged.content, staged.file_name, organisation)
     summary = apply_import(
         store,
         organisation.id,
-        result.fleet,
+        fleet,
         file_sha256=staged.file_sha256,
         file_name=staged.file_name,
         inventory_date=staged.inventory_date,
-        rejected=result.rows_rejected,
+        rejected=rejected,
         actor=actor,
+        on_applied=mark,
     )
-    with store.transaction() as session:
-        row = session.get(StagedImport, staged.id)
-        if row is not None:
-            row.status = "applied"
-            row.import_id = summary.import_id
-            row.content = b""  # the file is no longer needed once applied
+    if not first[0]:  # applied meanwhile by another request: answer what that one did
+        return import_summary(store, organisation.id, summary.import_id) or summary
     return summary
-
-
-def abandon_staged(store: Store, staged: StagedImport, *, actor: str) -> None:
-    if staged.status != "pending":
-        raise StagedImportStateError(f"Cet import ({staged.file_name}) n'est plus en attente.")
-    with store.transaction() as session:
-        row = session.get(StagedImport, staged.id)
-        if row is not None:
-            row.status = "abandoned"
-            row.content = b""
-            record_event(
-                session,
-                "import.abandon",
-                actor=actor,
-                organisation_id=row.organisation_id,
-                details={"staged_import_id": row.id, "file": row.file_name},
-            )

@@ -26,6 +26,22 @@ ENV_PROCONNECT_ISSUER = "SOBRENUM_PROCONNECT_ISSUER"
 ENV_PROCONNECT_CLIENT_ID = "SOBRENUM_PROCONNECT_CLIENT_ID"
 ENV_PROCONNECT_CLIENT_SECRET = "SOBRENUM_PROCONNECT_CLIENT_SECRET"
 ENV_PROCONNECT_SCOPES = "SOBRENUM_PROCONNECT_SCOPES"
+ENV_COMPUTE_WORKERS = "SOBRENUM_CALCULS_SIMULTANES"
+ENV_COMPUTE_WAIT = "SOBRENUM_CALCULS_ATTENTE"
+
+
+def _default_workers() -> int:
+    return max(os.cpu_count() or 2, 1)
+
+
+def _positive(name: str, text: str, what: str) -> int:
+    try:
+        value = int(text.strip())
+        if value < 1:
+            raise ValueError
+    except ValueError as exc:
+        raise SobrenumError(f"{name} : {what} attendu (entier positif), reçu « {text} ».") from exc
+    return value
 
 
 @dataclass
@@ -55,6 +71,12 @@ class Settings:
     proconnect_client_secret: str | None = None
     proconnect_scopes: str = "openid email given_name usual_name uid siret"
     footprint_cache_size: int = 64
+    compute_workers: int = field(default_factory=_default_workers)
+    """Heavy computations (footprints, indicators, reports) run at once; default: the CPUs."""
+    compute_wait_seconds: float = 20.0
+    """How long a request waits for its computation before a 503 « réessayez »."""
+    compute_queue: int = 32
+    """Computations waiting for a worker beyond which a request gets a 503 at once."""
     store: Store | None = field(default=None, repr=False)
     """An already-open store to use instead of opening ``database_url`` (tests, CLI)."""
 
@@ -80,6 +102,12 @@ class Settings:
         proxies = os.environ.get(ENV_TRUSTED_PROXIES)
         if proxies is not None:
             settings.trusted_proxies = proxies.strip()
+        workers = os.environ.get(ENV_COMPUTE_WORKERS)
+        if workers is not None and workers.strip():
+            settings.compute_workers = _positive(ENV_COMPUTE_WORKERS, workers, "nombre de calculs")
+        wait = os.environ.get(ENV_COMPUTE_WAIT)
+        if wait is not None and wait.strip():
+            settings.compute_wait_seconds = _positive(ENV_COMPUTE_WAIT, wait, "durée en secondes")
         scopes = os.environ.get(ENV_PROCONNECT_SCOPES)
         if scopes:
             settings.proconnect_scopes = scopes

@@ -131,7 +131,9 @@ def footprint(
                 "retirez le paramètre moteur pour un calcul avec DuckDB."
             )
         try:
-            summary = summary_on_backend(store, access.organisation, moteur)
+            summary = summary_on_backend(
+                store, request.app.state.footprints, access.organisation, moteur
+            )
         except BackendUnavailable as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         except BackendError as exc:

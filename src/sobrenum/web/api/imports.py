@@ -11,16 +11,18 @@ from starlette.concurrency import run_in_threadpool
 
 from sobrenum.domain import InvalidDataError, SobrenumError
 from sobrenum.store import ImportFailedError, ImportRefusedError, list_imports
+from sobrenum.store.staged import (
+    StagedImportStateError,
+    abandon_staged,
+    get_staged,
+    list_staged,
+)
 from sobrenum.store.users import StagedImport
 from sobrenum.web.api.common import ERRORS, PREFIX, IdPath
 from sobrenum.web.api.schemas import AppliedImportOut, ImportOut, StagedImportOut
 from sobrenum.web.deps import EditorDep, ReaderDep, StoreDep, not_found
 from sobrenum.web.services import (
-    StagedImportStateError,
-    abandon_staged,
     apply_staged,
-    get_staged,
-    list_staged,
     stage_import,
 )
 from sobrenum.web.settings import Settings

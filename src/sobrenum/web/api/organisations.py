@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
-from sobrenum.store import Organisation
-from sobrenum.store.audit import record_event
+from sobrenum.store import Organisation, organisations_among, update_organisation
 from sobrenum.store.users import (
-    AccountError,
     create_user,
     find_user_by_email,
     organisation_members,
@@ -53,11 +50,7 @@ def organisation_out(organisation: Organisation, role: str) -> OrganisationOut:
 @router.get("", tags=["collectivités"], summary="Mes collectivités")
 def list_mine(user: CurrentUserDep, store: StoreDep) -> list[OrganisationOut]:
     """Les collectivités dont vous êtes membre (toutes pour un administrateur de l'instance)."""
-    with store.transaction() as session:
-        query = select(Organisation).order_by(Organisation.name)
-        if not user.is_instance_admin:
-            query = query.where(Organisation.id.in_(list(user.memberships)))
-        found = list(session.scalars(query))
+    found = organisations_among(store, None if user.is_instance_admin else user.memberships)
     return [organisation_out(o, user.role_in(o.id) or "reader") for o in found]
 
 
@@ -71,7 +64,6 @@ def get_one(access: ReaderDep) -> OrganisationOut:
 def update(body: OrganisationPatch, access: OrgAdminDep, store: StoreDep) -> OrganisationOut:
     """Modifie le nom, le type, la population, le nombre d'agents ou l'année de reporting
     (administrateur de la collectivité)."""
-    changes = body.model_dump(exclude_unset=True)
     columns = {
         "nom": "name",
         "type": "type",
@@ -79,27 +71,10 @@ def update(body: OrganisationPatch, access: OrgAdminDep, store: StoreDep) -> Org
         "agents": "staff_count",
         "annee_reporting": "reporting_year",
     }
-    with store.transaction() as session:
-        organisation = session.get(Organisation, access.organisation_id)
-        if organisation is None:
-            raise not_found("Collectivité introuvable.")
-        before = {}
-        for key, value in changes.items():
-            if key == "nom" and (value is None or not " ".join(str(value).split())):
-                raise AccountError("Le nom de la collectivité ne peut pas être vide.")
-            if key == "type" and value is None:
-                continue
-            attribute = columns[key]
-            before[key] = getattr(organisation, attribute)
-            setattr(organisation, attribute, " ".join(value.split()) if key == "nom" else value)
-        if before:
-            record_event(
-                session,
-                "organisation.update",
-                actor=access.user.actor,
-                organisation_id=organisation.id,
-                details={"before": before, "after": changes},
-            )
+    changes = {columns[key]: value for key, value in body.model_dump(exclude_unset=True).items()}
+    organisation = update_organisation(
+        store, access.organisation_id, changes, actor=access.user.actor
+    )
     return organisation_out(organisation, access.role)
 
 

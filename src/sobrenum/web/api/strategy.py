@@ -17,14 +17,11 @@ from pydantic import BaseModel, Field
 
 from sobrenum.domain import SobrenumError
 from sobrenum.reporting import indicators as ind
-from sobrenum.reporting.annual import report_from_store
 from sobrenum.reporting.comparison import ComparisonError, compare
-from sobrenum.reporting.council import council_pdf_bytes
-from sobrenum.reporting.snapshots import freeze
 from sobrenum.store import strategy as st
 from sobrenum.web.api.common import ERRORS, FIRST_YEAR, LAST_YEAR, PREFIX, YearPath
 from sobrenum.web.deps import EditorDep, OrgAdminDep, ReaderDep, StoreDep
-from sobrenum.web.services import referential
+from sobrenum.web.services import council_pdf, freeze_strategy_year, strategy_report
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["stratégie"], responses=ERRORS)
 
@@ -107,13 +104,15 @@ class ComparisonOut(BaseModel):
 
 
 @router.get("/{organisation_id}/strategie/indicateurs", summary="Indicateurs de l'année")
-def indicators(access: ReaderDep, store: StoreDep, annee: YearQuery = None) -> IndicatorsOut:
+def indicators(
+    request: Request, access: ReaderDep, store: StoreDep, annee: YearQuery = None
+) -> IndicatorsOut:
     """Chaque indicateur de la stratégie numérique responsable : valeur (calculée, déclarée ou
     tirée du registre de réemploi), objectif de l'année et statut."""
     year = _year(annee)
     try:
-        report, _ = report_from_store(
-            store, access.organisation, year, referential(), with_interval=False
+        report = strategy_report(
+            store, request.app.state.footprints, access.organisation, year, with_interval=False
         )
     except SobrenumError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
@@ -209,15 +208,19 @@ def years(access: ReaderDep, store: StoreDep) -> list[YearOut]:
     status_code=status.HTTP_201_CREATED,
 )
 def freeze_year(
-    access: EditorDep, store: StoreDep, annee: YearPath, body: FreezeIn | None = None
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    annee: YearPath,
+    body: FreezeIn | None = None,
 ) -> YearOut:
     """Fige le parc au 31 décembre, la version du référentiel et les résultats de l'année."""
     try:
-        result = freeze(
+        result = freeze_strategy_year(
             store,
+            request.app.state.footprints,
             access.organisation,
             annee,
-            referential(),
             replace=bool(body and body.remplacer),
             actor=access.user.actor,
         )
@@ -247,11 +250,11 @@ def council_report(
 ) -> Response:
     """Le rapport annuel au conseil, en PDF (chiffres figés si l'année l'est)."""
     try:
-        report, _ = report_from_store(store, access.organisation, annee, referential())
+        pdf = council_pdf(store, request.app.state.footprints, access.organisation, annee)
     except SobrenumError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return Response(
-        council_pdf_bytes(report),
+        pdf,
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="rapport-conseil-{annee}.pdf"'},
     )

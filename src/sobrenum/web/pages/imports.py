@@ -32,13 +32,13 @@ from sobrenum.inventory import (
     write_report_xlsx,
 )
 from sobrenum.inventory.mapping import AUXILIARY_FIELDS, CONFIDENT
-from sobrenum.store import apply_import, inventory_dates, list_imports
+from sobrenum.store import ImportSummary, inventory_dates, list_imports
+from sobrenum.store.staged import abandon_staged, get_staged, update_report
 from sobrenum.store.users import StagedImport
 from sobrenum.web.deps import EditorDep, StoreDep, not_found
 from sobrenum.web.pages.common import IdPath, date_fr, organisation_context
 from sobrenum.web.services import (
-    abandon_staged,
-    get_staged,
+    apply_staged,
     referential,
     reporting_year,
     safe_file_name,
@@ -313,10 +313,7 @@ async def import_mapping_save(
             + ". Choisissez la colonne qui le contient.",
             status_code=422,
         )
-    with store.transaction() as session:
-        row = session.get(StagedImport, staged.id)
-        if row is not None:
-            row.report = {**(row.report or {}), "correspondance": corrections}
+    update_report(store, staged.id, correspondance=corrections)
     return RedirectResponse(
         _step_url(request, "import_check", access.organisation_id, staged.id),
         status.HTTP_303_SEE_OTHER,
@@ -394,35 +391,9 @@ def import_report(
     )
 
 
-@router.post("/collectivites/{organisation_id}/import/{staged_id}/confirmer", name="import_confirm")
-def import_confirm(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
-) -> Response:
-    staged = _staged_or_404(store, access.organisation_id, staged_id)
-    redirect = _pending_or_redirect(request, staged)
-    if redirect is not None:
-        return redirect
-    used, result = _read(staged, access.organisation)
-    fleet = result.fleet
-    if "country" not in used.mapping.columns.values():
-        # No country in the file: the devices draw the organisation's electricity mix (its
-        # settings), not a default written into every row.
-        index = fleet.schema.get_field_index("country")
-        fleet = fleet.set_column(index, "country", pa.nulls(fleet.num_rows, pa.string()))
-    try:
-        summary = apply_import(
-            store,
-            access.organisation_id,
-            fleet,
-            file_sha256=staged.file_sha256,
-            file_name=staged.file_name,
-            inventory_date=staged.inventory_date,
-            rejected=result.rows_rejected,
-            actor=access.user.actor,
-        )
-    except SobrenumError as exc:
-        return _check_page(request, access, staged, error=str(exc), status_code=409)
-    outcome = {
+def _outcome(summary: ImportSummary) -> dict[str, Any]:
+    """What the summary page shows, kept with the staged import."""
+    return {
         "message": summary.message(),
         "ajoutes": summary.added,
         "modifies": summary.changed,
@@ -435,13 +406,38 @@ def import_confirm(
         "champs_modifies": summary.changed_field_counts,
         "import_id": summary.import_id,
     }
-    with store.transaction() as session:
-        row = session.get(StagedImport, staged.id)
-        if row is not None:
-            row.status = "applied"
-            row.import_id = summary.import_id
-            row.content = b""
-            row.report = {**(row.report or {}), "resultat": outcome}
+
+
+@router.post("/collectivites/{organisation_id}/import/{staged_id}/confirmer", name="import_confirm")
+def import_confirm(
+    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
+) -> Response:
+    staged = _staged_or_404(store, access.organisation_id, staged_id)
+    redirect = _pending_or_redirect(request, staged)
+    if redirect is not None:
+        return redirect
+
+    def read(staged: StagedImport) -> tuple[pa.Table, int]:
+        used, result = _read(staged, access.organisation)
+        fleet = result.fleet
+        if "country" not in used.mapping.columns.values():
+            # No country in the file: the devices draw the organisation's electricity mix
+            # (its settings), not a default written into every row.
+            index = fleet.schema.get_field_index("country")
+            fleet = fleet.set_column(index, "country", pa.nulls(fleet.num_rows, pa.string()))
+        return fleet, result.rows_rejected
+
+    try:
+        apply_staged(
+            store,
+            access.organisation,
+            staged,
+            actor=access.user.actor,
+            read=read,
+            outcome=_outcome,
+        )
+    except SobrenumError as exc:
+        return _check_page(request, access, staged, error=str(exc), status_code=409)
     return RedirectResponse(
         _step_url(request, "import_summary", access.organisation_id, staged.id),
         status.HTTP_303_SEE_OTHER,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from sobrenum.domain import CRITERIA, CRITERIA_BY_CODE, Phase
-from sobrenum.store import Organisation
+from sobrenum.store import organisation_or_none
 from sobrenum.web.deps import CurrentUser, CurrentUserDep, OrganisationAccess, StoreDep, not_found
 from sobrenum.web.pages.common import (
     MAX_ID,
@@ -32,8 +32,7 @@ def _context(user: CurrentUser, store: Any, organisation_id: int | None) -> dict
     role = user.role_in(organisation_id)
     if role is None:
         return base
-    with store.transaction() as session:
-        organisation = session.get(Organisation, organisation_id)
+    organisation = organisation_or_none(store, organisation_id)
     if organisation is None:
         return base
     access = OrganisationAccess(user=user, organisation=organisation, role=role)

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from sobrenum.store import Organisation
-from sobrenum.store.audit import record_event
+from sobrenum.store import update_organisation
 from sobrenum.web.deps import OrgAdminDep, ReaderDep, StoreDep
 from sobrenum.web.pages.common import (
     FIRST_YEAR,
@@ -107,36 +106,17 @@ def settings_save(
     staff = _count(agents, "Nombre d'agents", errors, "agents")
     if errors:
         return _page(request, access, values=values, errors=errors, status_code=422)
-    with store.transaction() as session:
-        row = session.get(Organisation, access.organisation_id)
-        if row is not None:
-            before = {
-                "country": row.country,
-                "reporting_year": row.reporting_year,
-                "population": row.population,
-                "staff_count": row.staff_count,
-            }
-            row.country = pays
-            row.reporting_year = year
-            row.population = inhabitants
-            row.staff_count = staff
-            record_event(
-                session,
-                "organisation.settings",
-                actor=access.user.actor,
-                organisation_id=row.id,
-                details={
-                    "before": before,
-                    "after": {
-                        "country": pays,
-                        "reporting_year": year,
-                        "population": inhabitants,
-                        "staff_count": staff,
-                    },
-                },
-            )
-            session.flush()
-            session.refresh(row)
-            session.expunge(row)
-            access = type(access)(user=access.user, organisation=row, role=access.role)
+    row = update_organisation(
+        store,
+        access.organisation_id,
+        {
+            "country": pays,
+            "reporting_year": year,
+            "population": inhabitants,
+            "staff_count": staff,
+        },
+        actor=access.user.actor,
+        event="organisation.settings",
+    )
+    access = type(access)(user=access.user, organisation=row, role=access.role)
     return _page(request, access, saved=True)

@@ -12,10 +12,7 @@ from fastapi.responses import Response
 
 from sobrenum.domain import SobrenumError
 from sobrenum.reporting import indicators as ind
-from sobrenum.reporting.annual import report_from_store
 from sobrenum.reporting.comparison import MIN_OTHERS, ComparisonError, compare
-from sobrenum.reporting.council import council_pdf_bytes
-from sobrenum.reporting.snapshots import freeze
 from sobrenum.store import strategy as st
 from sobrenum.web.deps import EditorDep, OrgAdminDep, OrganisationAccess, ReaderDep, StoreDep
 from sobrenum.web.pages.common import (
@@ -26,7 +23,12 @@ from sobrenum.web.pages.common import (
     organisation_context,
     redirect_done,
 )
-from sobrenum.web.services import referential, reporting_year
+from sobrenum.web.services import (
+    council_pdf,
+    freeze_strategy_year,
+    reporting_year,
+    strategy_report,
+)
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,8 +50,8 @@ def _page(
     report = None
     problem = None
     try:
-        report, _ = report_from_store(
-            store, access.organisation, year, referential(), with_interval=False
+        report = strategy_report(
+            store, request.app.state.footprints, access.organisation, year, with_interval=False
         )
     except SobrenumError as exc:
         problem = str(exc)
@@ -152,11 +154,11 @@ def freeze_form(
 ) -> Response:
     year = form_year(annee, reporting_year(access.organisation))
     try:
-        freeze(
+        freeze_strategy_year(
             store,
+            request.app.state.footprints,
             access.organisation,
             year,
-            referential(),
             replace=remplacer == "oui",
             actor=access.user.actor,
         )
@@ -192,11 +194,11 @@ def report_pdf(
 ) -> Response:
     year = annee or reporting_year(access.organisation)
     try:
-        report, _ = report_from_store(store, access.organisation, year, referential())
+        pdf = council_pdf(store, request.app.state.footprints, access.organisation, year)
     except SobrenumError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
     return Response(
-        council_pdf_bytes(report),
+        pdf,
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="rapport-conseil-{year}.pdf"'},
     )
