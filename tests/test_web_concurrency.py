@@ -104,9 +104,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     env.pop("SOBRENUM_DATABASE_URL", None)
     port = _free_port()
     log = tmp_path / "server.log"
+    command = [sys.executable, "-m", "uvicorn", "sobrenum.web.app:create_app", "--factory"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "sobrenum.web.app:create_app", "--factory"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
