@@ -128,16 +128,36 @@ def server(tmp_path: Path) -> Iterator[Server]:
         process.wait(timeout=20)
 
 
-def _get(server: Server, path: str) -> tuple[int, float]:
+@dataclass
+class Answer:
+    status: int  # 0: no answer in time
+    seconds: float
+    retry_after: str | None = None
+    detail: str = ""
+
+
+def _get(server: Server, path: str) -> Answer:
     started = time.monotonic()
     try:
         response = httpx.get(server.base + path, headers=server.headers, timeout=REQUEST_SECONDS)
     except httpx.TimeoutException:
-        return 0, time.monotonic() - started
-    return response.status_code, time.monotonic() - started
+        return Answer(0, time.monotonic() - started)
+    detail = ""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        body = response.json()
+        detail = body.get("detail", "") if isinstance(body, dict) else ""
+    return Answer(
+        response.status_code,
+        time.monotonic() - started,
+        response.headers.get("retry-after"),
+        detail,
+    )
 
 
 def test_simultaneous_indicators_and_council_reports_never_freeze(server: Server) -> None:
+    """Each request is answered in bounded time: its result, or (on a machine too loaded to
+    compute it within the wait) a French 503 with Retry-After, after which asking again
+    gets the result; the server answers other requests throughout."""
     org = f"/api/v1/collectivites/{server.organisation_id}/strategie"
     paths = [
         f"{org}/indicateurs?annee=2024",
@@ -145,13 +165,24 @@ def test_simultaneous_indicators_and_council_reports_never_freeze(server: Server
         f"{org}/rapport/2024",
         f"{org}/rapport/2025",
     ]
-    assert _get(server, "/api/v1/collectivites")[0] == 200  # the token is in use
+    assert _get(server, "/api/v1/collectivites").status == 200  # the token is in use
     for _ in range(2):  # the second round is when the old code froze for sure
         with ThreadPoolExecutor(len(paths)) as pool:
             answers = list(pool.map(lambda path: _get(server, path), paths))
-        for path, (code, seconds) in zip(paths, answers, strict=True):
-            assert code == 200, (
-                f"{path}: {code or 'no answer'} after {seconds:.1f} s\n{server.log_tail()}"
+        for path, answer in zip(paths, answers, strict=True):
+            assert answer.status in (200, 503), (
+                f"{path}: {answer.status or 'no answer'} after {answer.seconds:.1f} s\n"
+                f"{server.log_tail()}"
             )
-        status, seconds = _get(server, "/api/v1/openapi.json")
-        assert status == 200 and seconds < 10, f"openapi.json: {status} after {seconds:.1f} s"
+            if answer.status == 503:
+                assert answer.retry_after and int(answer.retry_after) > 0
+                assert "réessayez" in answer.detail
+        openapi = _get(server, "/api/v1/openapi.json")
+        assert openapi.status == 200 and openapi.seconds < 10, openapi
+    for path in paths:  # every computation went on: asking again gets its result
+        for _ in range(6):
+            answer = _get(server, path)
+            if answer.status != 503:
+                break
+            time.sleep(int(answer.retry_after or 1))
+        assert answer.status == 200, f"{path}: {answer}\n{server.log_tail()}"
