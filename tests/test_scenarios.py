@@ -1,0 +1,323 @@
+"""Scenarios and trajectories: survival laws, cohort renewal, levers, targets (hand-computed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from importlib import resources
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from sobrenum.domain import FLEET_SCHEMA
+from sobrenum.engine import Parameters, compute
+from sobrenum.inventory import load_inventory
+from sobrenum.referential import Referential, load
+from sobrenum.scenarios import (
+    Indicator,
+    Scenario,
+    ScenarioError,
+    Target,
+    Weibull,
+    contributions,
+    evaluate,
+    fit,
+    make_lever,
+    project,
+)
+
+DAYS = 365.2425
+
+
+@pytest.fixture(scope="module")
+def ref() -> Referential:
+    return load()
+
+
+@pytest.fixture(scope="module")
+def demo_fleet(ref: Referential) -> pa.Table:
+    path = resources.files("sobrenum") / "data" / "demo" / "inventaire-demo.xlsx"
+    return load_inventory(str(path), 2025, ref.default_lifetimes()).fleet
+
+
+def fleet(rows: list[dict[str, object]]) -> pa.Table:
+    full = [{name: row.get(name) for name in FLEET_SCHEMA.names} for row in rows]
+    return pa.Table.from_pylist(full, schema=FLEET_SCHEMA)
+
+
+def laptops(n: int, acquired: dt.date) -> dict[str, object]:
+    return {
+        "asset_id": f"L{acquired}",
+        "category": "laptop",
+        "quantity": n,
+        "acquisition_date": acquired,
+    }
+
+
+def gwp_of_engine(f: pa.Table, ref: Referential, year: int) -> float:
+    rows = compute(f, ref, Parameters(year)).totals(("criterion",)).to_pylist()
+    return next(r["annual"] for r in rows if r["criterion"] == "gwp")
+
+
+# --- Survival ---------------------------------------------------------------------------
+
+
+def test_weibull_from_mean_has_that_mean_and_hand_computed_survival() -> None:
+    law = Weibull.from_mean(5.0, shape=2.0)
+    # Γ(1.5) = √π / 2, so scale = 10 / √π and (5 / scale)² = π / 4.
+    assert law.scale == pytest.approx(10.0 / math.sqrt(math.pi), rel=1e-12)
+    assert law.mean == pytest.approx(5.0, rel=1e-12)
+    assert float(law.survival(5.0)) == pytest.approx(math.exp(-math.pi / 4), rel=1e-12)
+    assert float(law.survival(0.0)) == 1.0
+    # Kept one more year at age 4: exp(−(π/4)(25 − 16)/25).
+    assert float(law.kept(4.0)) == pytest.approx(math.exp(-math.pi / 4 * 9 / 25), rel=1e-12)
+
+
+def test_weibull_kept_stays_exact_far_past_the_mean() -> None:
+    law = Weibull.from_mean(5.0, shape=2.0)
+    # S(40) underflows nowhere near, but S(40)/S(39) computed as a ratio would lose digits.
+    expected = math.exp(-math.pi / 4 * (41**2 - 40**2) / 25)
+    assert float(law.kept(40.0)) == pytest.approx(expected, rel=1e-9)
+
+
+def test_stretched_law_adds_years_to_the_mean_and_keeps_the_shape() -> None:
+    law = Weibull.from_mean(5.0, shape=2.0).stretched(2.0)
+    assert law.mean == pytest.approx(7.0)
+    assert law.shape == 2.0
+
+
+def test_fit_recovers_a_known_law_from_its_quantiles() -> None:
+    n = 400
+    u = (np.arange(n) + 0.5) / n
+    ages = 6.0 * (-np.log(1.0 - u)) ** (1.0 / 3.0)
+    law = fit(ages, np.ones(n, dtype=bool))
+    assert law.origin == "fitted"
+    assert law.retirements == n
+    assert law.shape == pytest.approx(3.0, rel=0.05)
+    assert law.scale == pytest.approx(6.0, rel=0.02)
+
+
+def test_fit_with_censoring_matches_the_exponential_closed_form() -> None:
+    # With shape 1 the MLE scale is (total time observed) / (number of retirements). Build a
+    # sample whose fitted shape is 1: exponential quantiles, half of them censored at their age.
+    n = 2000
+    u = (np.arange(n) + 0.5) / n
+    ages = 4.0 * -np.log(1.0 - u)
+    retired = np.arange(n) % 2 == 0
+    law = fit(ages, retired)
+    assert law.shape == pytest.approx(1.0, abs=0.06)
+    closed_form = ages.sum() / retired.sum()
+    assert law.scale == pytest.approx(closed_form, rel=0.1)
+
+
+def test_fit_needs_two_retirements() -> None:
+    with pytest.raises(ValueError, match="deux sorties"):
+        fit(np.array([1.0, 2.0, 3.0]), np.array([True, False, False]))
+
+
+# --- Cohort renewal on a tiny fleet ------------------------------------------------------
+
+
+def test_cohort_renewal_hand_computed(ref: Referential) -> None:
+    law = Weibull.from_mean(5.0, shape=2.0)
+    f = fleet([laptops(10, dt.date(2021, 1, 1))])
+    t = project(f, ref, Scenario("t", 2025, 2027), staff=None, survival={"laptop": law})
+    a = (dt.date(2025, 1, 1) - dt.date(2021, 1, 1)).days / DAYS
+    c = math.pi / 4 / 25  # H(t) = c t² for this law
+
+    def kept(age: float) -> float:
+        return math.exp(-c * ((age + 1) ** 2 - age**2))
+
+    y25, y26, y27 = t.years
+    assert y25.devices == pytest.approx(10.0)
+    assert y25.purchases_new == 0.0
+    # Retired during 2025 and replaced on 1 January 2026, one for one (target = 10).
+    assert y25.retirements == pytest.approx(10 * (1 - kept(a)), rel=1e-9)
+    assert y26.purchases_new == pytest.approx(10 * (1 - kept(a)), rel=1e-9)
+    assert y26.devices == pytest.approx(10.0, rel=1e-12)
+    # 2027: originals kept twice, the 2026 purchases kept once from age 0.
+    originals = 10 * kept(a) * kept(a + 1)
+    bought26 = 10 * (1 - kept(a)) * kept(0.0)
+    assert y27.purchases_new == pytest.approx(10 - originals - bought26, rel=1e-9)
+    assert y27.devices == pytest.approx(10.0, rel=1e-12)
+
+
+def test_first_year_is_the_engines_footprint_exactly(
+    ref: Referential, demo_fleet: pa.Table
+) -> None:
+    expected = gwp_of_engine(demo_fleet, ref, 2025)
+    for levers in [
+        (),
+        (make_lever("lifetime_extension", 2, 2025), make_lever("refurbished_share", 0.5, 2025)),
+    ]:
+        t = project(demo_fleet, ref, Scenario("s", 2025, 2027, tuple(levers)), staff=420)
+        assert t.years[0].gwp == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_lever_that_matches_no_device_changes_nothing(
+    ref: Referential, demo_fleet: pa.Table
+) -> None:
+    base = project(demo_fleet, ref, Scenario("b", 2025, 2030), staff=420)
+    categories = set(demo_fleet["category"].to_pylist())
+    absent = next(c for c in ("tv_display", "storage_array", "firewall") if c not in categories)
+    noop = (
+        make_lever("lifetime_extension", 3, 2026, [absent]),
+        make_lever("refurbished_share", 0.0, 2026),
+        make_lever("refurbished_share", 0.8, 2026, [absent]),
+    )
+    other = project(demo_fleet, ref, Scenario("n", 2025, 2030, noop), staff=420)
+    for a, b in zip(base.years, other.years, strict=True):
+        assert b.impacts == pytest.approx(a.impacts, rel=1e-12)
+        assert b.devices == pytest.approx(a.devices, rel=1e-12)
+
+
+def test_contributions_add_up_to_the_scenarios_change(
+    ref: Referential, demo_fleet: pa.Table
+) -> None:
+    levers = (
+        make_lever("lifetime_extension", 2, 2026),
+        make_lever("refurbished_share", 0.3, 2026),
+        make_lever("agents_per_printer", 20, 2026),
+    )
+    s = Scenario("Sobriété", 2025, 2030, levers)
+    baseline, parts = contributions(demo_fleet, ref, s, 420)
+    full = project(demo_fleet, ref, s, 420)
+    assert sum(p.annual for p in parts) == pytest.approx(
+        full.years[-1].gwp - baseline.years[-1].gwp
+    )
+    assert sum(p.cumulative for p in parts) == pytest.approx(
+        full.cumulative() - baseline.cumulative()
+    )
+    # Keeping devices longer and buying refurbished both lower the footprint.
+    assert parts[0].cumulative < 0
+    assert parts[1].cumulative < 0
+
+
+# --- Levers -------------------------------------------------------------------------------
+
+
+def test_screens_per_workstation_stops_buying_screens_above_the_ratio(ref: Referential) -> None:
+    old = dt.date(2018, 1, 1)
+    f = fleet(
+        [
+            {"asset_id": "D", "category": "desktop", "quantity": 10, "acquisition_date": old},
+            {"asset_id": "M", "category": "monitor", "quantity": 20, "acquisition_date": old},
+        ]
+    )
+    s = Scenario("écrans", 2025, 2028, (make_lever("screens_per_workstation", 1.0, 2026),))
+    t = project(f, ref, s)
+    base = project(f, ref, Scenario("b", 2025, 2028))
+    # Baseline replaces retired screens to keep 20; with one screen per desktop, none is bought
+    # while the 20 old ones (now more than the 10 desktops) wear out.
+    assert base.years[1].devices_by_category["monitor"] == pytest.approx(20.0)
+    monitors = [y.devices_by_category["monitor"] for y in t.years]
+    assert monitors[1] < 20.0
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(monitors))
+
+
+def test_shared_printers_follow_the_headcount(ref: Referential) -> None:
+    old = dt.date(2015, 1, 1)
+    f = fleet(
+        [
+            {"asset_id": "P", "category": "printer", "quantity": 30, "acquisition_date": old},
+            {
+                "asset_id": "M",
+                "category": "multifunction_printer",
+                "quantity": 1,
+                "acquisition_date": old,
+            },
+        ]
+    )
+    s = Scenario("partage", 2025, 2027, (make_lever("agents_per_printer", 25, 2026),))
+    t = project(f, ref, s, staff=100)
+    # 100 agents / 25 = 4 multifunction printers on 1 January 2026; single printers not replaced.
+    assert t.years[1].devices_by_category["multifunction_printer"] == pytest.approx(4.0, rel=1e-9)
+    assert t.years[1].devices_by_category["printer"] < 30.0
+    with pytest.raises(ScenarioError, match="nombre d'agents"):
+        project(f, ref, s, staff=None)
+
+
+def test_reuse_share_sets_the_scenarios_reuse_rate(ref: Referential) -> None:
+    f = fleet([laptops(100, dt.date(2019, 6, 1))])
+    s = Scenario("r", 2025, 2027, (make_lever("reuse_share", 0.5, 2025),))
+    t = project(f, ref, s)
+    assert t.years[0].reuse_rate == pytest.approx(50.0)
+    assert t.years[0].retired_to_recycling == pytest.approx(t.years[0].retirements / 2)
+    assert t.years[0].reuse_target == 50.0  # décret 2023-266 from 2025 on
+
+
+def test_refurbished_share_by_count_and_by_price(ref: Referential) -> None:
+    f = fleet([laptops(100, dt.date(2019, 6, 1))])
+    lever = make_lever("refurbished_share", 0.3, 2026)
+    by_count = project(f, ref, Scenario("c", 2025, 2026, (lever,)))
+    assert by_count.years[1].agec_share == pytest.approx(30.0)
+    priced = project(
+        f, ref, Scenario("p", 2025, 2026, (lever,), prices={"laptop": (1000.0, 600.0)})
+    )
+    bought = priced.years[1].purchases_new + priced.years[1].purchases_refurbished
+    # 0.3 × 600 / (0.7 × 1000 + 0.3 × 600) = 180 / 880.
+    assert priced.years[1].agec_share == pytest.approx(100 * 180 / 880)
+    assert priced.years[1].cost_eur == pytest.approx(bought * 880.0)
+    assert priced.years[1].agec_target == 20.0  # AGEC IT floor from 2024
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "year", "cats", "message"),
+    [
+        ("lifetime_extension", -1, 2026, (), "sort des bornes"),
+        ("refurbished_share", 1.5, 2026, (), "sort des bornes"),
+        ("teleportation", 1, 2026, (), "Levier inconnu"),
+        ("lifetime_extension", 1, 1999, (), "année de début"),
+        ("lifetime_extension", 1, 2026, ("licorne",), "catégorie inconnue"),
+        ("agents_per_printer", 10, 2026, ("laptop",), "catégories fixes"),
+    ],
+)
+def test_levers_are_checked_in_french(
+    kind: str, value: float, year: int, cats: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        make_lever(kind, value, year, cats)
+
+
+def test_bounds_are_inclusive() -> None:
+    assert make_lever("refurbished_share", 1.0, 2026).value == 1.0
+    assert make_lever("refurbished_share", 0.0, 2026).value == 0.0
+    assert make_lever("hosting_pue", 1.0, 2100).start_year == 2100
+
+
+def test_scenario_round_trips_through_json() -> None:
+    s = Scenario(
+        "Sobriété",
+        2025,
+        2035,
+        (make_lever("lifetime_extension", 2, 2026, ["laptop"]),),
+        staff_growth=0.01,
+        prices={"laptop": (900.0, 500.0)},
+    )
+    assert Scenario.from_json(s.to_json()) == s
+
+
+def test_horizon_is_checked() -> None:
+    with pytest.raises(ScenarioError, match="Horizon"):
+        Scenario("x", 2030, 2025)
+
+
+# --- Targets ------------------------------------------------------------------------------
+
+
+def test_target_met_on_the_exact_threshold() -> None:
+    target = Target(Indicator.GWP_PER_AGENT, 2025, 2030, -0.30)
+    values = {2025: 100.0, 2026: 90.0, 2027: 80.0, 2028: 70.0, 2029: 69.0, 2030: 71.0}
+    outcome = evaluate(target, values)
+    assert outcome.threshold == pytest.approx(70.0)
+    assert outcome.first_year_met == 2028  # 70 is the threshold itself: met
+    assert outcome.met
+
+
+def test_target_not_met_and_base_outside_the_horizon() -> None:
+    target = Target(Indicator.GWP, 2025, 2030, -0.30)
+    assert not evaluate(target, {2025: 100.0, 2030: 70.01}).met
+    assert evaluate(target, {2026: 10.0}).base_value is None
+    assert "−30 % en 2030 par rapport à 2025" in target.describe()
