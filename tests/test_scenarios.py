@@ -58,7 +58,7 @@ def laptops(n: int, acquired: dt.date) -> dict[str, object]:
 
 def gwp_of_engine(f: pa.Table, ref: Referential, year: int) -> float:
     rows = compute(f, ref, Parameters(year)).totals(("criterion",)).to_pylist()
-    return next(r["annual"] for r in rows if r["criterion"] == "gwp")
+    return float(next(r["annual"] for r in rows if r["criterion"] == "gwp"))
 
 
 # --- Survival ---------------------------------------------------------------------------
