@@ -16,7 +16,13 @@ from sobrenum.scenarios.compare import (
     series,
 )
 from sobrenum.scenarios.levers import KINDS, Lever, LeverKind, Scenario, ScenarioError, make_lever
-from sobrenum.scenarios.projection import Trajectory, YearResult, project, survival_models
+from sobrenum.scenarios.projection import (
+    Trajectory,
+    YearEngine,
+    YearResult,
+    project,
+    survival_models,
+)
 from sobrenum.scenarios.survival import DEFAULT_SHAPE, MIN_RETIREMENTS_TO_FIT, Weibull, fit
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "TargetOutcome",
     "Trajectory",
     "Weibull",
+    "YearEngine",
     "YearResult",
     "contributions",
     "evaluate",

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from sobrenum.referential import Referential
 from sobrenum.scenarios.levers import Lever, Scenario, ScenarioError
-from sobrenum.scenarios.projection import GWP, Trajectory, YearResult, project
+from sobrenum.scenarios.projection import GWP, Trajectory, YearEngine, YearResult, project
 from sobrenum.scenarios.survival import Weibull
 
 
@@ -119,9 +119,12 @@ def contributions(
     survival: Mapping[str, Weibull] | None = None,
     lifetimes: Mapping[str, float] | None = None,
     criterion: str = GWP,
-) -> tuple[Trajectory, list[Contribution]]:
-    """Each lever's contribution, added in the scenario's order: the k-th lever's is
-    F(levers 1..k) − F(levers 1..k−1). They add up exactly to scenario − baseline."""
+    engine: YearEngine | None = None,
+) -> tuple[Trajectory, Trajectory, list[Contribution]]:
+    """(baseline, scenario, each lever's contribution), levers added in the scenario's order:
+    the k-th lever's is F(levers 1..k) − F(levers 1..k−1), so they add up exactly to
+    scenario − baseline."""
+    runner = engine or YearEngine(ref)
     runs: list[Trajectory] = []
     for k in range(len(scenario.levers) + 1):
         runs.append(
@@ -132,6 +135,7 @@ def contributions(
                 staff,
                 survival=survival,
                 lifetimes=lifetimes,
+                engine=runner,
             )
         )
     out = [
@@ -142,7 +146,7 @@ def contributions(
         )
         for k, lever in enumerate(scenario.levers)
     ]
-    return runs[0], out
+    return runs[0], runs[-1], out
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import ibis
 import numpy as np
@@ -129,6 +130,38 @@ class Trajectory:
         return sum(y.total(criterion) for y in self.years)
 
 
+class YearEngine:
+    """The engine's totals of many fleets and years on one DuckDB connection.
+
+    Each year's query (:func:`sobrenum.engine.totals` by criterion and phase) is built and
+    compiled once, then run on whatever fleet is registered: the levers of a scenario, its
+    contributions and the scenarios compared share the same compiled queries. One instance
+    belongs to one thread.
+    """
+
+    TABLE = "sobrenum_scenario_fleet"
+
+    def __init__(self, ref: Referential, backend: ibis.BaseBackend | None = None) -> None:
+        self.ref = ref
+        self.con: Any = backend or ibis.duckdb.connect()
+        self._sql: dict[int, str] = {}
+        self._keep: list[object] = []  # the expressions own the memtables their SQL names
+
+    def totals(self, fleet: pa.Table, year: int) -> pa.Table:
+        self.con.con.register(self.TABLE, fleet)
+        sql = self._sql.get(year)
+        if sql is None:
+            expr = totals(
+                self.con.table(self.TABLE), self.ref, Parameters(year), ("criterion", "phase")
+            )
+            out: pa.Table = self.con.to_pyarrow(expr)
+            self._keep.append(expr)
+            self._sql[year] = str(self.con.compile(expr))
+            return out
+        result: pa.Table = self.con.con.execute(sql).to_arrow_table()
+        return result
+
+
 def survival_models(
     fleet: pa.Table, ref: Referential, start_year: int, lifetimes: Mapping[str, float] | None = None
 ) -> dict[str, Weibull]:
@@ -203,15 +236,16 @@ def project(
     survival: Mapping[str, Weibull] | None = None,
     lifetimes: Mapping[str, float] | None = None,
     uncertainty_draws: int = 0,
-    backend: ibis.BaseBackend | None = None,
+    engine: YearEngine | None = None,
 ) -> Trajectory:
     """The scenario's trajectory of ``fleet`` (the stored fleet on 1 January of its first year).
 
     ``staff`` is the headcount of the first year (None: per-agent figures are not given);
-    ``lifetimes`` the organisation's own lifetimes per category; ``survival`` forces the laws.
+    ``lifetimes`` the organisation's own lifetimes per category; ``survival`` forces the laws;
+    ``engine`` shares compiled queries between projections of the same referential.
     """
     start, end = scenario.start_year, scenario.end_year
-    con = backend or ibis.duckdb.connect()
+    runner = engine or YearEngine(ref)
     default_life = {**ref.default_lifetimes(), **(lifetimes or {})}
     laws = dict(survival or survival_models(fleet, ref, start, lifetimes))
     base = _cohorts(fleet)
@@ -304,8 +338,7 @@ def project(
                         euros += qty * unit
                         refurbished_euros += qty * unit if refurbished_buy else 0.0
         year_fleet = _year_fleet(base, bought_rows, rows, scenario, year)
-        params = Parameters(reporting_year=year)
-        out = con.to_pyarrow(totals(ibis.memtable(year_fleet), ref, params, ("criterion", "phase")))
+        out = runner.totals(year_fleet, year)
         impacts = {
             (c, p): float(v)
             for c, p, v in zip(
@@ -324,7 +357,7 @@ def project(
             agec = 100.0 * refurbished / bought
         low = high = None
         if uncertainty_draws:
-            low, high = _band(year_fleet, ref, params, uncertainty_draws, con)
+            low, high = _band(year_fleet, ref, year, uncertainty_draws)
         results.append(
             YearResult(
                 year=year,
@@ -520,14 +553,12 @@ def _year_fleet(
     return both
 
 
-def _band(
-    fleet: pa.Table, ref: Referential, params: Parameters, draws: int, con: ibis.BaseBackend
-) -> tuple[float | None, float | None]:
+def _band(fleet: pa.Table, ref: Referential, year: int, draws: int) -> tuple[float, float]:
     from sobrenum.engine import uncertainty
 
-    result = uncertainty(fleet, ref, params, draws=draws, backend=con, validate=False)
+    result = uncertainty(fleet, ref, Parameters(reporting_year=year), draws=draws, validate=False)
     low, high = np.quantile(result.total(GWP), [0.05, 0.95])
     return float(low), float(high)
 
 
-__all__ = ["COHORT_KEYS", "Trajectory", "YearResult", "project", "survival_models"]
+__all__ = ["COHORT_KEYS", "Trajectory", "YearEngine", "YearResult", "project", "survival_models"]

@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from sobrenum.store import reuse_tables as _reuse_tables  # noqa: F401  (reuse register)
+from sobrenum.store import scenarios as _scenarios  # noqa: F401  (scenarios, targets)
 from sobrenum.store import strategy as _strategy  # noqa: F401  (strategy and reporting)
 from sobrenum.store import users as _users  # noqa: F401  (registers the account tables)
 from sobrenum.store.models import Base
