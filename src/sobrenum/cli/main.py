@@ -26,6 +26,7 @@ def _register() -> None:
         commands_import,  # noqa: F401
         commands_report,  # noqa: F401
         commands_reuse,  # noqa: F401
+        commands_scenarios,  # noqa: F401
         commands_web,  # noqa: F401
     )
 

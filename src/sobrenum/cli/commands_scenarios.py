@@ -1,0 +1,292 @@
+"""``sobrenum scenario``: scenarios and trajectories of an organisation's stored fleet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sobrenum.cli.main import app
+
+if TYPE_CHECKING:
+    from sobrenum.scenarios import Lever
+
+scenario_app = typer.Typer(
+    help="Scénarios et trajectoires : où en sera le parc année après année selon les leviers "
+    "choisis (durée de vie, reconditionné, partage…), et les objectifs seront-ils atteints ?",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+OrganisationOption = Annotated[
+    str | None,
+    typer.Option("--organisation", "-o", help="SIREN ou nom de la collectivité."),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        help="Adresse de la base (sqlite:///… ou postgresql://…) ; sinon SOBRENUM_DATABASE_URL.",
+        show_default=False,
+    ),
+]
+LeverOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--levier",
+        "-l",
+        help="Un levier : TYPE=VALEUR@ANNÉE[:catégorie,catégorie], par ex. "
+        "« lifetime_extension=2@2026:laptop » (voir « sobrenum scenario leviers »).",
+    ),
+]
+
+
+def _fail(message: object) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]Erreur :[/] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def parse_lever(text: str) -> Lever:
+    """« lifetime_extension=2@2026:laptop,desktop » → a checked lever (French errors)."""
+    from sobrenum.scenarios import ScenarioError, make_lever
+
+    kind, _, rest = text.partition("=")
+    value, _, rest = rest.partition("@")
+    year, _, cats = rest.partition(":")
+    if not kind or not value or not year:
+        raise ScenarioError(
+            f"Levier « {text} » illisible : écrivez TYPE=VALEUR@ANNÉE[:catégories], "
+            "par ex. lifetime_extension=2@2026:laptop."
+        )
+    try:
+        number = float(value.replace(",", "."))
+        start = int(year)
+    except ValueError:
+        raise ScenarioError(
+            f"Levier « {text} » : la valeur et l'année doivent être des nombres."
+        ) from None
+    categories = [c.strip() for c in cats.split(",") if c.strip()]
+    return make_lever(kind.strip(), number, start, categories)
+
+
+@scenario_app.command("leviers")
+def levers_list() -> None:
+    """Lister les types de leviers, leur unité et leurs bornes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sobrenum.scenarios import KINDS
+
+    table = Table("Type", "Levier", "Unité", "Bornes")
+    for kind, info in KINDS.items():
+        table.add_row(kind.value, info.label, info.unit, f"{info.low:g} à {info.high:g}")
+    Console().print(table)
+
+
+@scenario_app.command("creer")
+def create(
+    name: Annotated[str, typer.Argument(help="Nom du scénario (par ex. « Sobriété »).")],
+    levers: LeverOption = None,
+    start: Annotated[
+        int | None, typer.Option("--debut", help="Première année (par défaut l'année du bilan).")
+    ] = None,
+    end: Annotated[
+        int | None, typer.Option("--fin", help="Dernière année (par défaut début + 10).")
+    ] = None,
+    staff_growth: Annotated[
+        float, typer.Option("--croissance-effectif", help="Évolution annuelle de l'effectif, en %.")
+    ] = 0.0,
+    equipment_growth: Annotated[
+        float,
+        typer.Option("--croissance-equipement", help="Évolution annuelle du parc par agent, en %."),
+    ] = 0.0,
+    description: Annotated[str, typer.Option("--description", help="Texte libre.")] = "",
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Créer (ou remplacer) un scénario de la collectivité."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.scenarios import Scenario
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import scenarios as saved
+
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            first = start or org.reporting_year or dt.date.today().year - 1
+            scenario = Scenario(
+                name,
+                first,
+                end or first + 10,
+                tuple(parse_lever(x) for x in levers or []),
+                staff_growth / 100.0,
+                equipment_growth / 100.0,
+                description=description,
+            )
+            record = saved.save_scenario(store, org, scenario.name, scenario.to_json())
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    from rich.console import Console
+
+    Console().print(
+        f"Scénario « {record.name} » enregistré ({scenario.start_year}–{scenario.end_year}, "
+        f"{len(scenario.levers)} levier(s))."
+    )
+
+
+@scenario_app.command("liste")
+def list_all(organisation: OrganisationOption = None, database: DatabaseOption = None) -> None:
+    """Lister les scénarios de la collectivité."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.scenarios import Scenario
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import scenarios as saved
+
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            records = saved.list_scenarios(store, org)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    if not records:
+        Console().print("Aucun scénario : « sobrenum scenario creer NOM --levier … ».")
+        return
+    table = Table("Scénario", "Horizon", "Leviers", "Trajectoire retenue")
+    for r in records:
+        s = Scenario.from_json(r.definition)
+        table.add_row(
+            r.name,
+            f"{s.start_year}–{s.end_year}",
+            "\n".join(lv.describe() for lv in s.levers) or "aucun",
+            "oui" if r.chosen else "",
+        )
+    Console().print(table)
+
+
+@scenario_app.command("comparer")
+def compare(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Scénarios à comparer (4 au plus ; tous sinon).")
+    ] = None,
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Projeter les scénarios année par année et les comparer à la référence sans levier."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.referential import load
+    from sobrenum.reporting.formatting import number
+    from sobrenum.reporting.trajectory import plain_summary, trajectories
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import scenarios as saved
+
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            ids = [saved.find_scenario(store, org, n).id for n in names] if names else None
+            view = trajectories(store, org, load(), ids)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console = Console()
+    runs = [view.baseline, *view.runs]
+    table = Table("Année", *(f"{r.name}\nt CO2e" for r in runs), title="Empreinte carbone annuelle")
+    for i, year in enumerate(view.baseline.trajectory.years):
+        table.add_row(
+            str(year.year), *(number(r.trajectory.years[i].gwp / 1000, 1) for r in runs)
+        )
+    console.print(table)
+    for run in view.runs:
+        console.print(f"\n[bold]{run.name}[/]")
+        for sentence in plain_summary(view, run):
+            console.print(f"  {sentence}", highlight=False)
+        for part in run.contributions:
+            label = part.lever.describe() if part.lever else "interactions"
+            console.print(
+                f"  • {label} : {number(part.cumulative / 1000, 1)} t CO2e sur l'horizon",
+                highlight=False,
+            )
+    console.print(f"\nRéférentiel {view.referential_version}.", highlight=False)
+
+
+@scenario_app.command("choisir")
+def choose(
+    name: Annotated[str, typer.Argument(help="Scénario retenu comme trajectoire de la stratégie.")],
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Retenir un scénario comme trajectoire de la stratégie (rapport au conseil)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import scenarios as saved
+
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            record = saved.find_scenario(store, org, name)
+            saved.choose_scenario(store, org, record.id)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"« {record.name} » est la trajectoire retenue.")
+
+
+@scenario_app.command("supprimer")
+def delete(
+    name: Annotated[str, typer.Argument(help="Scénario à supprimer.")],
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Supprimer un scénario."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import scenarios as saved
+
+    try:
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            saved.delete_scenario(store, org, saved.find_scenario(store, org, name).id)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"Scénario « {name} » supprimé.")
+
+
+@scenario_app.command("objectif")
+def target(
+    indicator: Annotated[
+        str, typer.Option("--indicateur", help="gwp, gwp_per_agent (par agent) ou devices.")
+    ],
+    base_year: Annotated[int, typer.Option("--reference", help="Année de référence.")],
+    year: Annotated[int, typer.Option("--annee", help="Année de l'objectif.")],
+    change: Annotated[
+        float, typer.Option("--evolution", help="Évolution visée en % (par ex. -30).")
+    ],
+    organisation: OrganisationOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Fixer un objectif de trajectoire (par ex. −30 % de CO2e par agent en 2030 / 2025)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.scenarios import Indicator, ScenarioError, Target
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import scenarios as saved
+
+    try:
+        try:
+            code = Indicator(indicator)
+        except ValueError:
+            raise ScenarioError(
+                f"Indicateur inconnu « {indicator} » (gwp, gwp_per_agent, devices)."
+            ) from None
+        goal = Target(code, base_year, year, change / 100.0)
+        with open_store(database) as store:
+            org = find_organisation(store, organisation)
+            saved.set_target(store, org, code.value, base_year, year, goal.change)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"Objectif enregistré : {goal.describe()}.")
