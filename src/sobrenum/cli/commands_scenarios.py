@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sobrenum.cli.main import app
+from sobrenum.cli.naming import add_group, command, option
 
 if TYPE_CHECKING:
     from sobrenum.scenarios import Lever
@@ -17,7 +18,7 @@ scenario_app = typer.Typer(
     "choisis (durée de vie, reconditionné, partage…), et les objectifs seront-ils atteints ?",
     no_args_is_help=True,
 )
-app.add_typer(scenario_app, name="scenario")
+add_group(app, scenario_app, "scenario")
 
 OrganisationOption = Annotated[
     str | None,
@@ -25,17 +26,19 @@ OrganisationOption = Annotated[
 ]
 DatabaseOption = Annotated[
     str | None,
-    typer.Option(
+    option(
         "--base",
+        english="--database",
         help="Adresse de la base (sqlite:///… ou postgresql://…) ; sinon SOBRENUM_DATABASE_URL.",
         show_default=False,
     ),
 ]
 LeverOption = Annotated[
     list[str] | None,
-    typer.Option(
+    option(
         "--levier",
         "-l",
+        english="--lever",
         help="Un levier : TYPE=VALEUR@ANNÉE[:catégorie,catégorie], par ex. "
         "« lifetime_extension=2@2026:laptop » (voir « sobrenum scenario leviers »).",
     ),
@@ -72,7 +75,7 @@ def parse_lever(text: str) -> Lever:
     return make_lever(kind.strip(), number, start, categories)
 
 
-@scenario_app.command("leviers")
+@command(scenario_app, "leviers", "levers")
 def levers_list() -> None:
     """Lister les types de leviers, leur unité et leurs bornes."""
     from rich.console import Console
@@ -86,24 +89,36 @@ def levers_list() -> None:
     Console().print(table)
 
 
-@scenario_app.command("creer")
+@command(scenario_app, "creer", "create")
 def create(
     name: Annotated[str, typer.Argument(help="Nom du scénario (par ex. « Sobriété »).")],
     levers: LeverOption = None,
     start: Annotated[
-        int | None, typer.Option("--debut", help="Première année (par défaut l'année du bilan).")
+        int | None,
+        option("--debut", english="--first-year", help="Première année (par défaut l'année du bilan)."),
     ] = None,
     end: Annotated[
-        int | None, typer.Option("--fin", help="Dernière année (par défaut début + 10).")
+        int | None, option("--fin", english="--last-year", help="Dernière année (par défaut début + 10).")
     ] = None,
     staff_growth: Annotated[
-        float, typer.Option("--croissance-effectif", help="Évolution annuelle de l'effectif, en %.")
+        float,
+        option(
+            "--croissance-effectif",
+            english="--staff-growth",
+            help="Évolution annuelle de l'effectif, en %.",
+        ),
     ] = 0.0,
     equipment_growth: Annotated[
         float,
-        typer.Option("--croissance-equipement", help="Évolution annuelle du parc par agent, en %."),
+        option(
+            "--croissance-equipement",
+            english="--equipment-growth",
+            help="Évolution annuelle du parc par agent, en %.",
+        ),
     ] = 0.0,
-    description: Annotated[str, typer.Option("--description", help="Texte libre.")] = "",
+    description: Annotated[
+        str, option("--description", english="--description", help="Texte libre.")
+    ] = "",
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -137,7 +152,7 @@ def create(
     )
 
 
-@scenario_app.command("liste")
+@command(scenario_app, "lister", "list")
 def list_all(organisation: OrganisationOption = None, database: DatabaseOption = None) -> None:
     """Lister les scénarios de la collectivité."""
     from rich.console import Console
@@ -169,7 +184,7 @@ def list_all(organisation: OrganisationOption = None, database: DatabaseOption =
     Console().print(table)
 
 
-@scenario_app.command("comparer")
+@command(scenario_app, "comparer", "compare")
 def compare(
     names: Annotated[
         list[str] | None, typer.Argument(help="Scénarios à comparer (4 au plus ; tous sinon).")
@@ -199,9 +214,7 @@ def compare(
     runs = [view.baseline, *view.runs]
     table = Table("Année", *(f"{r.name}\nt CO2e" for r in runs), title="Empreinte carbone annuelle")
     for i, year in enumerate(view.baseline.trajectory.years):
-        table.add_row(
-            str(year.year), *(number(r.trajectory.years[i].gwp / 1000, 1) for r in runs)
-        )
+        table.add_row(str(year.year), *(number(r.trajectory.years[i].gwp / 1000, 1) for r in runs))
     console.print(table)
     for run in view.runs:
         console.print(f"\n[bold]{run.name}[/]")
@@ -216,7 +229,7 @@ def compare(
     console.print(f"\nRéférentiel {view.referential_version}.", highlight=False)
 
 
-@scenario_app.command("choisir")
+@command(scenario_app, "choisir", "choose")
 def choose(
     name: Annotated[str, typer.Argument(help="Scénario retenu comme trajectoire de la stratégie.")],
     organisation: OrganisationOption = None,
@@ -237,7 +250,7 @@ def choose(
     typer.echo(f"« {record.name} » est la trajectoire retenue.")
 
 
-@scenario_app.command("supprimer")
+@command(scenario_app, "supprimer", "delete")
 def delete(
     name: Annotated[str, typer.Argument(help="Scénario à supprimer.")],
     organisation: OrganisationOption = None,
@@ -257,15 +270,20 @@ def delete(
     typer.echo(f"Scénario « {name} » supprimé.")
 
 
-@scenario_app.command("objectif")
+@command(scenario_app, "objectif", "target")
 def target(
     indicator: Annotated[
-        str, typer.Option("--indicateur", help="gwp, gwp_per_agent (par agent) ou devices.")
+        str,
+        option(
+            "--indicateur", english="--indicator", help="gwp, gwp_per_agent (par agent) ou devices."
+        ),
     ],
-    base_year: Annotated[int, typer.Option("--reference", help="Année de référence.")],
-    year: Annotated[int, typer.Option("--annee", help="Année de l'objectif.")],
+    base_year: Annotated[
+        int, option("--reference", english="--base-year", help="Année de référence.")
+    ],
+    year: Annotated[int, option("--annee", english="--year", help="Année de l'objectif.")],
     change: Annotated[
-        float, typer.Option("--evolution", help="Évolution visée en % (par ex. -30).")
+        float, option("--evolution", english="--change", help="Évolution visée en % (par ex. -30).")
     ],
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import altair as alt
+import pyarrow as pa
 
 from sobrenum.domain import CATEGORIES_BY_CODE
 from sobrenum.referential import Referential
@@ -79,44 +80,40 @@ def _outcomes(trajectory: Trajectory, targets: Sequence[Target]) -> list[TargetO
     return [evaluate(t, series(trajectory, t.indicator)) for t in targets]
 
 
-def trajectories(
-    store: Store,
-    organisation: Organisation,
+@dataclass(frozen=True)
+class Candidate:
+    """A scenario to run, with where it is saved (None for one built in code, e.g. the demo)."""
+
+    scenario: Scenario
+    scenario_id: int | None = None
+    chosen: bool = False
+
+
+def compare_scenarios(
+    organisation_name: str,
+    fleet: pa.Table,
+    staff: float | None,
     ref: Referential,
-    scenario_ids: Sequence[int] | None = None,
+    candidates: Sequence[Candidate],
+    goals: Sequence[Target] = (),
     *,
     with_contributions: bool = True,
 ) -> TrajectoryView:
-    """Run up to :data:`MAX_COMPARED` saved scenarios (the chosen one first by default) and
-    their common baseline (same horizon and hypotheses, no lever)."""
-    records = saved.list_scenarios(store, organisation)
-    if scenario_ids is not None:
-        by_id = {r.id: r for r in records}
-        missing = [i for i in scenario_ids if i not in by_id]
-        if missing:
-            raise ScenarioError(f"Scénario {missing[0]} introuvable.")
-        records = [by_id[i] for i in scenario_ids]
-    else:
-        records = sorted(records, key=lambda r: (not r.chosen, r.name))
-    records = records[:MAX_COMPARED]
-    if not records:
+    """Run the scenarios on ``fleet`` (the fleet of their first year) and their common
+    baseline (same horizon and hypotheses as the first one, no lever)."""
+    if not candidates:
         raise ScenarioError(
             "Aucun scénario enregistré : créez-en un (page Trajectoires ou "
             "« sobrenum scenario creer »)."
         )
-    scenarios = [Scenario.from_json(r.definition) for r in records]
-    first = scenarios[0]
-    for other in scenarios[1:]:
+    first = candidates[0].scenario
+    for other in (c.scenario for c in candidates[1:]):
         if (other.start_year, other.end_year) != (first.start_year, first.end_year):
             raise ScenarioError(
                 "Les scénarios comparés doivent avoir le même horizon "
                 f"({first.start_year}–{first.end_year} pour « {first.name} », "
                 f"{other.start_year}–{other.end_year} pour « {other.name} »)."
             )
-    year = snapshots.year_result(store, organisation, first.start_year, ref)
-    fleet = year.fleet
-    staff = float(organisation.staff_count) if organisation.staff_count else None
-    goals = stored_targets(store, organisation)
     baseline_scenario = Scenario(
         BASELINE_NAME,
         first.start_year,
@@ -129,7 +126,8 @@ def trajectories(
     engine = YearEngine(ref)
     baseline = project(fleet, ref, baseline_scenario, staff, engine=engine)
     runs = []
-    for record, scenario in zip(records, scenarios, strict=True):
+    for candidate in candidates[:MAX_COMPARED]:
+        scenario = candidate.scenario
         parts: list[Contribution] = []
         if with_contributions and scenario.levers:
             _, trajectory, parts = contributions(fleet, ref, scenario, staff, engine=engine)
@@ -138,20 +136,67 @@ def trajectories(
         runs.append(
             ScenarioRun(
                 scenario.name,
-                record.id,
+                candidate.scenario_id,
                 trajectory,
                 parts,
                 _outcomes(trajectory, goals),
-                record.chosen,
+                candidate.chosen,
             )
         )
     return TrajectoryView(
-        organisation.name,
+        organisation_name,
         ScenarioRun(BASELINE_NAME, None, baseline, [], _outcomes(baseline, goals)),
         runs,
-        goals,
+        list(goals),
         ref.version,
     )
+
+
+def trajectories(
+    store: Store,
+    organisation: Organisation,
+    ref: Referential,
+    scenario_ids: Sequence[int] | None = None,
+    *,
+    with_contributions: bool = True,
+) -> TrajectoryView:
+    """Up to :data:`MAX_COMPARED` saved scenarios (the chosen one first by default) on the
+    organisation's fleet of their first year (the dashboard's and the report's)."""
+    records = saved.list_scenarios(store, organisation)
+    if scenario_ids is not None:
+        by_id = {r.id: r for r in records}
+        missing = [i for i in scenario_ids if i not in by_id]
+        if missing:
+            raise ScenarioError(f"Scénario {missing[0]} introuvable.")
+        records = [by_id[i] for i in scenario_ids]
+    else:
+        records = sorted(records, key=lambda r: (not r.chosen, r.name))
+    candidates = [
+        Candidate(Scenario.from_json(r.definition), r.id, r.chosen) for r in records[:MAX_COMPARED]
+    ]
+    if not candidates:
+        return compare_scenarios(organisation.name, pa.table({}), None, ref, [])
+    year = snapshots.year_result(store, organisation, candidates[0].scenario.start_year, ref)
+    staff = float(organisation.staff_count) if organisation.staff_count else None
+    return compare_scenarios(
+        organisation.name,
+        year.fleet,
+        staff,
+        ref,
+        candidates,
+        stored_targets(store, organisation),
+        with_contributions=with_contributions,
+    )
+
+
+def chosen_trajectory(
+    store: Store, organisation: Organisation, ref: Referential
+) -> TrajectoryView | None:
+    """The strategy's chosen scenario against the baseline, None when none is chosen."""
+    record = saved.chosen_scenario(store, organisation)
+    if record is None:
+        return None
+    return trajectories(store, organisation, ref, [record.id])
 
 
 def record_results(
@@ -344,8 +389,11 @@ __all__ = [
     "BASELINE_NAME",
     "FONT",
     "MAX_COMPARED",
+    "Candidate",
     "ScenarioRun",
     "TrajectoryView",
+    "chosen_trajectory",
+    "compare_scenarios",
     "demo_scenarios",
     "plain_summary",
     "save_demo_scenarios",

@@ -251,7 +251,8 @@ def project(
     base = _cohorts(fleet)
     jan1 = dt.date(start, 1, 1)
     categories = np.array(base["category"].to_pylist(), dtype=object)
-    for category in set(categories.tolist()):
+    # Categories first bought during the horizon (thin clients, shared printers…) too.
+    for category in {*categories.tolist(), *default_life}:
         laws.setdefault(category, Weibull.from_mean(default_life.get(category, 5.0)))
     status = base["status"].to_pylist()
     retired_at = base["retirement_date"].to_pylist()
@@ -318,7 +319,6 @@ def project(
                             "quantity": qty,
                         }
                     )
-                    laws.setdefault(cat, Weibull.from_mean(default_life.get(cat, 5.0)))
                     rows = _Rows(
                         np.append(rows.categories, np.array([cat], dtype=object)),
                         np.append(rows.quantity, qty),
