@@ -95,10 +95,13 @@ def create(
     levers: LeverOption = None,
     start: Annotated[
         int | None,
-        option("--debut", english="--first-year", help="Première année (par défaut l'année du bilan)."),
+        option(
+            "--debut", english="--first-year", help="Première année (par défaut l'année du bilan)."
+        ),
     ] = None,
     end: Annotated[
-        int | None, option("--fin", english="--last-year", help="Dernière année (par défaut début + 10).")
+        int | None,
+        option("--fin", english="--last-year", help="Dernière année (par défaut début + 10)."),
     ] = None,
     staff_growth: Annotated[
         float,
