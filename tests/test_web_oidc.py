@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -39,7 +40,7 @@ def client(store: Store, tmp_path: Path, provider: RunningProvider) -> Iterator[
         yield test_client
 
 
-def proconnect_round_trip(client: TestClient, state: str | None = None) -> httpx.Response:
+def proconnect_round_trip(client: TestClient, state: str | None = None) -> httpx2.Response:
     """Click « S'identifier avec ProConnect », let the provider answer, come back."""
     start = client.get("/connexion/proconnect", params={"suivant": "/api/v1/moi"})
     assert start.status_code == 302, start.text
@@ -49,7 +50,7 @@ def proconnect_round_trip(client: TestClient, state: str | None = None) -> httpx
     back = urlsplit(answer.headers["location"])
     query = parse_qs(back.query)
     params = {"code": query["code"][0], "state": state or query["state"][0]}
-    response: httpx.Response = client.get(back.path, params=params)
+    response = client.get(back.path, params=params)
     return response
 
 
