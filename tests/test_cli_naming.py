@@ -66,6 +66,9 @@ def test_help_of_every_command(path: tuple[str, ...]) -> None:
     assert f"sobrenum {' '.join(path)}" in result.output
     short = (COMMANDS[path].help or "").split("\n")[0].strip()
     assert short and short[:40] in result.output
+    # The framework's words are French too (see test_cli_language).
+    for english in ("Show this message", "Usage:", "[default:", "[required]", "INTEGER", "TEXT "):
+        assert english not in result.output, english
 
 
 def test_english_aliases_work_and_stay_hidden() -> None:

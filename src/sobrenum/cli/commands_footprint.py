@@ -329,6 +329,7 @@ def footprint_command(
     file: Annotated[
         Path,
         typer.Argument(
+            metavar="FICHIER",
             help="Inventaire (CSV canonique, Excel, ODS…, ou Parquet au schéma canonique).",
             exists=True,
             dir_okay=False,

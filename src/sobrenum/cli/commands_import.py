@@ -194,6 +194,7 @@ def import_command(
     file: Annotated[
         Path | None,
         typer.Argument(
+            metavar="FICHIER",
             help="Inventaire à importer (.xlsx, .ods, .csv, export GLPI, fichier d'agent "
             "d'inventaire .xml ou .json…) ; ou bien --glpi.",
             exists=True,

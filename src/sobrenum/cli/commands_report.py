@@ -232,8 +232,12 @@ def _parse_value(text: str) -> float:
 
 @command(strategy_app, "declarer", "declare")
 def declare_command(
-    code: Annotated[str, typer.Argument(help="Code de l'indicateur (voir --catalogue).")],
-    value: Annotated[str, typer.Argument(help="Valeur (nombre ; oui/non pour un contrat).")],
+    code: Annotated[
+        str, typer.Argument(metavar="CODE", help="Code de l'indicateur (voir --catalogue).")
+    ],
+    value: Annotated[
+        str, typer.Argument(metavar="VALEUR", help="Valeur (nombre ; oui/non pour un contrat).")
+    ],
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
     comment: Annotated[
@@ -261,8 +265,8 @@ def declare_command(
 
 @command(strategy_app, "objectif", "objective")
 def objective_command(
-    code: Annotated[str, typer.Argument(help="Code de l'indicateur.")],
-    target: Annotated[str, typer.Argument(help="Valeur cible.")],
+    code: Annotated[str, typer.Argument(metavar="CODE", help="Code de l'indicateur.")],
+    target: Annotated[str, typer.Argument(metavar="CIBLE", help="Valeur cible.")],
     year: YearOption = LAST_YEAR,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -286,6 +290,7 @@ def import_declarations_command(
     file: Annotated[
         Path,
         typer.Argument(
+            metavar="FICHIER",
             help="CSV : annee;code;valeur;objectif (valeur ou objectif peut être vide).",
             exists=True,
             dir_okay=False,
@@ -350,7 +355,7 @@ def _read_declarations(path: Path) -> list[tuple[int, str, float | None, float |
 
 @command(strategy_app, "action")
 def action_command(
-    title: Annotated[str, typer.Argument(help="Intitulé de l'action.")],
+    title: Annotated[str, typer.Argument(metavar="INTITULE", help="Intitulé de l'action.")],
     theme: Annotated[str, typer.Option("--theme", help="Thème : 1 à 6 (0 : empreinte).")] = "2",
     state: Annotated[
         str, option("--etat", english="--state", help="prevue, en_cours, realisee ou abandonnee.")

@@ -116,7 +116,9 @@ def _choices(codes: dict[str, str]) -> str:
 
 @command(reuse_app, "sortie", "exit")
 def exit_command(
-    asset_id: Annotated[str, typer.Argument(help="N° d'inventaire de l'équipement.")],
+    asset_id: Annotated[
+        str, typer.Argument(metavar="NUMERO", help="N° d'inventaire de l'équipement.")
+    ],
     destination: Annotated[
         str,
         typer.Option("--destination", "-d", help=f"Destination : {_choices(DESTINATIONS)}."),
@@ -193,7 +195,9 @@ def exit_command(
 
 @command(reuse_app, "don", "donate")
 def donate_command(
-    asset_id: Annotated[str, typer.Argument(help="N° d'inventaire de l'équipement donné.")],
+    asset_id: Annotated[
+        str, typer.Argument(metavar="NUMERO", help="N° d'inventaire de l'équipement donné.")
+    ],
     receiver_kind: Annotated[
         str,
         option(
@@ -247,7 +251,10 @@ def donate_command(
 @command(reuse_app, "effacement", "wipe")
 def wipe_command(
     reference: Annotated[
-        str, typer.Argument(help="N° d'inventaire (ou référence ressourcerie avec --objet).")
+        str,
+        typer.Argument(
+            metavar="REFERENCE", help="N° d'inventaire (ou référence ressourcerie avec --objet)."
+        ),
     ],
     method: Annotated[
         str,
@@ -299,7 +306,9 @@ def wipe_command(
 
 @command(reuse_app, "classifier", "classify")
 def classify_command(
-    asset_id: Annotated[str, typer.Argument(help="N° d'inventaire de l'équipement classifié.")],
+    asset_id: Annotated[
+        str, typer.Argument(metavar="NUMERO", help="N° d'inventaire de l'équipement classifié.")
+    ],
     reason: Annotated[str | None, option("--motif", english="--reason", help="Motif.")] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -400,8 +409,12 @@ def intake_command(
 
 @command(reuse_app, "tri", "triage")
 def triage_command(
-    reference: Annotated[str, typer.Argument(help="Référence de l'objet (RES-AAAA-NNNNN).")],
-    outcome: Annotated[str, typer.Argument(help=f"Résultat : {_choices(TRIAGE_OUTCOMES)}.")],
+    reference: Annotated[
+        str, typer.Argument(metavar="REFERENCE", help="Référence de l'objet (RES-AAAA-NNNNN).")
+    ],
+    outcome: Annotated[
+        str, typer.Argument(metavar="RESULTAT", help=f"Résultat : {_choices(TRIAGE_OUTCOMES)}.")
+    ],
     notes: Annotated[str | None, typer.Option("--note")] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -419,7 +432,7 @@ def triage_command(
 
 @command(reuse_app, "reconditionner", "refurbish")
 def refurbish_command(
-    reference: Annotated[str, typer.Argument(help="Référence de l'objet.")],
+    reference: Annotated[str, typer.Argument(metavar="REFERENCE", help="Référence de l'objet.")],
     work: Annotated[
         str | None, option("--travaux", english="--work", help="Travaux réalisés.")
     ] = None,
@@ -439,7 +452,7 @@ def refurbish_command(
 
 @command(reuse_app, "redistribuer", "redistribute")
 def redistribute_command(
-    reference: Annotated[str, typer.Argument(help="Référence de l'objet.")],
+    reference: Annotated[str, typer.Argument(metavar="REFERENCE", help="Référence de l'objet.")],
     beneficiary: Annotated[
         int | None, option("--beneficiaire", english="--beneficiary", help="N° du bénéficiaire.")
     ] = None,
@@ -479,7 +492,10 @@ def redistribute_command(
 @command(reuse_app, "historique", "history")
 def history_command(
     reference: Annotated[
-        str | None, typer.Argument(help="N° d'inventaire ou référence d'objet (facultatif).")
+        str | None,
+        typer.Argument(
+            metavar="REFERENCE", help="N° d'inventaire ou référence d'objet (facultatif)."
+        ),
     ] = None,
     organisation: OrganisationOption = None,
     database: DatabaseOption = None,
@@ -692,10 +708,16 @@ def donations_export_command(
 @command(reuse_app, "document")
 def document_command(
     kind: Annotated[
-        str, typer.Argument(help="convention (de cession) ou certificat (d'effacement).")
+        str,
+        typer.Argument(
+            metavar="DOCUMENT", help="convention (de cession) ou certificat (d'effacement)."
+        ),
     ],
     numbers: Annotated[
-        list[int], typer.Argument(help="N° de sortie(s) (convention) ou d'effacement (certificat).")
+        list[int],
+        typer.Argument(
+            metavar="NUMEROS", help="N° de sortie(s) (convention) ou d'effacement (certificat)."
+        ),
     ],
     output: Annotated[
         Path | None,

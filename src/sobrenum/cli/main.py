@@ -1,13 +1,17 @@
 """The ``sobrenum`` command. Each sub-module registers its commands on ``app``.
 
-Commands and options are named in French with hidden English aliases (see ``naming``).
+Commands and options are named in French with hidden English aliases (see ``naming``);
+the framework's own messages are French unless the locale is English (see ``language``).
 """
 
 from __future__ import annotations
 
 import typer
 
-from sobrenum.cli.naming import to_french
+from sobrenum.cli.language import install_language
+from sobrenum.cli.naming import GROUP_METAVAR, to_french
+
+install_language()
 
 app = typer.Typer(
     name="sobrenum",
@@ -16,6 +20,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
     context_settings={"token_normalize_func": to_french},
+    subcommand_metavar=GROUP_METAVAR,
+    suggest_commands=False,
 )
 
 

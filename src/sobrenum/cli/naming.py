@@ -50,13 +50,19 @@ def command(group: typer.Typer, french: str, english: str | None = None, **kwarg
     return group.command(french, **kwargs)
 
 
+#: Usage line of a group, « sobrenum reemploi [OPTIONS] COMMANDE [ARGUMENTS]... ».
+GROUP_METAVAR = "COMMANDE [ARGUMENTS]..."
+
+
 def add_group(
     parent: typer.Typer, group: typer.Typer, french: str, english: str | None = None
 ) -> None:
     """Add a group of commands to ``parent`` as ``french``, ``english`` as a hidden alias."""
     if english:
         _alias(english, french)
-    parent.add_typer(group, name=french)
+    # Typer's own suggestion (« Did you mean… ») is not translated; Click's is.
+    group.suggest_commands = False
+    parent.add_typer(group, name=french, subcommand_metavar=GROUP_METAVAR)
 
 
 def option(*names: str, english: str | tuple[str, ...] = (), **kwargs: Any) -> Any:
