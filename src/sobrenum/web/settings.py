@@ -1,20 +1,22 @@
 """Settings of the web app: where the data is, the cookie secret, limits, ProConnect.
 
-``Settings.from_env()`` reads ``SOBRENUM_*`` environment variables; tests build
-``Settings(...)`` directly. The secret that signs cookies is generated on first run and kept
+``Settings.from_env()`` reads the ``SOBRENUM_*`` environment variables of :data:`ENVIRONMENT`
+(every one described in docs/production.md); tests build ``Settings(...)`` directly. The secret that signs cookies is generated on first run and kept
 in the data folder (``secret_key``, readable by its owner only), so a laptop needs no set-up
 and several workers on one server share it.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sobrenum.domain import SobrenumError
-from sobrenum.store import Store, data_dir
+from sobrenum.store import ENV_DATA_DIR, ENV_DATABASE_URL, Store, data_dir
 
 SECRET_FILE_NAME = "secret_key"
 
@@ -30,17 +32,60 @@ ENV_COMPUTE_WORKERS = "SOBRENUM_CALCULS_SIMULTANES"
 ENV_COMPUTE_WAIT = "SOBRENUM_CALCULS_ATTENTE"
 
 
+#: Each setting an operator may set: its environment variable and, for numbers, what is
+#: expected (the French error says it) and the smallest value. docs/production.md describes
+#: every one (a test checks it).
+ENVIRONMENT: dict[str, tuple[str, str, float]] = {
+    "database_url": (ENV_DATABASE_URL, "", 0),
+    "data_folder": (ENV_DATA_DIR, "", 0),
+    "secret_key": (ENV_SECRET_KEY, "", 0),
+    "secure_cookies": (ENV_SECURE_COOKIES, "oui ou non attendu", 0),
+    "hsts_seconds": (ENV_HSTS, "durée en secondes attendue (0 pour ne pas envoyer l'en-tête)", 0),
+    "trusted_proxies": (ENV_TRUSTED_PROXIES, "", 0),
+    "session_hours": ("SOBRENUM_SESSION_HEURES", "durée en heures attendue", 0),
+    "login_window_minutes": ("SOBRENUM_CONNEXION_FENETRE_MINUTES", "durée en minutes attendue", 0),
+    "max_failures_per_account": ("SOBRENUM_CONNEXION_ECHECS_COMPTE", "nombre entier attendu", 1),
+    "max_failures_per_ip": ("SOBRENUM_CONNEXION_ECHECS_IP", "nombre entier attendu", 1),
+    "max_upload_bytes": ("SOBRENUM_ENVOI_MAX_OCTETS", "taille en octets attendue", 0),
+    "proconnect_issuer": (ENV_PROCONNECT_ISSUER, "", 0),
+    "proconnect_client_id": (ENV_PROCONNECT_CLIENT_ID, "", 0),
+    "proconnect_client_secret": (ENV_PROCONNECT_CLIENT_SECRET, "", 0),
+    "proconnect_scopes": (ENV_PROCONNECT_SCOPES, "", 0),
+    "footprint_cache_size": ("SOBRENUM_CACHE_EMPREINTES", "nombre entier attendu", 0),
+    "compute_workers": (ENV_COMPUTE_WORKERS, "nombre de calculs attendu (entier positif)", 1),
+    "compute_wait_seconds": (ENV_COMPUTE_WAIT, "durée en secondes attendue (positive)", 1),
+    "compute_queue": ("SOBRENUM_CALCULS_FILE", "nombre entier attendu", 0),
+}
+#: Where an empty variable means something (no trusted proxy), instead of "not set".
+_EMPTY_ALLOWED = {"trusted_proxies"}
+_YES, _NO = {"1", "oui", "true", "yes", "on"}, {"0", "non", "false", "no", "off"}
+
+
 def _default_workers() -> int:
     return max(os.cpu_count() or 2, 1)
 
 
-def _positive(name: str, text: str, what: str) -> int:
+def _from_text(name: str, text: str, kind: object) -> object:
+    """The value of setting ``name`` written ``text`` in its environment variable."""
+    variable, expected, smallest = ENVIRONMENT[name]
     try:
-        value = int(text.strip())
-        if value < 1:
-            raise ValueError
+        if kind in (bool, bool | None):
+            if text.lower() not in _YES | _NO:
+                raise ValueError(text)
+            return text.lower() in _YES
+        value: float
+        if kind is int:
+            value = int(text)
+        elif kind is float:
+            value = float(text)
+        elif kind == Path | None:
+            return Path(text).expanduser()
+        else:
+            return text
+        if not math.isfinite(value) or value < smallest:
+            raise ValueError(text)
     except ValueError as exc:
-        raise SobrenumError(f"{name} : {what} attendu (entier positif), reçu « {text} ».") from exc
+        raise SobrenumError(f"{variable} : {expected}, reçu « {text} ».") from exc
     return value
 
 
@@ -82,35 +127,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        secure = os.environ.get(ENV_SECURE_COOKIES)
-        settings = cls(
-            secret_key=os.environ.get(ENV_SECRET_KEY) or None,
-            secure_cookies=None if secure is None else secure.lower() in ("1", "oui", "true"),
-            proconnect_issuer=os.environ.get(ENV_PROCONNECT_ISSUER) or None,
-            proconnect_client_id=os.environ.get(ENV_PROCONNECT_CLIENT_ID) or None,
-            proconnect_client_secret=os.environ.get(ENV_PROCONNECT_CLIENT_SECRET) or None,
-        )
-        hsts = os.environ.get(ENV_HSTS)
-        if hsts is not None and hsts.strip():
-            try:
-                settings.hsts_seconds = max(0, int(hsts.strip()))
-            except ValueError as exc:
-                raise SobrenumError(
-                    f"{ENV_HSTS} : durée en secondes attendue (0 pour ne pas envoyer "
-                    f"l'en-tête), reçu « {hsts} »."
-                ) from exc
-        proxies = os.environ.get(ENV_TRUSTED_PROXIES)
-        if proxies is not None:
-            settings.trusted_proxies = proxies.strip()
-        workers = os.environ.get(ENV_COMPUTE_WORKERS)
-        if workers is not None and workers.strip():
-            settings.compute_workers = _positive(ENV_COMPUTE_WORKERS, workers, "nombre de calculs")
-        wait = os.environ.get(ENV_COMPUTE_WAIT)
-        if wait is not None and wait.strip():
-            settings.compute_wait_seconds = _positive(ENV_COMPUTE_WAIT, wait, "durée en secondes")
-        scopes = os.environ.get(ENV_PROCONNECT_SCOPES)
-        if scopes:
-            settings.proconnect_scopes = scopes
+        """Defaults, replaced by the ``SOBRENUM_*`` variables set, then by ``overrides``."""
+        settings = cls()
+        kinds = typing.get_type_hints(cls)
+        for name, (variable, _, _) in ENVIRONMENT.items():
+            text = os.environ.get(variable, "").strip()
+            if text or (name in _EMPTY_ALLOWED and variable in os.environ):
+                setattr(settings, name, _from_text(name, text, kinds[name]))
         for name, value in overrides.items():
             setattr(settings, name, value)
         return settings
