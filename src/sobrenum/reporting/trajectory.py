@@ -309,7 +309,13 @@ def trajectory_chart(view: TrajectoryView, width: int = 560, height: int = 260) 
         .configure_axis(labelFontSize=11, titleFontSize=11)
         .configure_legend(labelFontSize=11)
     )
-    return render_svg(chart)
+    ends = " ; ".join(
+        f"{run.name} : {fmt_number(run.trajectory.years[0].gwp / 1000, 1)} t en "
+        f"{run.trajectory.years[0].year}, {fmt_number(run.trajectory.years[-1].gwp / 1000, 1)} t "
+        f"en {run.trajectory.years[-1].year}"
+        for run in [view.baseline, *view.runs]
+    )
+    return render_svg(chart, alt_text=f"Empreinte carbone annuelle par scénario (t CO2e) : {ends}.")
 
 
 def waterfall_chart(run: ScenarioRun, base_total: float, width: int = 560) -> str:
@@ -348,7 +354,13 @@ def waterfall_chart(run: ScenarioRun, base_total: float, width: int = 560) -> st
         .properties(width=width, height=28 * len(rows))
         .configure_axis(labelFontSize=11, titleFontSize=11)
     )
-    return render_svg(chart)
+    steps = " ; ".join(
+        f"{r['étape']} : {fmt_number((float(str(r['fin'])) - float(str(r['début']))) / 1000, 1)} t"
+        for r in rows
+    )
+    return render_svg(
+        chart, alt_text=f"De la référence au scénario, t CO2e cumulées sur l'horizon : {steps}."
+    )
 
 
 def plain_summary(view: TrajectoryView, run: ScenarioRun) -> list[str]:
