@@ -28,6 +28,7 @@ app = typer.Typer(
 def _register() -> None:
     # Imported for their side effect: each module adds its commands to ``app``.
     from sobrenum.cli import (
+        commands_backup,  # noqa: F401
         commands_footprint,  # noqa: F401
         commands_import,  # noqa: F401
         commands_report,  # noqa: F401

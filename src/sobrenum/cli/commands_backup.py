@@ -1,0 +1,101 @@
+"""``sobrenum sauvegarder`` and ``sobrenum restaurer``: the instance or one organisation,
+before every upgrade (docs/sauvegarde.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sobrenum.cli.main import app
+from sobrenum.cli.naming import command, option
+from sobrenum.domain import SobrenumError
+from sobrenum.store import find_organisation, open_store
+
+console = Console()
+err = Console(stderr=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    option(
+        "--base",
+        english="--database",
+        help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
+        "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
+        show_default=False,
+    ),
+]
+
+
+def _fail(error: SobrenumError) -> typer.Exit:
+    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@command(app, "sauvegarder", "backup")
+def backup_command(
+    output: Annotated[
+        Path,
+        option(
+            "--sortie", english="--output", help="Fichier de sauvegarde à écrire.", dir_okay=False
+        ),
+    ],
+    organisation_key: Annotated[
+        str | None,
+        typer.Option(
+            "--organisation",
+            "-o",
+            help="SIREN, nom ou numéro d'une collectivité : ne sauvegarder qu'elle (format "
+            "portable). Sans elle : toute l'instance.",
+        ),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Sauvegarder toute l'instance, ou une collectivité (à faire avant chaque mise à jour)."""
+    from sobrenum.store.backup import backup_instance, backup_organisation
+
+    try:
+        with open_store(database) as store:
+            if organisation_key is None:
+                result = backup_instance(store, output)
+                what = "l'instance"
+            else:
+                organisation = find_organisation(store, organisation_key)
+                result = backup_organisation(store, organisation.id, output)
+                what = f"« {organisation.name} » ({result.rows} lignes)"
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(f"Sauvegarde de {what} écrite dans {result.path}.", highlight=False)
+
+
+@command(app, "restaurer", "restore")
+def restore_command(
+    source: Annotated[
+        Path, typer.Argument(help="Fichier écrit par `sobrenum sauvegarder`.", dir_okay=False)
+    ],
+    replace: Annotated[
+        bool,
+        option(
+            "--remplacer",
+            english="--replace",
+            help="Sauvegarde de l'instance : écraser une base qui contient déjà des données.",
+        ),
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Restaurer une sauvegarde de l'instance ou d'une collectivité."""
+    from sobrenum.store.backup import backup_kind, restore_instance, restore_organisation
+
+    try:
+        if backup_kind(source) == "collectivite":
+            with open_store(database) as store:
+                result = restore_organisation(store, source)
+            done = f"Collectivité restaurée ({result.rows} lignes)"
+        else:
+            restore_instance(database, source, replace=replace)
+            done = "Instance restaurée"
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{done} depuis {source}.", highlight=False)
