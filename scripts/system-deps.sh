@@ -16,6 +16,8 @@ pairs=(
   "postgresql:pg_ctlcluster"  # PostgreSQL server for the store tests (scripts/postgres.sh)
   "poppler-utils:pdftotext"  # PDF text and pages of the reuse documents (tests/test_reuse.py)
   "chromium:chromium"  # real browser for the end-to-end tests (tests/test_e2e_*.py, Playwright)
+  "nginx-light:/usr/sbin/nginx"  # the shipped proxy configuration, for real (tests/test_install.py)
+  "systemd:systemd-analyze"  # verifies the shipped unit (tests/test_install.py)
 )
 if [ "${1:-}" = "--demo" ]; then
   shift
