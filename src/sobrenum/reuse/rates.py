@@ -20,7 +20,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sobrenum.reuse.register import classified_assets
 from sobrenum.reuse.vocabulary import (
@@ -30,7 +30,7 @@ from sobrenum.reuse.vocabulary import (
     reuse_rate_target,
 )
 from sobrenum.store import Store, fleet_at
-from sobrenum.store.reuse_tables import ReuseExit
+from sobrenum.store.reuse_tables import ReuseClassified, ReuseExit
 
 
 @dataclass(frozen=True)
@@ -157,3 +157,18 @@ def reuse_rate(store: Store, organisation_id: int, year: int) -> ReuseRate:
         weee_kg=weee_kg,
         inventory_found=inventory_found,
     )
+
+
+def register_version(store: Store, organisation_id: int) -> tuple[int, int, int]:
+    """Changes with every register entry that enters the rate: (exits, latest exit id,
+    classified devices); a cache key for :func:`reuse_rate` with the fleet version."""
+    with store.transaction() as session:
+        exits, latest = session.execute(
+            select(func.count(ReuseExit.id), func.max(ReuseExit.id)).where(
+                ReuseExit.organisation_id == organisation_id
+            )
+        ).one()
+        classified = session.scalar(
+            select(func.count()).where(ReuseClassified.organisation_id == organisation_id)
+        )
+    return int(exits or 0), int(latest or 0), int(classified or 0)

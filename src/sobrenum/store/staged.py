@@ -8,6 +8,7 @@ a staged import already applied gives back what its import did.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from sobrenum.domain import SobrenumError
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store
+from sobrenum.store.imports import ImportSummary
 from sobrenum.store.users import StagedImport
 
 
@@ -116,6 +118,23 @@ def applied_in(
     if outcome is not None:
         row.report = {**(row.report or {}), "resultat": outcome}
     return True
+
+
+class MarkApplied:
+    """The ``on_applied`` hook of :func:`~sobrenum.store.imports.apply_import` for a staged
+    import: its status, import and outcome (``outcome(summary)``) in the import's transaction.
+    ``first`` tells whether this application was the first (not a double click's second)."""
+
+    def __init__(
+        self, staged_id: int, outcome: Callable[[ImportSummary], dict[str, Any]] | None = None
+    ) -> None:
+        self.staged_id = staged_id
+        self.outcome = outcome
+        self.first = True
+
+    def __call__(self, session: Session, summary: ImportSummary) -> None:
+        details = self.outcome(summary) if self.outcome else None
+        self.first = applied_in(session, self.staged_id, summary.import_id, details)
 
 
 def abandon_staged(store: Store, staged: StagedImport, *, actor: str) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
@@ -455,9 +456,16 @@ def user_for_token(store: Store, token: str) -> tuple[User, ApiToken, dict[int, 
         if api_token.expires_at is not None and _aware(api_token.expires_at) <= now:
             return None
         last = api_token.last_used_at
-        if last is None or now - _aware(last) > dt.timedelta(minutes=5):
-            api_token.last_used_at = now
-        return user, api_token, _memberships(session, user.id)
+        memberships = _memberships(session, user.id)
+    if last is None or now - _aware(last) > dt.timedelta(minutes=5):
+        # A write of its own, never upgraded from the read above: a read transaction that
+        # starts writing after another writer committed fails at once on SQLite.
+        with store.write_transaction() as session:
+            session.execute(
+                update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
+            )
+        api_token.last_used_at = now
+    return user, api_token, memberships
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -573,3 +581,15 @@ def record_login_attempt(store: Store, *, email: str, ip: str, success: bool) ->
 def purge_login_attempts(store: Store, before: dt.datetime) -> None:
     with store.transaction() as session:
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+
+
+def remember_oidc_subject(store: Store, user_id: int, subject: str) -> None:
+    """Link a ProConnect subject to an account that has none yet (the first one is kept
+    when another account already carries it)."""
+    try:
+        with store.write_transaction() as session:
+            row = session.get(User, user_id)
+            if row is not None and row.oidc_subject is None:
+                row.oidc_subject = subject
+    except IntegrityError:  # another account already carries this subject: keep the first
+        return

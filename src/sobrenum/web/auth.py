@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sobrenum.store.models import utc_now
@@ -31,6 +30,7 @@ from sobrenum.store.users import (
     open_web_session,
     recent_failures,
     record_login_attempt,
+    remember_oidc_subject,
 )
 from sobrenum.web.deps import StoreDep, optional_user
 from sobrenum.web.oidc import ProConnectError, proconnect_client
@@ -209,15 +209,6 @@ async def proconnect_callback(request: Request) -> Response:
 
 
 def _remember_subject(store: Any, user: User, claims: dict[str, Any]) -> None:
-    from sobrenum.store.users import User as UserRow
-
     subject = claims.get("sub")
-    if not subject or user.oidc_subject == subject:
-        return
-    try:
-        with store.transaction() as session:
-            row = session.get(UserRow, user.id)
-            if row is not None and row.oidc_subject is None:
-                row.oidc_subject = str(subject)
-    except IntegrityError:  # another account already carries this subject: keep the first
-        return
+    if subject and user.oidc_subject != subject:
+        remember_oidc_subject(store, user.id, str(subject))

@@ -17,8 +17,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from sobrenum.domain import SobrenumError
 from sobrenum.engine import Parameters, compute, uncertainty
@@ -32,16 +30,16 @@ from sobrenum.reporting.snapshots import YearResult, freeze
 from sobrenum.reporting.summary import UncertaintySummary, summarise_uncertainty
 from sobrenum.store import (
     ImportSummary,
-    InventoryImport,
     Organisation,
     Store,
     apply_import,
     current_fleet,
     find_import,
 )
+from sobrenum.store.fleet import fleet_version
 from sobrenum.store.imports import import_summary
 from sobrenum.store.models import Device
-from sobrenum.store.staged import StagedImportStateError, add_staged, applied_in
+from sobrenum.store.staged import MarkApplied, StagedImportStateError, add_staged
 from sobrenum.store.users import StagedImport
 from sobrenum.web.footprints import Computations
 
@@ -58,17 +56,6 @@ def referential() -> Referential:
         if _referential is None:
             _referential = load()
         return _referential
-
-
-def fleet_version(store: Store, organisation_id: int) -> tuple[int, int]:
-    """Changes with every import of the organisation: (number of imports, latest import id)."""
-    with store.transaction() as session:
-        count, latest = session.execute(
-            select(func.count(InventoryImport.id), func.max(InventoryImport.id)).where(
-                InventoryImport.organisation_id == organisation_id
-            )
-        ).one()
-    return int(count or 0), int(latest or 0)
 
 
 def reporting_year(organisation: Organisation) -> int:
@@ -277,15 +264,6 @@ def summary_on_backend(
     return summary
 
 
-def device_row(store: Store, organisation_id: int, asset_id: str) -> Device | None:
-    with store.transaction() as session:
-        return session.scalar(
-            select(Device).where(
-                Device.organisation_id == organisation_id, Device.asset_id == asset_id
-            )
-        )
-
-
 def device_impacts(organisation: Organisation, device: Device) -> list[dict[str, Any]]:
     """Impact rows of one device (criterion × phase), with the factor and source used."""
     ref = referential()
@@ -425,13 +403,7 @@ def apply_staged(
         fleet, rejected = result.fleet, result.rows_rejected
     else:
         fleet, rejected = read(staged)
-    first = [True]
-
-    def mark(session: Session, summary: ImportSummary) -> None:
-        first[0] = applied_in(
-            session, staged.id, summary.import_id, outcome(summary) if outcome else None
-        )
-
+    mark = MarkApplied(staged.id, outcome)
     summary = apply_import(
         store,
         organisation.id,
@@ -443,6 +415,6 @@ def apply_staged(
         actor=actor,
         on_applied=mark,
     )
-    if not first[0]:  # applied meanwhile by another request: answer what that one did
+    if not mark.first:  # applied meanwhile by another request: answer what that one did
         return import_summary(store, organisation.id, summary.import_id) or summary
     return summary

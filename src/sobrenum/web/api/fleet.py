@@ -6,15 +6,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from sobrenum.domain import CRITERIA_BY_CODE
+from sobrenum.store.fleet import (
+    FleetFilter,
+    count_devices,
+    current_device,
+    fleet_version,
+    list_devices,
+)
 from sobrenum.store.models import Device
 from sobrenum.store.users import FLEET_SORT_COLUMNS
 from sobrenum.web.api.common import ERRORS, PREFIX
 from sobrenum.web.api.schemas import DeviceDetail, DeviceOut, FleetPage, ImpactOut
 from sobrenum.web.deps import ReaderDep, StoreDep, not_found
-from sobrenum.web.services import device_impacts, device_row, fleet_version, referential
+from sobrenum.web.services import device_impacts, referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["parc"], responses=ERRORS)
 
@@ -38,45 +44,6 @@ DEVICE_FIELDS = tuple(DeviceOut.model_fields)
 
 def device_out(device: Device) -> DeviceOut:
     return DeviceOut(**{name: getattr(device, name) for name in DEVICE_FIELDS})
-
-
-def _like(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
-def fleet_query(
-    organisation_id: int,
-    *,
-    category: str | None = None,
-    status: str | None = None,
-    site: str | None = None,
-    department: str | None = None,
-    search: str | None = None,
-) -> Select[Any]:
-    """Current devices of the organisation matching the filters (pages use it too)."""
-    conditions: list[ColumnElement[bool]] = [
-        Device.organisation_id == organisation_id,
-        Device.gone_at.is_(None),
-    ]
-    if category:
-        conditions.append(Device.category == category)
-    if status:
-        conditions.append(Device.status == status)
-    if site:
-        conditions.append(Device.site == site)
-    if department:
-        conditions.append(Device.department == department)
-    if search:
-        pattern = _like(search)
-        conditions.append(
-            or_(
-                func.lower(Device.asset_id).like(pattern, escape="\\"),
-                func.lower(Device.model).like(pattern, escape="\\"),
-                func.lower(Device.manufacturer).like(pattern, escape="\\"),
-            )
-        )
-    return select(Device).where(*conditions)
 
 
 @router.get("/{organisation_id}/parc", summary="Parc (paginé)")
@@ -104,35 +71,24 @@ def fleet(
 ) -> FleetPage:
     """Les équipements actuels de la collectivité, filtrés et triés, par pages de `limite`
     (le total compte tous les équipements correspondant aux filtres)."""
-    query = fleet_query(
-        access.organisation_id,
-        category=categorie,
-        status=statut,
-        site=site,
-        department=service,
-        search=recherche,
+    where = FleetFilter(
+        category=categorie, status=statut, site=site, department=service, search=recherche
     )
-    descending = tri.startswith("-")
-    columns = [getattr(Device, tri.lstrip("-"))]
-    if tri.lstrip("-") != "asset_id":
-        columns.append(Device.asset_id)
-    # Same direction on the tie-breaker, so that the index is walked (forwards or backwards).
-    order: list[Any] = [c.desc() if descending else c.asc() for c in columns]
+    sort = tri.lstrip("-")
     # The total only changes with an import: cached per fleet version and filters.
-    key = (
-        "count",
-        access.organisation_id,
-        fleet_version(store, access.organisation_id),
-        (categorie, statut, site, service, recherche),
+    key = ("count", access.organisation_id, fleet_version(store, access.organisation_id), where)
+    total = request.app.state.counts.get_or_compute(
+        key, lambda: count_devices(store, access.organisation_id, where)[0]
     )
-
-    def count() -> int:
-        with store.transaction() as session:
-            return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-
-    total = request.app.state.counts.get_or_compute(key, count)
-    with store.transaction() as session:
-        rows = list(session.scalars(query.order_by(*order).limit(limite).offset(decalage)))
+    rows = list_devices(
+        store,
+        access.organisation_id,
+        where,
+        sort=sort,
+        descending=tri.startswith("-"),
+        limit=limite,
+        offset=decalage,
+    )
     return FleetPage(
         total=int(total),
         limite=limite,
@@ -147,7 +103,7 @@ def device_detail(access: ReaderDep, store: StoreDep, asset_id: str) -> DeviceDe
     utilisés pour les calculer."""
     if "\x00" in asset_id or len(asset_id) > 500:
         raise not_found("Équipement introuvable.")
-    row = device_row(store, access.organisation_id, asset_id)
+    row = current_device(store, access.organisation_id, asset_id)
     if row is None:
         raise not_found("Équipement introuvable dans le parc de cette collectivité.")
     impacts = device_impacts(access.organisation, row) if row.gone_at is None else []

@@ -17,14 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from fastapi import HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
-from sqlalchemy import func, select
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, compute
 from sobrenum.reporting import Summary, summarise
 from sobrenum.reporting.charts import gwp_by_category, gwp_by_phase
-from sobrenum.store import Device, InventoryImport, Organisation, Store, current_fleet
+from sobrenum.store import Organisation, Store, current_fleet
+from sobrenum.store.fleet import FleetFilter, count_devices, latest_import
 from sobrenum.web import i18n
 from sobrenum.web.api.common import FIRST_YEAR, LAST_YEAR, MAX_ID, IdPath
 from sobrenum.web.deps import OrganisationAccess
@@ -104,24 +104,8 @@ def date_fr(value: dt.date | dt.datetime | None) -> str:
     return "—" if value is None else value.strftime("%d/%m/%Y")
 
 
-def latest_import(store: Store, organisation_id: int) -> InventoryImport | None:
-    with store.transaction() as session:
-        return session.scalar(
-            select(InventoryImport)
-            .where(InventoryImport.organisation_id == organisation_id)
-            .order_by(InventoryImport.inventory_date.desc(), InventoryImport.id.desc())
-            .limit(1)
-        )
-
-
 def device_total(store: Store, organisation_id: int) -> int:
-    with store.transaction() as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(Device)
-            .where(Device.organisation_id == organisation_id, Device.gone_at.is_(None))
-        )
-    return int(count or 0)
+    return count_devices(store, organisation_id, FleetFilter())[0]
 
 
 def with_country(fleet: pa.Table, country: str | None) -> pa.Table:

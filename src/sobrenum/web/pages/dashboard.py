@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from sobrenum.reuse import ReuseRate, reuse_rate
+from sobrenum.reuse.rates import register_version
 from sobrenum.store import Store
-from sobrenum.store.reuse_tables import ReuseClassified, ReuseExit
+from sobrenum.store.fleet import fleet_version
 from sobrenum.web.deps import ReaderDep, StoreDep
 from sobrenum.web.pages.common import (
     category_label,
@@ -19,7 +19,7 @@ from sobrenum.web.pages.common import (
     organisation_context,
     phase_label,
 )
-from sobrenum.web.services import fleet_version, organisation_uncertainty, reporting_year
+from sobrenum.web.services import organisation_uncertainty, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,23 +57,13 @@ def dashboard(request: Request, access: ReaderDep, store: StoreDep) -> Response:
 
 def _reuse_rate(request: Request, store: Store, organisation_id: int, year: int) -> ReuseRate:
     """The décret 2023-266 rate, kept until the next import or register entry."""
-    with store.transaction() as session:
-        exits = session.execute(
-            select(func.count(ReuseExit.id), func.max(ReuseExit.id)).where(
-                ReuseExit.organisation_id == organisation_id
-            )
-        ).one()
-        classified = session.scalar(
-            select(func.count()).where(ReuseClassified.organisation_id == organisation_id)
-        )
     key = (
         "pages",
         "reuse-rate",
         organisation_id,
         year,
         fleet_version(store, organisation_id),
-        tuple(exits),
-        classified,
+        register_version(store, organisation_id),
     )
     rate: ReuseRate = request.app.state.footprints.get_or_compute(
         key, lambda: reuse_rate(store, organisation_id, year)

@@ -9,13 +9,20 @@ from urllib.parse import quote, urlencode
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, func, select
 
 from sobrenum.domain import CRITERIA, FLEET_SCHEMA, PHASE_LABELS, Phase
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, prepare
 from sobrenum.engine.run import as_fleet_table
 from sobrenum.store import Device, device_history
+from sobrenum.store.fleet import (
+    FleetFilter,
+    count_devices,
+    current_device,
+    distinct_values,
+    fleet_version,
+    list_devices,
+)
 from sobrenum.web.deps import ReaderDep, StoreDep, not_found
 from sobrenum.web.pages.common import (
     category_label,
@@ -27,61 +34,24 @@ from sobrenum.web.pages.common import (
     status_label,
     with_country,
 )
-from sobrenum.web.services import device_row, fleet_version, referential, reporting_year
+from sobrenum.web.services import referential, reporting_year
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-SORTS: dict[str, Any] = {
-    "numero": Device.asset_id,
-    "categorie": Device.category,
-    "modele": Device.model,
-    "acquisition": Device.acquisition_date,
-    "site": Device.site,
-    "service": Device.department,
-    "statut": Device.status,
+#: The page's sort keys and the store's columns.
+SORTS = {
+    "numero": "asset_id",
+    "categorie": "category",
+    "modele": "model",
+    "acquisition": "acquisition_date",
+    "site": "site",
+    "service": "department",
+    "statut": "status",
 }
 
-
-def _filtered(query: Select[Any], organisation_id: int, filters: dict[str, str]) -> Select[Any]:
-    query = query.where(Device.organisation_id == organisation_id, Device.gone_at.is_(None))
-    if filters["categorie"]:
-        query = query.where(Device.category == filters["categorie"])
-    if filters["site"]:
-        query = query.where(Device.site == filters["site"])
-    if filters["service"]:
-        query = query.where(Device.department == filters["service"])
-    if filters["statut"] == "in_use":
-        query = query.where((Device.status == "in_use") | Device.status.is_(None))
-    elif filters["statut"]:
-        query = query.where(Device.status == filters["statut"])
-    if filters["recherche"]:
-        like = f"%{filters['recherche'].lower()}%"
-        query = query.where(
-            func.lower(Device.asset_id).like(like)
-            | func.lower(func.coalesce(Device.model, "")).like(like)
-            | func.lower(func.coalesce(Device.manufacturer, "")).like(like)
-        )
-    return query
-
-
 _PLACEHOLDER = "__asset_id__"
-
-
-def _distinct(store: Any, organisation_id: int, column: Any) -> list[str]:
-    with store.transaction() as session:
-        values = session.scalars(
-            select(column)
-            .distinct()
-            .where(
-                Device.organisation_id == organisation_id,
-                Device.gone_at.is_(None),
-                column.is_not(None),
-            )
-            .order_by(column)
-        )
-        return [str(v) for v in values]
 
 
 @router.get("/collectivites/{organisation_id}/parc", name="fleet_page")
@@ -108,36 +78,34 @@ def fleet(
     }
     sort = tri if tri in SORTS else "numero"
     descending = ordre == "desc"
+    where = FleetFilter(
+        category=categorie or None,
+        status=statut or None,
+        site=site or None,
+        department=service or None,
+        search=filters["recherche"] or None,
+    )
     # Counts and filter lists change only with an import: cached per fleet version.
-    cache = request.app.state.footprints
+    cache = request.app.state.counts
     version = fleet_version(store, organisation_id)
-
-    def count() -> tuple[int, int]:
-        with store.transaction() as session:
-            counts: Any = select(
-                func.count(), func.coalesce(func.sum(func.coalesce(Device.quantity, 1)), 0)
-            )
-            found = session.execute(_filtered(counts, organisation_id, filters)).one()
-        return int(found[0]), int(found[1])
-
-    key = ("pages", "fleet-count", organisation_id, version, tuple(sorted(filters.items())))
-    # Free-text searches are not kept: they would push the dashboards out of the cache.
-    total, quantity = count() if filters["recherche"] else cache.get_or_compute(key, count)
-    with store.transaction() as session:
-        pages = max(1, math.ceil(int(total) / PAGE_SIZE))
-        page = min(page, pages)
-        column = SORTS[sort]
-        order = [column.desc() if descending else column.asc()]
-        if sort != "numero":
-            order.append(Device.asset_id.desc() if descending else Device.asset_id.asc())
-        rows = list(
-            session.scalars(
-                _filtered(select(Device), organisation_id, filters)
-                .order_by(*order)
-                .limit(PAGE_SIZE)
-                .offset((page - 1) * PAGE_SIZE)
-            )
-        )
+    key = ("pages", "fleet-count", organisation_id, version, where)
+    # Free-text searches are not kept: they would push the other counts out of the cache.
+    total, quantity = (
+        count_devices(store, organisation_id, where)
+        if where.search
+        else cache.get_or_compute(key, lambda: count_devices(store, organisation_id, where))
+    )
+    pages = max(1, math.ceil(int(total) / PAGE_SIZE))
+    page = min(page, pages)
+    rows = list_devices(
+        store,
+        organisation_id,
+        where,
+        sort=SORTS[sort],
+        descending=descending,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     base = str(request.url_for("fleet_page", organisation_id=organisation_id))
     state = {k: v for k, v in filters.items() if v}
     # One route lookup for the 50 device links (Starlette's url_for walks every route).
@@ -182,9 +150,9 @@ def fleet(
             cache.get_or_compute(
                 ("pages", "fleet-lists", organisation_id, version),
                 lambda: {
-                    "categories": _distinct(store, organisation_id, Device.category),
-                    "sites": _distinct(store, organisation_id, Device.site),
-                    "services": _distinct(store, organisation_id, Device.department),
+                    "categories": distinct_values(store, organisation_id, "category"),
+                    "sites": distinct_values(store, organisation_id, "site"),
+                    "services": distinct_values(store, organisation_id, "department"),
                 },
             )
         )
@@ -219,7 +187,7 @@ def _device_impacts(device: Device, organisation: Any) -> list[dict[str, Any]]:
 @router.get("/collectivites/{organisation_id}/equipements/{asset_id:path}", name="device_page")
 def device_page(request: Request, access: ReaderDep, store: StoreDep, asset_id: str) -> Response:
     organisation = access.organisation
-    device = device_row(store, organisation.id, asset_id)
+    device = current_device(store, organisation.id, asset_id)
     if device is None:
         raise not_found(f"Équipement « {asset_id} » introuvable dans le parc de la collectivité.")
     ref = referential()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
-from sobrenum.store import Device, Organisation
+from sobrenum.store import organisations_among
+from sobrenum.store.fleet import units_per_organisation
 from sobrenum.store.users import INSTANCE_ADMIN_LABEL, ROLE_LABELS
 from sobrenum.web import i18n
 from sobrenum.web.auth import safe_next
@@ -23,21 +23,8 @@ LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 @router.get("/", name="home")
 def home(request: Request, user: CurrentUserDep, store: StoreDep) -> Response:
-    with store.transaction() as session:
-        query = select(Organisation).order_by(Organisation.name)
-        if not user.is_instance_admin:
-            query = query.where(Organisation.id.in_(list(user.memberships)))
-        organisations = list(session.scalars(query))
-        counts: dict[int, Any] = dict(
-            session.execute(  # type: ignore[arg-type]
-                select(Device.organisation_id, func.coalesce(func.sum(Device.quantity), 0))
-                .where(
-                    Device.organisation_id.in_([o.id for o in organisations]),
-                    Device.gone_at.is_(None),
-                )
-                .group_by(Device.organisation_id)
-            ).all()
-        )
+    organisations = organisations_among(store, None if user.is_instance_admin else user.memberships)
+    counts = units_per_organisation(store, [o.id for o in organisations])
     labels = {**ROLE_LABELS, "instance": INSTANCE_ADMIN_LABEL}
     rows = []
     for organisation in organisations:
