@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from sobrenum.reporting.trajectory import TrajectoryView, trajectories
 from sobrenum.store import Organisation, Store
 from sobrenum.store import scenarios as saved
+from sobrenum.store.fleet import fleet_version
 from sobrenum.web.footprints import Computations
-from sobrenum.web.services import fleet_version, referential
+from sobrenum.web.services import referential
 
 
 def _digest(store: Store, organisation: Organisation) -> str:
