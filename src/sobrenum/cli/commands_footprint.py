@@ -33,6 +33,7 @@ from sobrenum.inventory.models import (
     with_model_figures,
 )
 from sobrenum.referential import Referential, check, load
+from sobrenum.referential.hypotheses import apply_hypotheses, read_hypotheses
 from sobrenum.reporting import Summary, summarise, write_footprint_html
 from sobrenum.reporting.formatting import number, percent, significant, tonnes
 from sobrenum.reporting.html import ALLOCATION_LABELS
@@ -205,6 +206,8 @@ class FootprintRun:
     year: int
     allocation: Allocation = Allocation.LINEAR
     overrides: list[Path] = field(default_factory=list)
+    #: The organisation's own per-category lifetime and usage (CSV), replacing the defaults.
+    hypotheses: Path | None = None
     organisation: str = ""
     staff: int | None = None
     population: int | None = None
@@ -289,6 +292,8 @@ def _compute_on_backend(
 
 def run_footprint(run: FootprintRun) -> Summary:
     ref = _load_referential(run.overrides)
+    if run.hypotheses is not None:
+        ref = apply_hypotheses(ref, read_hypotheses(run.hypotheses))
     if run.backend not in BACKEND_NAMES:
         raise SobrenumError(
             f"Moteur de calcul inconnu « {run.backend} » (attendu : {', '.join(BACKEND_NAMES)})."
@@ -343,6 +348,17 @@ def footprint_command(
         option("--amortissement", english="--allocation", help="lineaire ou annee-acquisition."),
     ] = "lineaire",
     override: OverrideOption = None,
+    hypotheses: Annotated[
+        Path | None,
+        option(
+            "--hypotheses",
+            english="--assumptions",
+            help="Hypothèses de la collectivité (CSV : category, lifetime_years, hours_per_day, "
+            "days_per_year) : remplacent les durées de vie et usages du référentiel.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     organisation: Annotated[
         str, option("--collectivite", english="--organisation-name", help="Nom affiché.")
     ] = "",
@@ -427,6 +443,7 @@ def footprint_command(
                 year=year,
                 allocation=ALLOCATIONS[allocation],
                 overrides=override or [],
+                hypotheses=hypotheses,
                 organisation=organisation,
                 staff=staff,
                 population=population,

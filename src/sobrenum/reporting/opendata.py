@@ -24,6 +24,7 @@ from sobrenum.reporting.summary import Summary
 
 FOOTPRINT_FILE = "empreinte-par-categorie.csv"
 INDICATORS_FILE = "indicateurs.csv"
+COVERAGE_FILE = "couverture.csv"
 PACKAGE_FILE = "datapackage.json"
 
 
@@ -52,6 +53,45 @@ FOOTPRINT_COLUMNS: tuple[Column, ...] = (
         "impact_annuel", "number", "Impact annuel", "Impact de l'année, dans l'unité du critère."
     ),
     Column("unite", "string", "Unité", "Unité du critère.", True),
+    Column(
+        "version_referentiel", "string", "Version du référentiel", "Référentiel de facteurs.", True
+    ),
+)
+
+COVERAGE_COLUMNS: tuple[Column, ...] = (
+    Column("annee", "integer", "Année", "Année de reporting.", True),
+    Column("collectivite", "string", "Collectivité", "Nom de la collectivité.", True),
+    Column("siren", "string", "SIREN", "SIREN de la collectivité (9 chiffres), si connu."),
+    Column("critere", "string", "Critère (code)", "Code du critère d'impact.", True),
+    Column("critere_libelle", "string", "Critère", "Libellé du critère (méthode).", True),
+    Column("unite", "string", "Unité", "Unité du critère.", True),
+    Column(
+        "phase", "string", "Phase (code)", "manufacture, distribution, use ou end_of_life.", True
+    ),
+    Column("phase_libelle", "string", "Phase", "Libellé de la phase du cycle de vie.", True),
+    Column(
+        "equipements_couverts",
+        "number",
+        "Équipements couverts",
+        "Équipements de l'année qui ont un facteur pour ce critère et cette phase.",
+        True,
+    ),
+    Column("equipements", "number", "Équipements", "Équipements de l'année.", True),
+    Column(
+        "part_carbone_couverte",
+        "number",
+        "Part du carbone couverte",
+        "Part de l'empreinte carbone annuelle portée par les équipements couverts (0 à 1).",
+        True,
+    ),
+    Column(
+        "total_complet",
+        "boolean",
+        "Total complet",
+        "false : le total du critère est partiel (des équipements ou des phases n'ont pas de "
+        "facteur et ne sont pas comptés).",
+        True,
+    ),
     Column(
         "version_referentiel", "string", "Version du référentiel", "Référentiel de facteurs.", True
     ),
@@ -129,6 +169,34 @@ def footprint_rows(
                 summary.referential_version,
             ]
         )
+    return rows
+
+
+def coverage_rows(summary: Summary, siren: str | None) -> list[list[Any]]:
+    """One row per criterion × phase: how many devices the criterion's total covers."""
+    labels = {p.value: PHASE_LABELS[p][0] for p in Phase}
+    rows = []
+    for line in summary.criteria:
+        if line.coverage is None:
+            continue
+        for phase, c in line.coverage.by_phase.items():
+            rows.append(
+                [
+                    summary.reporting_year,
+                    summary.organisation,
+                    siren,
+                    line.code,
+                    line.label,
+                    line.unit,
+                    phase,
+                    labels.get(phase, phase),
+                    c.devices,
+                    c.devices_total,
+                    c.carbon_share,
+                    line.coverage.complete,
+                    summary.referential_version,
+                ]
+            )
     return rows
 
 
@@ -214,6 +282,9 @@ def write_open_data(
         INDICATOR_COLUMNS,
         indicator_rows(indicators, summary.organisation, siren),
     )
+    coverage = coverage_rows(summary, siren)
+    if coverage:
+        _write(folder / COVERAGE_FILE, COVERAGE_COLUMNS, coverage)
     year = summary.reporting_year
     package = {
         "profile": "tabular-data-package",
@@ -252,6 +323,20 @@ def write_open_data(
                 "Indicateurs de la stratégie numérique responsable",
                 "Valeur, origine et objectif de chaque indicateur pour l'année.",
                 INDICATOR_COLUMNS,
+            ),
+            *(
+                [
+                    _resource(
+                        "couverture",
+                        COVERAGE_FILE,
+                        "Couverture des totaux par critère et par phase",
+                        "Part des équipements (et du carbone) qui ont un facteur : un total "
+                        "dont total_complet vaut false est une somme partielle.",
+                        COVERAGE_COLUMNS,
+                    )
+                ]
+                if coverage
+                else []
             ),
         ],
     }

@@ -175,8 +175,10 @@ def summarise(
     gwp = next((c for c in criteria if c.code == "gwp"), None)
     annual_gwp = gwp.annual if gwp else 0.0
     ratios = per_capita(annual_gwp, staff_count, population)
-    used_sources = set(footprint.referential.factors["source_id"].to_pylist()) | set(
-        footprint.referential.electricity["source_id"].to_pylist()
+    used_sources = (
+        set(footprint.referential.factors["source_id"].to_pylist())
+        | set(footprint.referential.electricity["source_id"].to_pylist())
+        | set(footprint.referential.categories["source_id"].to_pylist())
     )
     sources = [
         s for s in footprint.referential.sources.to_pylist() if s["source_id"] in used_sources

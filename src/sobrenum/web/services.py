@@ -23,6 +23,7 @@ from sobrenum.engine import Parameters, compute, uncertainty
 from sobrenum.engine.backends import BackendName, connect, run_on_backend
 from sobrenum.inventory import ImportResult, load_inventory
 from sobrenum.referential import Referential, load
+from sobrenum.referential.hypotheses import apply_hypotheses
 from sobrenum.reporting import Summary, summarise
 from sobrenum.reporting.annual import report_from_store
 from sobrenum.reporting.council import CouncilReport, council_pdf_bytes, render_council_html
@@ -37,6 +38,7 @@ from sobrenum.store import (
     find_import,
 )
 from sobrenum.store.fleet import fleet_version
+from sobrenum.store.hypotheses import get_hypotheses
 from sobrenum.store.imports import import_summary
 from sobrenum.store.models import Device
 from sobrenum.store.staged import MarkApplied, StagedImportStateError, add_staged
@@ -56,6 +58,11 @@ def referential() -> Referential:
         if _referential is None:
             _referential = load()
         return _referential
+
+
+def organisation_referential(store: Store, organisation: Organisation) -> Referential:
+    """The referential with the organisation's own hypotheses (its version records them)."""
+    return apply_hypotheses(referential(), get_hypotheses(store, organisation.id))
 
 
 def reporting_year(organisation: Organisation) -> int:
@@ -84,7 +91,7 @@ def _footprint_key(
         kind,
         organisation.id,
         version,
-        referential().version,
+        organisation_referential(store, organisation).version,
         reporting_year(organisation),
         organisation.staff_count,
         organisation.population,
@@ -109,7 +116,7 @@ def organisation_summary(
     def compute_summary() -> Summary:
         fleet = organisation_fleet(store, organisation)
         params = Parameters(reporting_year=reporting_year(organisation))
-        footprint = compute(fleet, referential(), params)
+        footprint = compute(fleet, organisation_referential(store, organisation), params)
         return summarise(
             footprint, organisation.name, organisation.staff_count, organisation.population
         )
@@ -143,7 +150,8 @@ def organisation_uncertainty(
     def compute_uncertainty() -> UncertaintySummary:
         fleet = organisation_fleet(store, organisation)
         params = Parameters(reporting_year=reporting_year(organisation))
-        result = uncertainty(fleet, referential(), params, draws=draws, seed=seed)
+        ref = organisation_referential(store, organisation)
+        result = uncertainty(fleet, ref, params, draws=draws, seed=seed)
         return summarise_uncertainty(result, top=SENSITIVITY_INPUTS)
 
     summary: UncertaintySummary = cache.get_or_compute(key, compute_uncertainty)
@@ -172,7 +180,11 @@ def strategy_report(
 
     def build() -> CouncilReport:
         report, _ = report_from_store(
-            store, organisation, year, referential(), with_interval=with_interval
+            store,
+            organisation,
+            year,
+            organisation_referential(store, organisation),
+            with_interval=with_interval,
         )
         return report
 
@@ -187,7 +199,8 @@ def council_pdf(
     """The council report of ``year`` as a PDF, computed on the bounded workers."""
 
     def build() -> bytes:
-        report, _ = report_from_store(store, organisation, year, referential())
+        ref = organisation_referential(store, organisation)
+        report, _ = report_from_store(store, organisation, year, ref)
         # The page is cheap to draw, its PDF is not: the PDF is kept by the page's digest.
         digest = hashlib.sha256(render_council_html(report).encode("utf-8")).hexdigest()
         with _pdf_lock:
@@ -218,7 +231,8 @@ def freeze_strategy_year(
     click freezes once and both requests get the result."""
 
     def build() -> YearResult:
-        return freeze(store, organisation, year, referential(), replace=replace, actor=actor)
+        ref = organisation_referential(store, organisation)
+        return freeze(store, organisation, year, ref, replace=replace, actor=actor)
 
     result: YearResult = computations.run(("freeze", organisation.id, year, replace), build)
     return result

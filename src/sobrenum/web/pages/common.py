@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, compute
+from sobrenum.referential import Referential
 from sobrenum.reporting import Summary, summarise
 from sobrenum.reporting.charts import gwp_by_category, gwp_by_phase
 from sobrenum.store import Organisation, Store, current_fleet
@@ -28,7 +29,7 @@ from sobrenum.store.fleet import FleetFilter, count_devices, latest_import
 from sobrenum.web import i18n
 from sobrenum.web.api.common import FIRST_YEAR, LAST_YEAR, MAX_ID, IdPath
 from sobrenum.web.deps import OrganisationAccess
-from sobrenum.web.services import referential, reporting_year
+from sobrenum.web.services import organisation_referential, referential, reporting_year
 
 # Re-exported: the pages read ids and years with the same bounds as the API.
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "MAX_ID", "IdPath", "MessageQuery", "YearQuery"]
@@ -128,7 +129,9 @@ class DashboardData:
     import_id: int
 
 
-def footprint_key(organisation: Organisation, import_id: int, kind: str) -> Hashable:
+def footprint_key(
+    organisation: Organisation, import_id: int, kind: str, ref: Referential | None = None
+) -> Hashable:
     return (
         "pages",
         kind,
@@ -138,7 +141,7 @@ def footprint_key(organisation: Organisation, import_id: int, kind: str) -> Hash
         organisation.staff_count,
         organisation.population,
         organisation.country,
-        referential().version,
+        (ref or referential()).version,
     )
 
 
@@ -150,9 +153,11 @@ def dashboard_data(request: Request, access: OrganisationAccess) -> DashboardDat
     if latest is None:
         return None
 
+    ref = organisation_referential(store, organisation)
+
     def build() -> DashboardData:
         fleet = with_country(current_fleet(store, organisation), organisation.country)
-        footprint = compute(fleet, referential(), Parameters(reporting_year(organisation)))
+        footprint = compute(fleet, ref, Parameters(reporting_year(organisation)))
         summary = summarise(
             footprint,
             organisation=organisation.name,
@@ -169,7 +174,7 @@ def dashboard_data(request: Request, access: OrganisationAccess) -> DashboardDat
 
     cache = request.app.state.footprints
     data: DashboardData = cache.get_or_compute(
-        footprint_key(organisation, latest.id, "dashboard"), build
+        footprint_key(organisation, latest.id, "dashboard", ref), build
     )
     return data
 

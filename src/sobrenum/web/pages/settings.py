@@ -1,4 +1,5 @@
-"""Organisation settings: electricity country, reporting year, population and staff count."""
+"""Organisation settings: electricity country, reporting year, population and staff count,
+and the organisation's own hypotheses (per-category lifetime and usage)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from sobrenum.domain import CATEGORIES_BY_CODE, ReferentialError
+from sobrenum.domain.hypotheses import Hypothesis
 from sobrenum.store import update_organisation
+from sobrenum.store.hypotheses import get_hypotheses, set_hypotheses
 from sobrenum.web.deps import OrgAdminDep, ReaderDep, StoreDep
 from sobrenum.web.pages.common import (
     FIRST_YEAR,
     MAX_ID,
     country_label,
     french_count,
+    french_number,
     organisation_context,
 )
 from sobrenum.web.services import referential, reporting_year
@@ -41,9 +46,34 @@ def _page(
     errors: dict[str, str] | None = None,
     saved: bool = False,
     status_code: int = 200,
+    hypothesis_values: dict[str, str] | None = None,
+    hypotheses_saved: bool = False,
 ) -> Response:
     organisation = access.organisation
     context = organisation_context(access, "settings")
+    store = request.app.state.store
+    own = get_hypotheses(store, organisation.id)
+    rows = []
+    for row in referential().categories.to_pylist():
+        code = row["category"]
+        h = own.get(code)
+        given = {
+            "duree": h.lifetime_years if h else None,
+            "heures": h.hours_per_day if h else None,
+            "jours": h.days_per_year if h else None,
+        }
+        rows.append(
+            {
+                "code": code,
+                "label": CATEGORIES_BY_CODE[code].label_fr,
+                "defaults": (row["lifetime_years"], row["hours_per_day"], row["days_per_year"]),
+                "values": {
+                    k: (hypothesis_values or {}).get(f"{k}_{code}", "" if v is None else f"{v:g}")
+                    for k, v in given.items()
+                },
+            }
+        )
+    context.update(hypotheses=rows, hypotheses_saved=hypotheses_saved)
     context.update(
         values=values
         or {
@@ -120,3 +150,36 @@ def settings_save(
     )
     access = type(access)(user=access.user, organisation=row, role=access.role)
     return _page(request, access, saved=True)
+
+
+_HYPOTHESIS_FIELDS = {"duree": "durée de vie", "heures": "heures par jour", "jours": "jours par an"}
+
+
+@router.post("/collectivites/{organisation_id}/hypotheses", name="organisation_hypotheses_save")
+async def hypotheses_save(request: Request, access: OrgAdminDep, store: StoreDep) -> Response:
+    """Replace the organisation's hypotheses: an empty field keeps the referential's value."""
+    form = await request.form()
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    hypotheses = []
+    for code in referential().categories["category"].to_pylist():
+        numbers: dict[str, float | None] = {}
+        for key, what in _HYPOTHESIS_FIELDS.items():
+            text = str(form.get(f"{key}_{code}", ""))[:20].strip()
+            values[f"{key}_{code}"] = text
+            try:
+                numbers[key] = french_number(text) if text else None
+            except ValueError:
+                label = CATEGORIES_BY_CODE[code].label_fr
+                errors[f"{key}_{code}"] = f"{label}, {what} : « {text} » n'est pas un nombre."
+        hypotheses.append(
+            Hypothesis(code, numbers.get("duree"), numbers.get("heures"), numbers.get("jours"))
+        )
+    if not errors:
+        try:
+            set_hypotheses(store, access.organisation_id, hypotheses, actor=access.user.actor)
+        except ReferentialError as exc:
+            errors["hypotheses"] = str(exc)
+    if errors:
+        return _page(request, access, errors=errors, status_code=422, hypothesis_values=values)
+    return _page(request, access, hypotheses_saved=True)
