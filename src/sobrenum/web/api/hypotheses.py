@@ -70,7 +70,7 @@ def hypotheses_out(store: StoreDep, organisation_id: int) -> list[HypothesisOut]
     tags=["empreinte"],
     summary="Hypothèses de la collectivité (durées de vie, usage)",
 )
-def read(access: ReaderDep, store: StoreDep) -> list[HypothesisOut]:
+def hypotheses_list(access: ReaderDep, store: StoreDep) -> list[HypothesisOut]:
     return hypotheses_out(store, access.organisation_id)
 
 
@@ -79,7 +79,7 @@ def read(access: ReaderDep, store: StoreDep) -> list[HypothesisOut]:
     tags=["empreinte"],
     summary="Remplacer les hypothèses de la collectivité",
 )
-def replace(
+def hypotheses_replace(
     body: Annotated[list[HypothesisIn], Field(max_length=100)],
     access: OrgAdminDep,
     store: StoreDep,
