@@ -1,5 +1,6 @@
 """``sobrenum sauvegarder`` and ``sobrenum restaurer``: the instance or one organisation,
-before every upgrade (docs/sauvegarde.md)."""
+before every upgrade (docs/sauvegarde.md); ``sobrenum purger``: personal data past its
+retention period (docs/donnees-personnelles.md)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,21 @@ def restore_command(
     except SobrenumError as exc:
         raise _fail(exc) from exc
     console.print(f"{done} depuis {source}.", highlight=False)
+
+
+@command(app, "purger", "purge")
+def purge_command(database: DatabaseOption = None) -> None:
+    """Supprimer les données personnelles dont la durée de conservation est passée."""
+    from sobrenum.store.retention import AUDIT_DAYS, LOGIN_ATTEMPT_DAYS, purge_expired
+
+    try:
+        with open_store(database) as store:
+            result = purge_expired(store)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"Supprimés : {result.login_attempts} tentative(s) de connexion de plus de "
+        f"{LOGIN_ATTEMPT_DAYS} jours, {result.audit_events} événement(s) du journal de plus "
+        f"de {AUDIT_DAYS} jours, {result.web_sessions} session(s) expirée(s).",
+        highlight=False,
+    )

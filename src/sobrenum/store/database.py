@@ -148,6 +148,23 @@ class Store:
         self.close()
 
 
+def owner_only_sqlite(path: Path) -> None:
+    """The SQLite file readable by its owner only (0600; SQLite gives its WAL and shared-memory
+    files the same mode): created so when missing, tightened when it exists. Its folder is
+    created when missing, for the owner only (0700)."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for found in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                if found.exists() and found.stat().st_mode & 0o077:
+                    found.chmod(0o600)
+            except OSError:  # another user's file: left as it is
+                pass
+
+
 def open_store(url: str | None = None, *, upgrade: bool = True, echo: bool = False) -> Store:
     """Open the store at ``url`` (see :func:`resolve_url`) and upgrade its schema to head.
 
@@ -160,7 +177,7 @@ def open_store(url: str | None = None, *, upgrade: bool = True, echo: bool = Fal
     except ArgumentError as exc:
         raise StoreError(f"Adresse de base de données invalide : {resolved!r}.") from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        owner_only_sqlite(Path(parsed.database).expanduser())
     engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

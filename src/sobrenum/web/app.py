@@ -13,7 +13,9 @@ enough to add its routes. Every route gets the CSRF check (``deps.csrf_protect``
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,8 +28,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from sobrenum.store import open_store
+from sobrenum.store import Store, open_store
 from sobrenum.store.database import SQLITE_FILE_NAME
+from sobrenum.store.retention import purge_expired
 from sobrenum.web import api, auth, pages
 from sobrenum.web.deps import csrf_protect
 from sobrenum.web.errors import install_error_handlers
@@ -37,6 +40,7 @@ from sobrenum.web.settings import Settings
 from sobrenum.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).with_name("static")
+log = logging.getLogger("sobrenum.web")
 
 API_DESCRIPTION = """
 API REST de sobrenum : collectivités, parc informatique, imports d'inventaire et empreinte
@@ -161,7 +165,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await _purge(store)  # before the first request
+        purging = asyncio.create_task(_purge_daily(store))
         yield
+        purging.cancel()
         footprints.shutdown()
         if own_store:
             store.close()
@@ -220,6 +227,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         secure=settings.secure_cookies,
     )
     return app
+
+
+async def _purge(store: Store) -> None:
+    """Personal data past its retention period (store.retention)."""
+    try:
+        await asyncio.to_thread(purge_expired, store, actor="sobrenum (conservation)")
+    except Exception:  # a busy database or a broken connection: retried tomorrow
+        log.exception("retention purge failed")
+
+
+async def _purge_daily(store: Store) -> None:
+    while True:
+        await asyncio.sleep(24 * 3600)
+        await _purge(store)
 
 
 def _version() -> str:
