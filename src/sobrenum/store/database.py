@@ -58,16 +58,26 @@ WRITE_OPTION = "sobrenum_write"
 """Execution option: on SQLite, open the transaction with ``BEGIN IMMEDIATE`` (write lock)."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the sqlite3 module, emit BEGIN (SQLAlchemy's documented recipe):
-    # transactional DDL for migrations, working SAVEPOINTs, and BEGIN IMMEDIATE for writers.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+#: How long a transaction waits for a lock another one holds (SQLite's busy timeout,
+#: PostgreSQL's lock_timeout) before giving up with « database is locked » / 55P03: the web
+#: app then answers 503 « réessayez » (never a request that waits forever).
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, emit BEGIN (SQLAlchemy's documented
+        # recipe): transactional DDL for migrations, working SAVEPOINTs, and BEGIN
+        # IMMEDIATE for writers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -165,11 +175,18 @@ def owner_only_sqlite(path: Path) -> None:
                 pass
 
 
-def open_store(url: str | None = None, *, upgrade: bool = True, echo: bool = False) -> Store:
+def open_store(
+    url: str | None = None,
+    *,
+    upgrade: bool = True,
+    echo: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> Store:
     """Open the store at ``url`` (see :func:`resolve_url`) and upgrade its schema to head.
 
     The SQLite file's folder is created when missing. Raises :class:`StoreError` with a
-    French message when the database cannot be reached.
+    French message when the database cannot be reached. A transaction waits at most
+    ``busy_timeout_ms`` for a lock held by another (see :data:`BUSY_TIMEOUT_MS`).
     """
     resolved = resolve_url(url)
     try:
@@ -178,9 +195,12 @@ def open_store(url: str | None = None, *, upgrade: bool = True, echo: bool = Fal
         raise StoreError(f"Adresse de base de données invalide : {resolved!r}.") from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         owner_only_sqlite(Path(parsed.database).expanduser())
-    engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args["options"] = f"-c lock_timeout={int(busy_timeout_ms)}"
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
     store = Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
     if upgrade:
@@ -199,7 +219,8 @@ def upgrade_schema(store: Store) -> None:
     config = _alembic_config()
     with store.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            # Two processes starting at once must not both migrate.
+            # Two processes starting at once must not both migrate (the second waits).
+            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(784512361)")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
