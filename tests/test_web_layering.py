@@ -48,9 +48,7 @@ def test_web_layer_holds_no_sql() -> None:
         for path in modules
         for problem in _problems(path)
     ]
-    assert not problems, "SQL in the web layer (move it to sobrenum.store):\n" + "\n".join(
-        problems
-    )
+    assert not problems, "SQL in the web layer (move it to sobrenum.store):\n" + "\n".join(problems)
 
 
 def test_the_check_finds_sql(tmp_path: Path) -> None:
