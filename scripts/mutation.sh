@@ -8,11 +8,19 @@ name=${1:?usage: scripts/mutation.sh NAME (a file mutation/NAME.toml)}
 config="mutation/$name.toml"
 session="mutation/.sessions/$name.sqlite"
 bin=.venv/bin
+export PATH="$PWD/$bin:$PATH"  # `python` in the test command is the project's
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p mutation/.sessions
 if [[ ! -f $session || ${FRESH:-0} == 1 ]]; then
     "$bin/cosmic-ray" init "$config" "$session" --force
+    # Operators the config excludes (bit shifts and the like on floats: killed by any test).
+    "$bin/cr-filter-operators" "$session" "$config"
+    # SAMPLE=N: a reproducible random sample of N mutants (the others are skipped).
+    if [[ -n ${SAMPLE:-} ]]; then
+        "$bin/python" scripts/mutation_sample.py "$session" "$SAMPLE"
+    fi
 fi
 "$bin/cosmic-ray" baseline "$config"
 "$bin/cosmic-ray" exec "$config" "$session"
 "$bin/cr-report" "$session" --surviving-only
+"$bin/cr-rate" "$session" --estimate || true

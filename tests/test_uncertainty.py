@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from sobrenum.cli.main import app
@@ -170,14 +171,16 @@ def test_grouped_monte_carlo_equals_the_engine_run_device_by_device_for_each_dra
 ) -> None:
     fleet = small_fleet()
     params = Parameters(YEAR, allocation)
-    exact = uncertainty(fleet, ref, params, draws=16, seed=11, today=TODAY)
+    exact = uncertainty(fleet, ref, params, draws=16, seed=11, today=TODAY, between_devices=False)
     brute = brute_force(fleet, ref, params, exact)
     # Small fleet: the lifetime weights are evaluated exactly at each draw.
     assert relative_gap(exact.values, brute) < 1e-9
     # Forced interpolation between 41 lifetime nodes (what large fleets use): each cell of
     # each draw within 2 % on this 50-device fleet, whose weights have sharp kinks (one device
     # ending its amortisation moves a category total); the 90 % interval within 0.5 %.
-    nodes = uncertainty(fleet, ref, params, draws=16, seed=11, today=TODAY, nodes=41)
+    nodes = uncertainty(
+        fleet, ref, params, draws=16, seed=11, today=TODAY, nodes=41, between_devices=False
+    )
     assert relative_gap(nodes.values, brute) < 0.02
     b, n = gwp_total(exact, brute), gwp_total(nodes, nodes.values)
     for q in (0.05, 0.5, 0.95):
@@ -190,7 +193,9 @@ def test_grouped_monte_carlo_equals_the_engine_run_device_by_device_for_each_dra
 
 def test_one_draw_applies_to_every_device_that_uses_the_input(ref: Referential) -> None:
     fleet = small_fleet().drop_columns(["model_gwp_manufacture", "model_factor_id"])
-    result = uncertainty(fleet, ref, Parameters(YEAR), draws=200, seed=5, today=TODAY)
+    result = uncertainty(
+        fleet, ref, Parameters(YEAR), draws=200, seed=5, today=TODAY, between_devices=False
+    )
     cells = {
         (c["category"], c["criterion"], c["phase"]): i
         for i, c in enumerate(result.cells.to_pylist())
@@ -244,7 +249,7 @@ def test_linear_case_variance_and_shares_are_exact(ref: Referential) -> None:
     )
     fleet = small_fleet()
     params = Parameters(YEAR)
-    result = uncertainty(fleet, linear, params, draws=20_000, seed=2, today=TODAY)
+    result = uncertainty(fleet, linear, params, draws=20_000, seed=2, today=TODAY, ranges={})
     assert "monitor.gwp.distribution" not in result.samples
     assert result.samples["monitor.gwp.end_of_life"].min() < 0
 
@@ -295,7 +300,7 @@ def test_nonlinear_case_variance_decomposition_matches_the_draws(ref: Referentia
     assert 0.5 < explained < 1.0
     assert explained + result.interaction_share("gwp") == pytest.approx(1.0, abs=1e-9)
     kinds = set(shares["kind"].to_pylist())
-    assert kinds == {"factor", "electricity", "lifetime", "power"}
+    assert kinds == {"factor", "electricity", "lifetime", "power", "devices"}
 
 
 def test_intervals_contain_the_deterministic_footprint() -> None:
@@ -412,8 +417,8 @@ def test_footprint_command_prints_the_interval_and_what_to_improve(tmp_path: Pat
     assert f"Données à améliorer en priorité : {first} ({percent(top['share'])})" in out
     html = report.read_text(encoding="utf-8")
     assert '<h2 id="incertitude">Incertitude</h2>' in html
-    assert f"entre {tonnes(total['p5'])} et {tonnes(total['p95'])}</strong>" in html
-    assert first in html
+    assert f"entre {tonnes(total['p5'])} et {tonnes(total['p95'])} ;" in html
+    assert escape(first) in html
 
 
 def test_methodology_section_states_the_code_constants() -> None:

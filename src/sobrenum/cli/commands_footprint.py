@@ -38,6 +38,7 @@ from sobrenum.reporting import Summary, summarise, write_footprint_html
 from sobrenum.reporting.formatting import number, percent, significant, tonnes
 from sobrenum.reporting.html import ALLOCATION_LABELS
 from sobrenum.reporting.summary import UncertaintySummary
+from sobrenum.reporting.uncertainty_text import interval_sentences
 
 console = Console()
 err = Console(stderr=True)
@@ -104,6 +105,11 @@ def print_uncertainty(u: UncertaintySummary) -> None:
         f"entre [bold]{tonnes(u.total.p5)}[/] et [bold]{tonnes(u.total.p95)}[/] "
         f"(intervalle à 90 %), médiane {tonnes(u.total.median)}."
     )
+    t = u.total
+    for sentence in interval_sentences(
+        t.nominal, t.mean, t.median, t.p5, t.p95, u.draws, u.nominal_rank
+    )[1:]:
+        console.print(sentence)
     table = Table(title="Intervalle à 90 % par catégorie (kgCO2e/an)", title_justify="left")
     table.add_column("Catégorie", ratio=3)
     table.add_column("Valeur calculée", justify="right")

@@ -32,11 +32,13 @@ the structure of the model, see :meth:`UncertaintyResult.sensitivity`).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from statistics import NormalDist
 
 import ibis
@@ -76,6 +78,8 @@ DEFAULT_DRAWS = 1000
 
 #: Kinds of uncertain inputs.
 FACTOR, ELECTRICITY, LIFETIME, POWER = "factor", "electricity", "lifetime", "power"
+#: The variation between the devices of a category (one entry per category and kind of input).
+DEVICES = "devices"
 #: Dimensions intervals can be broken down by (always within a criterion).
 INTERVAL_DIMENSIONS = ("category", "phase")
 
@@ -177,6 +181,9 @@ class UncertainInput:
     country: str | None = None
     criterion: str | None = None
     phase: str | None = None
+    #: Variation between devices around the category mean (standard deviation / mean of
+    #: one device's value): 0 when the range describes the mean itself.
+    device_cv: float = 0.0
 
 
 def _draws_of(input_id: str, seed: int, draws: int) -> np.ndarray:
@@ -262,7 +269,20 @@ class FleetSums:
 SHARED, OWN, MODEL = 0, 1, 2
 KINDS = 3
 
-SUMMED = ("devices", "shared", "own", "shared_model", "n_model", "kwh", "kwh_per_watt")
+SUMMED = (
+    "devices",
+    "shared",
+    "own",
+    "shared_model",
+    "n_model",
+    "kwh",
+    "kwh_per_watt",
+    # Σ quantity × weight²: the variation between devices of a sum of n devices (n, not n²).
+    "shared_sq",
+    "own_sq",
+    "shared_model_sq",
+    "kwh_per_watt_sq",
+)
 
 
 def fleet_sums(
@@ -296,6 +316,11 @@ def fleet_sums(
         n_model=(q * keyed.model_scale).sum(),
         kwh=(q * keyed.kwh).sum(),
         kwh_per_watt=(q * keyed.kwh_per_watt).sum(),
+        n_model_sq=(q * keyed.model_scale * keyed.model_scale).sum(),
+        shared_sq=(q * keyed.shared * keyed.shared).sum(),
+        own_sq=(q * keyed.own * keyed.own).sum(),
+        shared_model_sq=(q * (keyed.shared * keyed.model_scale) ** 2).sum(),
+        kwh_per_watt_sq=(q * keyed.kwh_per_watt * keyed.kwh_per_watt).sum(),
     )
     result = backend.to_pyarrow(rows)
     groups = (
@@ -307,8 +332,10 @@ def fleet_sums(
     drawn = (
         result.filter(pc.field("drawn_life"))
         .group_by(["category", "start", "life", "up", "down"], use_threads=False)
-        .aggregate([("devices", "sum"), ("n_model", "sum")])
-        .rename_columns({"devices_sum": "n", "n_model_sum": "n_model"})
+        .aggregate([("devices", "sum"), ("n_model", "sum"), ("n_model_sq", "sum")])
+        .rename_columns(
+            {"devices_sum": "n", "n_model_sum": "n_model", "n_model_sq_sum": "n_model_sq"}
+        )
         .sort_by([(k, "ascending") for k in ("category", "start", "life", "up", "down")])
     )
     return FleetSums(groups=groups, drawn=drawn)
@@ -329,10 +356,22 @@ class _DrawnLife:
     down: np.ndarray
     n: np.ndarray
     n_model: np.ndarray
+    n_model_sq: np.ndarray
 
     def weights(self, lifetimes: np.ndarray, params: Parameters) -> np.ndarray:
         """Summed weights (:data:`KINDS` × lifetimes) with the category's lifetime at each of
         ``lifetimes``. Rows × lifetimes matrices, summed by matrix products."""
+        shared, own = self._shares(lifetimes, params)
+        return np.stack([self.n @ shared, self.n @ own, self.n_model @ shared])
+
+    def squares(self, lifetime: float, params: Parameters) -> np.ndarray:
+        """Σ quantity × weight² (:data:`KINDS`) at one lifetime of the category."""
+        shared, own = self._shares(np.array([lifetime]), params)
+        shared = shared * shared
+        return np.stack([self.n @ shared, self.n @ (own * own), self.n_model_sq @ shared])[:, 0]
+
+    def _shares(self, lifetimes: np.ndarray, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
+        """(shared, own) weights of each row (rows × lifetimes)."""
         nodes = lifetimes[None, :]
         drawn_life = np.isnan(self.life)
         life = np.where(drawn_life[:, None], nodes, self.life[:, None])
@@ -355,7 +394,7 @@ class _DrawnLife:
             in_year = ((start >= lo) & (start < hi)).astype(np.float64)
             shared = in_year * life / total
             own = np.broadcast_to(in_year, life.shape)
-        return np.stack([self.n @ shared, self.n @ own, self.n_model @ shared])
+        return shared, own
 
 
 # --- the result ----------------------------------------------------------------------------
@@ -433,6 +472,11 @@ class UncertaintyResult:
         out: np.ndarray = self.values[rows].sum(axis=0)
         return out
 
+    def nominal_rank(self, criterion: str = "gwp") -> float:
+        """Share of the draws below the deterministic total (its percentile / 100)."""
+        rows = np.asarray(pc.equal(self.cells["criterion"], criterion).to_numpy())
+        return float((self.total(criterion) < self.nominal[rows].sum()).mean())
+
     def sensitivity(self, criterion: str = "gwp") -> pa.Table:
         """Each uncertain input's share of the variance of the criterion's annual total.
 
@@ -467,7 +511,40 @@ class UncertaintyResult:
 # --- the Monte Carlo -----------------------------------------------------------------------
 
 
-def _inputs(ref: Referential, categories: set[str], countries: set[str]) -> list[UncertainInput]:
+def mean_ranges() -> dict[tuple[str, str], tuple[float, float]]:
+    """(category, ``embodied`` | ``power``) → 90 % range of the category's *mean*, relative to
+    the referential's value (``referential/data/mean_ranges.csv``: the spread between public
+    references for that mean, docs/methodologie.md § 10)."""
+    path = resources.files("sobrenum.referential") / "data" / "mean_ranges.csv"
+    rows = csv.DictReader(path.read_text(encoding="utf-8").splitlines())
+    return {(r["category"], r["input"]): (float(r["low"]), float(r["high"])) for r in rows}
+
+
+def _split(
+    value: float | None,
+    low: float | None,
+    high: float | None,
+    mean_range: tuple[float, float] | None,
+) -> tuple[Spread, float]:
+    """(spread of the category's mean, variation between devices as a coefficient of
+    variation). With a range for the mean, the referential's own range describes devices
+    (its 5th and 95th percentiles: archetype extremes, spread of manufacturers' figures);
+    without one it is taken as the range of the mean itself, no variation between devices;
+    a value without a range (a user's own figure) stays exact."""
+    own = Spread.of(value, low, high)
+    if mean_range is None or own.value <= 0 or own.constant:
+        return own, 0.0
+    lo, hi = mean_range
+    cv = math.sqrt(own.variance()) / own.mean() if own.lognormal else 0.0
+    return Spread.of(own.value, own.value * lo, own.value * hi), cv
+
+
+def _inputs(
+    ref: Referential,
+    categories: set[str],
+    countries: set[str],
+    ranges: Mapping[tuple[str, str], tuple[float, float]],
+) -> list[UncertainInput]:
     out: list[UncertainInput] = []
     for r in ref.categories.to_pylist():
         if r["category"] in categories:
@@ -480,25 +557,25 @@ def _inputs(ref: Referential, categories: set[str], countries: set[str]) -> list
                     category=cat,
                 )
             )
-            out.append(
-                UncertainInput(
-                    f"power.{cat}",
-                    POWER,
-                    Spread.of(r["power_w"], r["power_low"], r["power_high"]),
-                    category=cat,
-                )
+            spread, cv = _split(
+                r["power_w"], r["power_low"], r["power_high"], ranges.get((cat, "power"))
             )
+            out.append(UncertainInput(f"power.{cat}", POWER, spread, category=cat, device_cv=cv))
     for r in ref.factors.to_pylist():
         if r["category"] in categories:
             key = r["factor_id"] or f"{r['category']}.{r['criterion']}.{r['phase']}"
+            spread, cv = _split(
+                r["value"], r["low"], r["high"], ranges.get((r["category"], "embodied"))
+            )
             out.append(
                 UncertainInput(
                     key,
                     FACTOR,
-                    Spread.of(r["value"], r["low"], r["high"]),
+                    spread,
                     category=r["category"],
                     criterion=r["criterion"],
                     phase=r["phase"],
+                    device_cv=cv,
                 )
             )
     for r in ref.electricity.to_pylist():
@@ -594,8 +671,12 @@ class _Model:
     country_of_group: list[str]
     kwh: np.ndarray
     kwh_per_watt: np.ndarray
+    #: Σ quantity × (energy per watt)² per group.
+    kwh_per_watt_sq: np.ndarray
     #: KINDS × categories: weights of the devices that do not follow a lifetime draw.
     fixed: np.ndarray
+    #: KINDS × categories: Σ quantity × weight² of the same devices.
+    fixed_sq: np.ndarray
     drawn: dict[int, _DrawnLife]
 
 
@@ -611,12 +692,18 @@ def _model(sums: FleetSums) -> _Model:
             for name in ("shared", "own", "shared_model")
         ]
     )
+    fixed_sq = np.stack(
+        [
+            np.bincount(cat_of_group, _floats(g, name), minlength=n_cat)
+            for name in ("shared_sq", "own_sq", "shared_model_sq")
+        ]
+    )
     drawn: dict[int, _DrawnLife] = {}
     d = sums.drawn
     if d.num_rows:
         cats = np.array([pos[c] for c in d["category"].to_pylist()], dtype=np.int64)
         # Nulls become NaN: "the category's drawn lifetime".
-        names = ("start", "life", "up", "down", "n", "n_model")
+        names = ("start", "life", "up", "down", "n", "n_model", "n_model_sq")
         cols = {name: _floats(d, name) for name in names}
         for c in np.unique(cats):
             rows = cats == c
@@ -627,7 +714,9 @@ def _model(sums: FleetSums) -> _Model:
         country_of_group=g["country"].to_pylist(),
         kwh=_floats(g, "kwh"),
         kwh_per_watt=_floats(g, "kwh_per_watt"),
+        kwh_per_watt_sq=_floats(g, "kwh_per_watt_sq"),
         fixed=fixed,
+        fixed_sq=fixed_sq,
         drawn=drawn,
     )
 
@@ -643,6 +732,8 @@ def uncertainty(
     today: dt.date | None = None,
     nodes: int | None = None,
     validate: bool = True,
+    between_devices: bool = True,
+    ranges: Mapping[tuple[str, str], tuple[float, float]] | None = None,
 ) -> UncertaintyResult:
     """Monte Carlo of the fleet's annual impacts over the referential's ranges.
 
@@ -651,7 +742,10 @@ def uncertainty(
     DuckDB by default), then draws ``draws`` times every uncertain input (``seed`` fixes the
     draws). The cost of the draws does not depend on the number of devices. ``nodes``
     forces the interpolation of the lifetime weights on that many nodes (None: exact when
-    small enough, else :data:`DEFAULT_NODES`).
+    small enough, else :data:`DEFAULT_NODES`). ``between_devices`` false leaves out the
+    variation between devices (only the means are drawn). ``ranges`` replaces the ranges of
+    category means (:func:`mean_ranges`; ``{}``: the referential's ranges are those of the
+    means).
     """
     if draws < 2:
         raise ValueError("Le nombre de tirages doit être au moins 2.")
@@ -660,7 +754,16 @@ def uncertainty(
     if validate:
         ensure_computable(table, ref, today, backend=con)
     sums = fleet_sums(table, ref, params, con)
-    return simulate(sums, ref, params, draws=draws, seed=seed, nodes=nodes)
+    return simulate(
+        sums,
+        ref,
+        params,
+        draws=draws,
+        seed=seed,
+        nodes=nodes,
+        between_devices=between_devices,
+        ranges=ranges,
+    )
 
 
 def simulate(
@@ -670,12 +773,19 @@ def simulate(
     draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     nodes: int | None = None,
+    between_devices: bool = True,
+    ranges: Mapping[tuple[str, str], tuple[float, float]] | None = None,
 ) -> UncertaintyResult:
     """The Monte Carlo proper, on the fleet's sums (NumPy, inputs × draws matrices)."""
     m = _model(sums)
     n_cat = len(m.categories)
     cat_pos = {c: i for i, c in enumerate(m.categories)}
-    inputs = _inputs(ref, set(m.categories), set(m.country_of_group))
+    inputs = _inputs(
+        ref,
+        set(m.categories),
+        set(m.country_of_group),
+        mean_ranges() if ranges is None else ranges,
+    )
     z = {i.input_id: _draws_of(i.input_id, seed, draws) for i in inputs if not i.spread.constant}
     samples: dict[str, np.ndarray] = {}
     for i in inputs:
@@ -721,6 +831,53 @@ def simulate(
     )
     factor_cat = np.array([cat_pos[i.category or ""] for i in factor_inputs], dtype=np.int64)
     factor_kind = np.array([_kind(i) for i in factor_inputs], dtype=np.int64)
+    # Variation between devices: device i of a category has X_i × the drawn mean, X_i of mean 1
+    # and coefficient of variation cv, independent between devices. A category's sum
+    # Σ w_i X_i then has mean W = Σ w_i and variance cv² Σ w_i²: relative variance
+    # cv² Σ w_i² / W² (1 / n for n equal weights). It is drawn as a lognormal factor Y of mean
+    # 1 and that variance, one per category and kind (embodied, power), at the nominal lifetime.
+    rel_var = np.zeros((KINDS, n_cat))
+    for c, curve in enumerate(curves):
+        life = lifetime_of[c].spread.value
+        w = curve.exact(np.array([life]))[:, 0]
+        sq = m.fixed_sq[:, c] + (m.drawn[c].squares(life, params) if c in m.drawn else 0.0)
+        rel_var[:, c] = np.divide(sq, w * w, out=np.zeros(KINDS), where=w > 0)
+    per_watt = np.bincount(m.cat_of_group, m.kwh_per_watt, minlength=n_cat)
+    per_watt_sq = np.bincount(m.cat_of_group, m.kwh_per_watt_sq, minlength=n_cat)
+    power_rel_var = np.divide(
+        per_watt_sq, per_watt * per_watt, out=np.zeros(n_cat), where=per_watt > 0
+    )
+    on = 1.0 if between_devices else 0.0
+    factor_cv = np.array([i.device_cv for i in factor_inputs]) * on
+    power_cv = np.array([power_of[c].device_cv for c in range(n_cat)]) * on
+    # ln(1 + relative variance): the lognormal's σ², per factor row and per category's power.
+    s2_factor = np.log1p(factor_cv**2 * rel_var[factor_kind, factor_cat])
+    s2_power = np.log1p(power_cv**2 * power_rel_var)
+    device_inputs: list[UncertainInput] = []
+    zeta = np.zeros((n_cat, draws))
+    zeta_power = np.zeros((n_cat, draws))
+    for c, cat in enumerate(m.categories):
+        if (s2_factor[factor_cat == c] > 0).any():
+            device_inputs.append(
+                UncertainInput(f"devices.{cat}", DEVICES, Spread(1, 1, 1), category=cat)
+            )
+            zeta[c] = _draws_of(device_inputs[-1].input_id, seed, draws)
+            samples[device_inputs[-1].input_id] = zeta[c]
+        if s2_power[c] > 0:
+            device_inputs.append(
+                UncertainInput(
+                    f"devices_power.{cat}",
+                    DEVICES,
+                    Spread(1, 1, 1),
+                    category=cat,
+                    phase=Phase.USE.value,
+                )
+            )
+            zeta_power[c] = _draws_of(device_inputs[-1].input_id, seed, draws)
+            samples[device_inputs[-1].input_id] = zeta_power[c]
+    y_factor = np.exp(np.sqrt(s2_factor)[:, None] * zeta[factor_cat] - s2_factor[:, None] / 2)
+    y_power = np.exp(np.sqrt(s2_power)[:, None] * zeta_power - s2_power[:, None] / 2)
+
     # Use: one pair per (category × country group, electricity factor of that country).
     elec_of_country: dict[str, list[int]] = {}
     for e_pos, e in enumerate(elec_inputs):
@@ -751,22 +908,31 @@ def simulate(
     pair_starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
 
     def evaluate(
-        lifetimes: np.ndarray, power: np.ndarray, factors: np.ndarray, elec: np.ndarray
+        lifetimes: np.ndarray,
+        power: np.ndarray,
+        factors: np.ndarray,
+        elec: np.ndarray,
+        *,
+        devices: tuple[np.ndarray, np.ndarray] = (np.ones((1, 1)), np.ones((1, 1))),
     ) -> np.ndarray:
-        """Cells × width annual impacts, inputs given as (inputs × width) matrices."""
+        """Cells × width annual impacts, inputs given as (inputs × width) matrices, and the
+        variation between devices (factor rows × width, categories × width)."""
         width = lifetimes.shape[1]
         weights = np.empty((KINDS, n_cat, width))
         for c, curve in enumerate(curves):
             weights[:, c] = curve.at(lifetimes[c])
         out = np.zeros((n_cells, width))
         if factor_inputs:
-            embodied = factors * weights[factor_kind, factor_cat]
+            embodied = factors * weights[factor_kind, factor_cat] * devices[0]
             if unique_factor_cells:  # one factor per cell, as a checked referential has
                 out[factor_cell] = embodied
             else:
                 np.add.at(out, factor_cell, embodied)
         if pairs:
-            energy = m.kwh[pair_group, None] + power[pair_cat] * m.kwh_per_watt[pair_group, None]
+            energy = (
+                m.kwh[pair_group, None]
+                + (power * devices[1])[pair_cat] * m.kwh_per_watt[pair_group, None]
+            )
             use = (elec[pair_elec] * energy)[pair_order]
             out[pair_cell[pair_order[pair_starts]]] += np.add.reduceat(use, pair_starts, axis=0)
         return out
@@ -784,7 +950,8 @@ def simulate(
         *(matrix(x, True) for x in (lifetime_inputs, power_inputs, factor_inputs, elec_inputs))
     )[:, 0]
     values = evaluate(
-        *(matrix(x, False) for x in (lifetime_inputs, power_inputs, factor_inputs, elec_inputs))
+        *(matrix(x, False) for x in (lifetime_inputs, power_inputs, factor_inputs, elec_inputs)),
+        devices=(y_factor, y_power),
     )
 
     variances = _decompose(
@@ -799,6 +966,8 @@ def simulate(
         pair_elec,
         pair_cat,
         m,
+        s2_factor,
+        s2_power,
     )
     ordered = sorted(cell_keys.items(), key=lambda kv: kv[1])
     cells = pa.table(
@@ -814,7 +983,7 @@ def simulate(
         cells=cells,
         values=values,
         nominal=nominal,
-        inputs=tuple(inputs),
+        inputs=(*inputs, *device_inputs),
         samples=samples,
         variances=variances,
     )
@@ -840,51 +1009,63 @@ def _decompose(
     pair_elec: np.ndarray,
     pair_cat: np.ndarray,
     m: _Model,
+    s2_factor: np.ndarray,
+    s2_power: np.ndarray,
 ) -> dict[str, VarianceDecomposition]:
     """Exact variance of each criterion's total, by input (the inputs are independent).
 
-    Embodied, per category c: A = Σ_r F_r W_r(L) ⇒ Var(A) = Var_L(Σ_r E[F_r] W_r(L))
-    [lifetime] + Σ_r Var(F_r) E[W_r]² [factors] + Σ_r Var(F_r) Var(W_r) [interactions].
-    Use: B = Σ_e FE_e (K_e + Σ_c P_c S_ec) ⇒ Var(FE_e) (K_e + Σ_c E[P_c] S_ec)² [electricity]
-    + Σ_c Var(P_c) (Σ_e E[FE_e] S_ec)² [power] + Σ_e,c Var(FE_e) Var(P_c) S_ec² [interactions].
+    Embodied, per category c and criterion: A = Σ_r F_r W_r(L) Y_r(ζ), Y_r the variation
+    between devices (mean 1, E[Y_r Y_s] = exp(s_r s_s)). With C = Cov(W_r, W_s) and
+    D = exp(s_r s_s) − 1: Var(A) = Σ_rs μ_r μ_s (E[W_r] E[W_s] D [devices] + C [lifetime]
+    + C D) + Σ_r Var(F_r) (E[W_r]² [factor] + E[W_r]² D_rr + C_rr (1 + D_rr)).
+    Use: B = Σ_e FE_e (K_e + Σ_c P_c Y_c S_ec) ⇒ Var(FE_e) (K_e + Σ_c E[P_c] S_ec)² [electricity]
+    + Σ_c (Var(P_c) [power] + E[P_c]² v_c [devices] + Var(P_c) v_c) (Σ_e E[FE_e] S_ec)²
+    + Σ_e,c Var(FE_e) Var(P_c Y_c) S_ec² [interactions], v_c = Var(Y_c).
     """
     main: dict[str, dict[str, float]] = {}
     inter: dict[str, float] = {}
 
     def add(criterion: str | None, input_id: str, v: float) -> None:
-        slot = main.setdefault(criterion or "", {})
-        slot[input_id] = slot.get(input_id, 0.0) + v
+        if v > 0:
+            slot = main.setdefault(criterion or "", {})
+            slot[input_id] = slot.get(input_id, 0.0) + v
 
     criteria = sorted({i.criterion or "" for i in (*factor_inputs, *elec_inputs)})
     for crit in criteria:
         inter[crit] = 0.0
-    # Embodied phases, category by category.
+    # Embodied phases, category by category, criterion by criterion.
     for c, curve in enumerate(curves):
         weights, kinds = curve.quadrature()
-        rows = np.flatnonzero(factor_cat == c)
-        by_crit: dict[str, np.ndarray] = {}
-        for r in rows:
-            f = factor_inputs[r]
-            w = kinds[factor_kind[r]]
-            mean_w = float(weights @ w)
-            var_w = float(weights @ (w - mean_w) ** 2)
-            var_f = f.spread.variance()
-            crit = f.criterion or ""
-            if var_f > 0:
-                add(crit, f.input_id, var_f * mean_w * mean_w)
-                inter[crit] += var_f * var_w
-            by_crit[crit] = by_crit.get(crit, np.zeros_like(w)) + f.spread.mean() * w
+        by_crit: dict[str, list[int]] = {}
+        for row in np.flatnonzero(factor_cat == c).tolist():
+            by_crit.setdefault(factor_inputs[row].criterion or "", []).append(row)
         life = lifetime_inputs[c]
-        if not life.spread.constant:
-            for crit, h in by_crit.items():
-                mean_h = float(weights @ h)
-                add(crit, life.input_id, float(weights @ (h - mean_h) ** 2))
-    # Use: electricity factors and powers.
+        category = factor_inputs[by_crit[next(iter(by_crit))][0]].category if by_crit else None
+        for crit, rows in by_crit.items():
+            mu = np.array([factor_inputs[r].spread.mean() for r in rows])
+            var = np.array([factor_inputs[r].spread.variance() for r in rows])
+            w = kinds[factor_kind[rows]]  # rows × points
+            mean_w = w @ weights
+            dev = w - mean_w[:, None]
+            cov = (dev * weights) @ dev.T
+            s = np.sqrt(s2_factor[rows])
+            d = np.expm1(np.outer(s, s))
+            for r, v, e in zip(rows, var, mean_w, strict=True):
+                add(crit, factor_inputs[r].input_id, float(v * e * e))
+            if not life.spread.constant:
+                add(crit, life.input_id, float(mu @ cov @ mu))
+            add(crit, f"devices.{category}", float(mu * mean_w @ d @ (mu * mean_w)))
+            inter[crit] += float(
+                mu @ (cov * d) @ mu
+                + var @ (mean_w**2 * np.diag(d) + np.diag(cov) * (1 + np.diag(d)))
+            )
+    # Use: electricity factors, powers and the variation of power between devices.
     if pair_group.size:
         crit_pos = {c: k for k, c in enumerate(criteria)}
         n_cat = len(curves)
         power_mean = np.array([p.spread.mean() for p in power_inputs])
         power_var = np.array([p.spread.variance() for p in power_inputs])
+        device_var = np.expm1(s2_power)
         elec_mean = np.array([e.spread.mean() for e in elec_inputs])
         elec_var = np.array([e.spread.variance() for e in elec_inputs])
         per_watt = m.kwh_per_watt[pair_group]
@@ -895,8 +1076,7 @@ def _decompose(
             minlength=len(elec_inputs),
         )
         for e_pos, e in enumerate(elec_inputs):
-            if elec_var[e_pos] > 0:
-                add(e.criterion, e.input_id, float(elec_var[e_pos] * energy[e_pos] ** 2))
+            add(e.criterion, e.input_id, float(elec_var[e_pos] * energy[e_pos] ** 2))
         # S_ec per (electricity factor, category), then slopes Σ_e E[FE_e] S_ec per criterion.
         s_ec = np.zeros((len(elec_inputs), n_cat))
         np.add.at(s_ec, (pair_elec, pair_cat), per_watt)
@@ -904,12 +1084,21 @@ def _decompose(
         slopes = np.zeros((len(criteria), n_cat))
         np.add.at(slopes, elec_crit, elec_mean[:, None] * s_ec)
         for c, p in enumerate(power_inputs):
-            if power_var[c] > 0:
-                for crit, k in crit_pos.items():
-                    if slopes[k, c]:
-                        add(crit, p.input_id, float(power_var[c] * slopes[k, c] ** 2))
+            for crit, k in crit_pos.items():
+                if slopes[k, c]:
+                    add(crit, p.input_id, float(power_var[c] * slopes[k, c] ** 2))
+                    add(
+                        crit,
+                        f"devices_power.{p.category}",
+                        float(power_mean[c] ** 2 * device_var[c] * slopes[k, c] ** 2),
+                    )
+                    inter[crit] += float(power_var[c] * device_var[c] * slopes[k, c] ** 2)
+        # Var(P Y) = Var(P) (1 + v) + E[P]² v.
+        product_var = power_var * (1 + device_var) + power_mean**2 * device_var
         cross = np.zeros(len(criteria))
-        np.add.at(cross, elec_crit, (elec_var[:, None] * power_var[None, :] * s_ec**2).sum(axis=1))
+        np.add.at(
+            cross, elec_crit, (elec_var[:, None] * product_var[None, :] * s_ec**2).sum(axis=1)
+        )
         for crit, k in crit_pos.items():
             inter[crit] += float(cross[k])
     return {

@@ -31,7 +31,8 @@ from sobrenum.reporting.indicators import (
     category_label,
 )
 from sobrenum.reporting.snapshots import Decomposition
-from sobrenum.reporting.summary import Summary
+from sobrenum.reporting.summary import Summary, summarise_uncertainty
+from sobrenum.reporting.uncertainty_text import interval_sentences
 
 HTML_NAME = "rapport-conseil-{year}.html"
 PDF_NAME = "rapport-conseil-{year}.pdf"
@@ -53,6 +54,20 @@ class Interval:
     median: float
     high: float
     draws: int
+    mean: float | None = None
+    nominal: float | None = None
+    #: Share of the draws below the headline value.
+    rank: float | None = None
+    #: (label, share of the variance) of the data to improve first.
+    priorities: list[tuple[str, float]] = field(default_factory=list)
+
+    def sentences(self) -> list[str]:
+        """Where the headline sits, in plain French (see reporting.uncertainty_text)."""
+        if self.mean is None or self.nominal is None:
+            return []
+        return interval_sentences(
+            self.nominal, self.mean, self.median, self.low, self.high, self.draws, self.rank
+        )
 
 
 @dataclass
@@ -93,11 +108,16 @@ def footprint_interval(
     row = result.intervals(criteria=["gwp"]).to_pylist()
     if not row:
         return None
+    summary = summarise_uncertainty(result, top=3)
     return Interval(
         low=float(row[0]["p5"]),
         median=float(row[0]["median"]),
         high=float(row[0]["p95"]),
         draws=draws,
+        mean=float(row[0]["mean"]),
+        nominal=float(row[0]["nominal"]),
+        rank=summary.nominal_rank,
+        priorities=[(p.label, p.share) for p in summary.priorities],
     )
 
 

@@ -11,6 +11,7 @@ from sobrenum import __version__
 from sobrenum.engine import Allocation
 from sobrenum.reporting import charts, formatting
 from sobrenum.reporting.summary import Summary
+from sobrenum.reporting.uncertainty_text import interval_sentences
 
 ALLOCATION_LABELS = {
     Allocation.LINEAR.value: (
@@ -39,6 +40,7 @@ def environment() -> Environment:
         percent=formatting.percent,
         tonnes=formatting.tonnes,
     )
+    env.globals.update(interval_sentences=interval_sentences)
     return env
 
 

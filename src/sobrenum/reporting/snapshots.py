@@ -73,6 +73,7 @@ def summary_from_json(data: dict[str, Any]) -> Summary:
             categories=[IntervalLine(**c) for c in raw["categories"]],
             priorities=[PriorityLine(**p) for p in raw["priorities"]],
             interaction_share=raw["interaction_share"],
+            nominal_rank=raw.get("nominal_rank"),
         )
     return Summary(**values)
 

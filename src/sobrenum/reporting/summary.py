@@ -305,6 +305,8 @@ class UncertaintySummary:
     categories: list[IntervalLine]
     priorities: list[PriorityLine]
     interaction_share: float
+    #: Share of the draws below the headline value (None: not known, older snapshots).
+    nominal_rank: float | None = None
 
 
 def input_label(kind: str, category: str | None, country: str | None, phase: str | None) -> str:
@@ -314,6 +316,9 @@ def input_label(kind: str, category: str | None, country: str | None, phase: str
         return f"durée de vie des {things}"
     if kind == "power":
         return f"puissance des {things}"
+    if kind == "devices":
+        what = "de la consommation" if phase == Phase.USE.value else "de la fabrication"
+        return f"écarts entre {things} ({what})"
     if kind == "electricity":
         return f"impact de l'électricité ({COUNTRIES_FR.get(country or '', country)})"
     return f"impact de {_PHASE_WORDS_FR.get(phase or '', phase)} des {things}"
@@ -353,4 +358,5 @@ def summarise_uncertainty(result: UncertaintyResult, top: int = 5) -> Uncertaint
         categories=categories,
         priorities=priorities,
         interaction_share=result.interaction_share("gwp"),
+        nominal_rank=result.nominal_rank("gwp"),
     )
