@@ -18,9 +18,7 @@ def main(session: str, size: int, seed: int = 0) -> None:
     with use_db(session) as db:
         items = sorted(
             db.pending_work_items,
-            key=lambda item: [
-                (m.start_pos, m.operator_name, m.occurrence) for m in item.mutations
-            ],
+            key=lambda item: [(m.start_pos, m.operator_name, m.occurrence) for m in item.mutations],
         )
         keep = {item.job_id for item in random.Random(seed).sample(items, min(size, len(items)))}
         for item in items:

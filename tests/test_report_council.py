@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pdfplumber
+import pyarrow as pa
 import pytest
 from frictionless import validate
 from typer.testing import CliRunner
@@ -27,9 +28,9 @@ from sobrenum.reporting.annual import (
 )
 from sobrenum.reporting.council import CouncilReport
 
-#: The demo's report: summary, footprint (2 pages), indicators (2), actions and uncertainty,
-#: appendices (3).
-DEMO_PAGES = 9
+#: The demo's report: key figures, scope, footprint (2 pages), indicators (3), actions,
+#: uncertainty, appendices A (1), B (2) and C (1).
+DEMO_PAGES = 12
 MM = 72 / 25.4
 
 
@@ -92,7 +93,7 @@ def test_first_page_speaks_to_elected_officials(demo: tuple[CouncilReport, Outpu
     assert report.interval is not None
     assert "avec 90 %" in first  # the Monte Carlo interval is said in plain words
     assert "Lot reconditionné" in first  # planned actions
-    assert "page 1 / 9" in first
+    assert "page 1 / 12" in first
 
 
 def test_charts_are_drawn_on_the_footprint_pages(demo: tuple[CouncilReport, Outputs]) -> None:
@@ -218,3 +219,86 @@ def test_the_demo_ends_with_the_council_report(tmp_path: Path) -> None:
     with pdfplumber.open(pdf) as doc:
         assert len(doc.pages) == DEMO_PAGES
         assert "Collectivité fictive" in (doc.pages[0].extract_text() or "")
+
+
+def test_key_figures_compare_with_sourced_equivalents() -> None:
+    """Hand-computed: 2,176 kgCO2e = 10,000 km by car at 0.2176 kg/km (ADEME Impact CO2) and
+    1.2 return flights Paris – New York at 1,770 kg; 0.041 kg Sb eq = 20 smartphones at
+    0.00205 each; 25 amortised devices out of 100 = 25 %."""
+    from sobrenum.reporting.council import key_figures
+    from sobrenum.reporting.summary import CriterionLine, Summary
+
+    summary = Summary(
+        organisation="Commune",
+        reporting_year=2025,
+        referential_version="test",
+        allocation="linear",
+        devices=100,
+        annual_gwp=2176.0,
+        whole_life_gwp=10_000.0,
+        per_staff=None,
+        per_inhabitant=None,
+        staff_count=None,
+        population=None,
+        categories=[],
+        criteria=[CriterionLine("adpe", "Métaux", "kgSbeq", 0.041, 0.2, {})],
+        gwp_by_phase={},
+    )
+    report = CouncilReport(
+        summary=summary,
+        indicators=[],
+        referential_title="t",
+        referential_published="2026-01-01",
+        amortised_devices=25,
+        smartphone_adpe=0.00205,
+    )
+    carbon, metals, devices = key_figures(report)
+    assert carbon.value == "2,2 tCO2e"
+    assert "10 000 km" in carbon.comparison.replace("\u202f", " ")
+    assert "1,2 allers-retours Paris – New York" in carbon.comparison
+    assert "20 smartphones" in metals.comparison
+    assert "Dont 25 (25 %)" in devices.comparison
+
+
+def test_first_pages_say_what_is_outside_and_the_annex_explains_every_criterion(
+    demo: tuple[CouncilReport, Outputs],
+) -> None:
+    report, outputs = demo
+    # 271 of the 782 demo devices are past their lifetime in 2025 (counted in issue 10).
+    assert report.amortised_devices == 271
+    with pdfplumber.open(outputs.pdf) as pdf:
+        pages = [" ".join((p.extract_text() or "").split()) for p in pdf.pages]
+    first, second = pages[0], pages[1]
+    assert "Autant que" in first and "km parcourus seul en voiture thermique" in first
+    assert "de métaux et minéraux épuisés" in first
+    assert "Dont 271 (35 %) gardés au-delà de leur durée de vie" in first
+    assert "Non compté" in second and "cloud" in second and "papier" in second
+    assert "271 équipements sur 782" in second
+    assert "ne se compare pas à l'empreinte numérique nationale par habitant" in second
+    assert "ADEME, Impact CO2" in second
+    annex = next(p for p in pages if "Annexe C" in p)
+    assert "méthode AWARE" in annex and "antimoine" in annex
+    # The EF table is in the annex, not in the body any more.
+    body = " ".join(pages[2:4])
+    assert "kBq U235" not in body
+
+
+def test_amortised_devices_are_those_past_their_lifetime() -> None:
+    """Mini referential, laptop lifetime 5 years: bought in 2018, 2 laptops are past their
+    life in 2024; bought in 2022, 3 are not; a 2015 laptop with its own 12-year life is not."""
+    import datetime as dt
+
+    from sobrenum.engine import Parameters
+    from sobrenum.reporting.council import amortised_devices
+
+    mini = load(Path(__file__).parent / "data" / "referential-mini")
+    fleet = pa.table(
+        {
+            "asset_id": ["OLD", "NEW", "LONG"],
+            "category": ["laptop"] * 3,
+            "quantity": [2, 3, 1],
+            "acquisition_date": [dt.date(2018, 3, 1), dt.date(2022, 1, 1), dt.date(2015, 1, 1)],
+            "lifetime_years": [None, None, 12.0],
+        }
+    )
+    assert amortised_devices(fleet, mini, Parameters(2024)) == 2

@@ -380,6 +380,54 @@ def test_avoided_impacts_follow_the_documented_formula(
     assert fixed.reuse["gwp"] == pytest.approx(laptop * 2 / lifetimes["laptop"] * 0.5)
 
 
+def test_longer_life_counts_only_the_part_of_the_year_kept_past_the_lifetime(
+    store: Store, organisation: Organisation
+) -> None:
+    """Year 2025, referential lifetimes laptop 5 and desktop 6 years (hand-computed shares).
+
+    MID, laptop of 1 July 2020, reaches 5 years on 1 July 2025: 184 / 365 of the year;
+    GONE, desktop of 2015 retired on 1 April 2025: 90 / 365; OLDQ, 2 laptops of 2010: the whole
+    year each; EST (estimated date), STOCK (in stock) and a retired device without a date:
+    not counted.
+    """
+    rows = [
+        device("MID", "laptop", dt.date(2020, 7, 1), "in_use"),
+        device(
+            "GONE", "desktop", dt.date(2015, 1, 1), "retired", retirement_date=dt.date(2025, 4, 1)
+        ),
+        device("OLDQ", "laptop", dt.date(2010, 1, 1), "in_use", quantity=2),
+        device("EST", "desktop", dt.date(2010, 1, 1), "in_use", acquisition_date_estimated=True),
+        device("STOCK", "desktop", dt.date(2010, 1, 1), "in_stock"),
+        device("NODATE", "desktop", dt.date(2010, 1, 1), "retired"),
+    ]
+    apply_import(
+        store,
+        organisation,
+        fleet_table(rows),
+        file_sha256="b" * 64,
+        file_name="inventaire-2025.xlsx",
+        inventory_date=dt.date(2025, 12, 31),
+    )
+    ref = load_referential()
+    factors = {
+        (r["category"], r["phase"]): r["value"]
+        for r in ref.factors.to_pylist()
+        if r["criterion"] == "gwp"
+    }
+    laptop = factors[("laptop", "manufacture")] + factors[("laptop", "distribution")]
+    desktop = factors[("desktop", "manufacture")] + factors[("desktop", "distribution")]
+    assert ref.default_lifetimes()["laptop"] == 5 and ref.default_lifetimes()["desktop"] == 6
+    result = avoided_impacts(store, organisation.id, 2025, ref)
+    expected = laptop / 5 * 184 / 365 + desktop / 6 * 90 / 365 + 2 * laptop / 5
+    assert result.longer_life["gwp"] == pytest.approx(expected, rel=1e-12)
+    assert result.long_lived_devices == 4
+    assert result.undated_devices == 1
+    assert result.reuse == {} and result.reused_devices == 0
+    # Before its first inventory (31 December 2025) nothing is known of the fleet.
+    before = avoided_impacts(store, organisation.id, 2024, ref)
+    assert before.longer_life.get("gwp", 0.0) == 0.0
+
+
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "document.pdf"

@@ -92,11 +92,22 @@ def laptops(n: int, lines: int = 1) -> pa.Table:
     )
 
 
-def manufacture_sd(n: int, lines: int, **kwargs: object) -> tuple[float, float, float]:
+def manufacture_sd(
+    n: int,
+    lines: int,
+    ranges: dict[tuple[str, str], tuple[float, float]],
+    between_devices: bool = True,
+) -> tuple[float, float, float]:
     """(exact sd from the decomposition, sd of the draws, mean of the draws) of the carbon."""
     result = uncertainty(
-        laptops(n, lines), laptops_only(1.5), Parameters(YEAR), draws=20_000, today=TODAY, **kwargs
-    )  # type: ignore[arg-type]
+        laptops(n, lines),
+        laptops_only(1.5),
+        Parameters(YEAR),
+        draws=20_000,
+        today=TODAY,
+        ranges=ranges,
+        between_devices=between_devices,
+    )
     total = result.total("gwp")
     by_phase = result.intervals(["phase"], ["gwp"]).to_pylist()
     manufacture = next(r for r in by_phase if r["phase"] == "manufacture")
@@ -108,7 +119,7 @@ def test_variation_between_devices_grows_as_the_square_root_of_n(n: int, lines: 
     # The referential's range [133.3 ; 300] describes devices; the mean is known.
     sigma = WEIGHT * VALUE * cv(1.5)  # one device's sd, kgCO2e in 2024: 10.01
     assert sigma == pytest.approx(10.01, abs=0.01)
-    exact, drawn, mean = manufacture_sd(n, lines, ranges={("laptop", "embodied"): (1.0, 1.0)})
+    exact, drawn, mean = manufacture_sd(n, lines, {("laptop", "embodied"): (1.0, 1.0)})
     # A mean of 1 for the device factor: the manufacture of the n devices is n × 200 / 5.
     assert exact == pytest.approx(sigma * math.sqrt(n), rel=1e-9)
     assert drawn == pytest.approx(sigma * math.sqrt(n), rel=0.03)
@@ -121,7 +132,7 @@ def test_uncertainty_on_the_mean_grows_as_n(n: int) -> None:
     tau = WEIGHT * lognormal_sd(VALUE, 1.2)  # 4.47 kgCO2e per device
     assert tau == pytest.approx(4.47, abs=0.01)
     exact, drawn, _ = manufacture_sd(
-        n, 1, ranges={("laptop", "embodied"): (1 / 1.2, 1.2)}, between_devices=False
+        n, 1, {("laptop", "embodied"): (1 / 1.2, 1.2)}, between_devices=False
     )
     assert exact == pytest.approx(n * tau, rel=1e-9)
     assert drawn == pytest.approx(n * tau, rel=0.03)

@@ -26,7 +26,9 @@ from sobrenum.reporting.comparison import ComparisonError, compare
 from sobrenum.reporting.council import (
     ActionLine,
     CouncilReport,
+    amortised_devices,
     footprint_interval,
+    smartphone_adpe,
     write_council_report,
 )
 from sobrenum.reporting.summary import Summary
@@ -104,6 +106,14 @@ def _interval(fleet: pa.Table, ref: Referential, summary: Summary) -> tuple[obje
         return None, f"Intervalle d'incertitude non calculé : {exc}"
 
 
+def _amortised(fleet: pa.Table, ref: Referential, summary: Summary) -> int | None:
+    params = Parameters(summary.reporting_year, Allocation(summary.allocation))
+    try:
+        return amortised_devices(fleet, ref, params)
+    except SobrenumError:
+        return None
+
+
 def report_from_fleet(
     fleet: pa.Table,
     summary: Summary,
@@ -131,6 +141,8 @@ def report_from_fleet(
         interval=interval,  # type: ignore[arg-type]
         interval_note=note,
         demo=demo,
+        amortised_devices=_amortised(fleet, ref, summary),
+        smartphone_adpe=smartphone_adpe(ref),
     )
 
 
@@ -208,6 +220,9 @@ def report_from_store(
         comparison_note=comparison_note,
         frozen=current.frozen,
         frozen_at=current.frozen_at,
+        amortised_devices=_amortised(current.fleet, ref, current.summary),
+        avoided=avoided_impacts(store, organisation.id, year, ref),
+        smartphone_adpe=smartphone_adpe(ref),
     )
     return report, current
 

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import ibis
 import pyarrow as pa
 
 from sobrenum import __version__
-from sobrenum.engine import Parameters, uncertainty
+from sobrenum.engine import Parameters, as_fleet_table, prepare, uncertainty
 from sobrenum.referential import Referential
 from sobrenum.reporting import charts, formatting
 from sobrenum.reporting.comparison import Comparison
@@ -33,6 +34,41 @@ from sobrenum.reporting.indicators import (
 from sobrenum.reporting.snapshots import Decomposition
 from sobrenum.reporting.summary import Summary, summarise_uncertainty
 from sobrenum.reporting.uncertainty_text import interval_sentences
+from sobrenum.reuse.avoided import AvoidedImpacts
+
+#: Comparisons a person understands, from ADEME's Impact CO2 (Base Empreinte), file
+#: src/data/categories/deplacement.json of github.com/incubateur-ademe/impactco2: one km in a
+#: petrol or diesel car for one person, construction of the car included (0.192 + 0.0256), and
+#: a return flight Paris – New York for one passenger (11,600 km, contrails included).
+CAR_KGCO2E_PER_KM = 0.2176
+PARIS_NEW_YORK_KGCO2E = 1770.0
+IMPACT_CO2_SOURCE = (
+    "ADEME, Impact CO2 (Base Empreinte) : 0,218 kgCO2e par km en voiture thermique pour une "
+    "personne, construction comprise ; 1 770 kgCO2e par passager pour un aller-retour "
+    "Paris – New York en avion"
+)
+
+#: The indicators of the EF 3.0 method in plain French (annex of the council report).
+CRITERIA_EXPLAINED = {
+    "gwp": "Gaz à effet de serre émis, tous ramenés à l'effet du CO2 : l'indicateur du réchauffement climatique.",
+    "adpe": "Métaux et minéraux extraits du sous-sol (or, cuivre, terres rares…), ramenés à la rareté de l'antimoine : ce que la fabrication prive les générations futures.",
+    "adpf": "Énergie des combustibles fossiles (pétrole, gaz, charbon, uranium) consommée sur tout le cycle de vie.",
+    "pe": "Toute l'énergie prélevée dans la nature (fossile, nucléaire, renouvelable) pour fabriquer, transporter, alimenter et recycler les équipements.",
+    "wu": "Eau prélevée et non rendue au milieu, pondérée par sa rareté là où elle est prélevée (méthode AWARE) : ce n'est pas un simple volume d'eau consommée.",
+    "ap": "Émissions qui acidifient les pluies, les sols et les lacs (oxydes de soufre et d'azote, ammoniac).",
+    "ctue": "Substances toxiques rejetées qui nuisent aux organismes des rivières et des lacs (unité toxique comparative).",
+    "ctuh_c": "Substances rejetées susceptibles de provoquer des cancers, en nombre de cas de maladie attendus (très petit par nature).",
+    "ctuh_nc": "Substances rejetées nocives pour la santé humaine hors cancers, en nombre de cas de maladie attendus.",
+    "epf": "Phosphore rejeté qui fait proliférer les algues dans les eaux douces et les prive d'oxygène.",
+    "epm": "Azote rejeté qui fait proliférer les algues en mer.",
+    "ept": "Azote rejeté qui enrichit à l'excès les sols et appauvrit la flore.",
+    "ir": "Rayonnements ionisants, surtout dus à la production d'électricité nucléaire, ramenés à l'uranium 235.",
+    "lu": "Sols occupés ou transformés (mines, usines) et perte de leur qualité.",
+    "pt": "Sols occupés ou transformés (mines, usines) et perte de leur qualité.",
+    "odp": "Gaz qui détruisent la couche d'ozone protectrice, ramenés au CFC-11.",
+    "pm": "Particules fines émises, en cas de maladies respiratoires attendus.",
+    "pocp": "Gaz qui forment de l'ozone près du sol (pollution estivale), ramenés aux composés organiques volatils.",
+}
 
 HTML_NAME = "rapport-conseil-{year}.html"
 PDF_NAME = "rapport-conseil-{year}.pdf"
@@ -87,6 +123,12 @@ class CouncilReport:
     interval_note: str = ""
     comparison: Comparison | None = None
     comparison_note: str = ""
+    #: Devices of the inventory carrying no embodied impact in the year (fully amortised).
+    amortised_devices: int | None = None
+    #: Impacts avoided by the actions recorded in the reuse register (None: no register).
+    avoided: AvoidedImpacts | None = None
+    #: Metals (kg Sb eq) of manufacturing one smartphone, for the comparison.
+    smartphone_adpe: float | None = None
     frozen: bool = False
     frozen_at: dt.datetime | None = None
     demo: bool = False
@@ -119,6 +161,27 @@ def footprint_interval(
         rank=summary.nominal_rank,
         priorities=[(p.label, p.share) for p in summary.priorities],
     )
+
+
+def amortised_devices(fleet: pa.Table, ref: Referential, params: Parameters) -> int:
+    """Devices (quantities counted) of the fleet with no embodied share in the year: kept past
+    their lifetime, their manufacture was counted in earlier years."""
+    dev = prepare(ibis.memtable(as_fleet_table(fleet)), ref, params)
+    kept = dev.filter((dev.shared_weight == 0) & (dev.own_weight == 0))
+    count = ibis.duckdb.connect().to_pyarrow(kept.quantity.sum())
+    return int(count.as_py() or 0)
+
+
+def smartphone_adpe(ref: Referential) -> float | None:
+    """Metals of manufacturing one smartphone in the referential (kg Sb eq)."""
+    for row in ref.factors.to_pylist():
+        if (row["category"], row["criterion"], row["phase"]) == (
+            "smartphone",
+            "adpe",
+            "manufacture",
+        ):
+            return float(row["value"]) if row["value"] else None
+    return None
 
 
 # --- charts --------------------------------------------------------------------------------
@@ -194,19 +257,9 @@ def history_chart(history: Sequence[tuple[int, float]]) -> str:
 
 
 def _key_sentences(r: CouncilReport) -> list[str]:
+    """The sentences under the key figures (the figures themselves are on the cards)."""
     s = r.summary
-    out = [
-        f"En {s.reporting_year}, le parc numérique de la collectivité compte "
-        f"{formatting.number(s.devices)} équipements (ordinateurs, écrans, téléphones, "
-        "imprimantes, réseau, serveurs…).",
-    ]
-    per = ""
-    if s.per_staff is not None:
-        per = f", soit {formatting.number(s.per_staff)} kg par agent"
-    out.append(
-        "Les fabriquer, les transporter, les alimenter en électricité et les recycler "
-        f"représente {formatting.tonnes(s.annual_gwp)} pour l'année{per}."
-    )
+    out: list[str] = []
     manufacture = s.gwp_by_phase.get("manufacture", 0.0)
     if s.annual_gwp > 0:
         out.append(
@@ -235,6 +288,77 @@ def _key_sentences(r: CouncilReport) -> list[str]:
             "Compte tenu des incertitudes sur les facteurs et les durées de vie, l'empreinte "
             f"se situe, avec 90 % de probabilité, entre {formatting.tonnes(r.interval.low)} et "
             f"{formatting.tonnes(r.interval.high)}."
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    """One figure of the first page: value, what it is, what it compares to."""
+
+    value: str
+    label: str
+    explanation: str
+    comparison: str = ""
+
+
+def key_figures(r: CouncilReport) -> list[KeyFigure]:
+    """Carbon and at most three other figures a non-specialist can read (first page)."""
+    s = r.summary
+    n = formatting.number
+    km = s.annual_gwp / CAR_KGCO2E_PER_KM
+    flights = s.annual_gwp / PARIS_NEW_YORK_KGCO2E
+    out = [
+        KeyFigure(
+            formatting.tonnes(s.annual_gwp),
+            f"empreinte carbone du parc numérique en {s.reporting_year}",
+            "Gaz à effet de serre émis pour fabriquer, transporter, alimenter et recycler les "
+            "équipements, pour la part qui revient à l'année.",
+            f"Autant que {n(round(km, -3) if km >= 10_000 else round(km, -2))} km parcourus seul "
+            f"en voiture thermique, ou {n(flights, 0 if flights >= 10 else 1)} allers-retours "
+            "Paris – New York en avion pour une personne (ADEME, Impact CO2).",
+        )
+    ]
+    metals = next((c for c in s.criteria if c.code == "adpe"), None)
+    if metals is not None and metals.annual and r.smartphone_adpe:
+        phones = metals.annual / r.smartphone_adpe
+        out.append(
+            KeyFigure(
+                f"{formatting.significant(metals.annual)} kg Sb éq.",
+                "de métaux et minéraux épuisés",
+                "Métaux rares extraits pour fabriquer les équipements (or, cuivre, terres "
+                "rares…), exprimés en équivalent antimoine.",
+                f"Autant que la fabrication de {n(phones, 0)} smartphones neufs "
+                f"(référentiel : {formatting.significant(r.smartphone_adpe)} kg Sb éq. par "
+                "smartphone).",
+            )
+        )
+    amortised = r.amortised_devices
+    out.append(
+        KeyFigure(
+            n(s.devices),
+            "équipements numériques",
+            "Ordinateurs, écrans, téléphones, imprimantes, réseau, serveurs… inscrits à "
+            f"l'inventaire au 31 décembre {s.reporting_year}.",
+            f"Dont {n(amortised)} ({formatting.percent(amortised / s.devices)}) gardés au-delà "
+            "de leur durée de vie : leur fabrication a été comptée les années précédentes, elle "
+            "ne pèse plus sur l'année."
+            if amortised and s.devices
+            else "",
+        )
+    )
+    ages = next((v for v in r.indicators if v.indicator.code == "age_moyen_parc"), None)
+    planned = next((v for v in r.indicators if v.indicator.code == "duree_vie_prevue_parc"), None)
+    if ages is not None and ages.value is not None:
+        out.append(
+            KeyFigure(
+                f"{n(ages.value, 1)} ans",
+                "âge moyen des équipements en service",
+                "Plus un équipement sert longtemps, moins sa fabrication pèse chaque année.",
+                f"Pour une durée de vie prévue de {n(planned.value, 1)} ans en moyenne."
+                if planned is not None and planned.value is not None
+                else "",
+            )
         )
     return out
 
@@ -315,6 +439,9 @@ def render_council_html(report: CouncilReport) -> str:
         r=report,
         s=s,
         key_sentences=_key_sentences(report),
+        key_figures=key_figures(report),
+        criteria_explained=CRITERIA_EXPLAINED,
+        impact_co2_source=IMPACT_CO2_SOURCE,
         themes=_themes(report),
         allocation_label=label,
         allocation_sentence=sentence,

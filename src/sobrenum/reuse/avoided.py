@@ -1,20 +1,29 @@
 """Avoided impacts of reuse and of longer life, with the referential's factors.
 
-Method (docs/reemploi.md, « Impacts évités »):
+Counterfactual and method (docs/reemploi.md, « Impacts évités »): what would have happened
+without the recorded action, bounded by what the register and the inventory record.
 
-- **Reuse.** A device sent to reuse in year N (internal reuse, transfer, donation, sale,
-  refurbisher, or redistributed by the ressourcerie) stands in for a new device for a second
-  life of ``D`` years. It spares the share ``min(D, L) / L`` of a new device's manufacture and
-  distribution impacts, ``L`` being the referential lifetime of its category:
+- **Reuse.** A device recorded as leaving the fleet in year N towards reuse (internal reuse,
+  transfer, donation, sale, refurbisher, or redistributed by the ressourcerie) stands in for
+  a new device of its category for a second life of ``D`` years: it spares the share
+  ``min(D, L) / L`` of a new device's manufacture and distribution, ``L`` being the
+  referential lifetime of its category, counted once, in the year of the exit:
   ``avoided = quantity × (F_manufacture + F_distribution) × min(D, L) / L × s``.
   ``D`` defaults to ``L / 2`` (half a life); ``s``, the substitution rate (share of reused
-  devices that really replace a purchase), defaults to 1 — an upper bound, stated as such.
-- **Longer life.** A device still in use on 31 December of N although older than ``L``
-  delays its replacement: that year it spares one annual share of a new device,
-  ``quantity × (F_manufacture + F_distribution) / L``.
+  devices that really replace a purchase), defaults to 1. The refurbishing itself (parts,
+  transport) has no factor in the referential and is not subtracted: an upper bound, stated.
+- **Longer life.** Only for devices actually kept in service beyond ``L`` during year N, with
+  a known (not estimated) purchase date: the part ``f`` of year N between the day the device
+  reached ``L`` years and the day it left service (or 31 December) postpones the purchase of
+  its replacement by ``f`` year, sparing ``quantity × (F_manufacture + F_distribution) / L × f``.
+  Year after year these shares add up to the measured extension ``(M − L) / L`` of a new
+  device, ``M`` the measured lifetime: each year of extension is counted once. In stock,
+  retired without a date or with an estimated purchase date: not counted.
 
-End of life is left out on both sides (it is postponed, not avoided). The reference the
-results sit beside is the footprint of the same year (its manufacture + distribution phases).
+End of life is left out on both sides (it is postponed, not avoided). The results sit beside
+the footprint of the same year and are not subtracted from it: a device kept past ``L``
+already carries no manufacture in the footprint, the avoided figure says what its
+replacement would have added.
 
 This module takes the referential's tables as arguments (``factors``, ``categories``): the
 reuse register does not depend on the referential package (house plan), the caller passes
@@ -37,6 +46,9 @@ from sobrenum.store import Store, fleet_at
 from sobrenum.store.reuse_tables import ReuseExit, ReuseItem
 
 EMBODIED_AVOIDED_PHASES = ("manufacture", "distribution")
+#: The engine's year (sobrenum.engine.compute.DAYS_PER_YEAR): a lifetime of L years ends
+#: L × 365.2425 days after the purchase.
+DAYS_PER_YEAR = 365.2425
 
 
 class ReferentialTables(Protocol):
@@ -62,6 +74,8 @@ class AvoidedImpacts:
     """Criterion code → impact avoided by devices kept past their reference lifetime."""
     reused_devices: int = 0
     long_lived_devices: int = 0
+    undated_devices: int = 0
+    """Devices past their lifetime left out because their purchase date is estimated."""
     second_life_years: float | None = None
     """D when fixed by the caller; None means L / 2 per category."""
     substitution_rate: float = 1.0
@@ -82,6 +96,21 @@ def _embodied_factors(factors: pa.Table) -> dict[str, dict[str, float]]:
         if row["phase"] in EMBODIED_AVOIDED_PHASES and row["value"] is not None:
             summed[row["category"]][row["criterion"]] += float(row["value"])
     return {k: dict(v) for k, v in summed.items()}
+
+
+def _fraction_past(row: dict[str, object], life: float | None, year: int) -> float:
+    """Part of ``year`` a device was in service beyond ``life`` years (0 when not at all)."""
+    acquired = row["acquisition_date"]
+    if not life or not isinstance(acquired, dt.date) or row["status"] == "in_stock":
+        return 0.0
+    start, stop = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    retired = row["retirement_date"]
+    if isinstance(retired, dt.date):
+        stop = min(stop, retired)
+    elif row["status"] == "retired":
+        return 0.0  # retired, no date: when it left service is unknown
+    past = acquired + dt.timedelta(days=life * DAYS_PER_YEAR)
+    return max((stop - max(start, past)).days, 0) / (dt.date(year + 1, 1, 1) - start).days
 
 
 def avoided_impacts(
@@ -144,23 +173,26 @@ def avoided_impacts(
             reuse_totals[criterion] += quantity * value * share
 
     longer_totals: dict[str, float] = defaultdict(float)
-    long_lived = 0
+    long_lived = undated = 0
     fleet = fleet_at(store, organisation_id, end)
-    for row in fleet.select(["category", "status", "quantity", "acquisition_date"]).to_pylist():
-        if row["status"] not in (None, "in_use") or row["acquisition_date"] is None:
+    columns = ["category", "status", "quantity", "acquisition_date", "retirement_date"]
+    columns += ["acquisition_date_estimated"]
+    for row in fleet.select(columns).to_pylist():
+        fraction = _fraction_past(row, lifetimes.get(row["category"]), year)
+        if fraction <= 0:
             continue
-        life = lifetimes.get(row["category"])
         factors = embodied.get(row["category"])
+        life = lifetimes.get(row["category"])
         if not life or not factors:
             skipped.add(row["category"])
             continue
-        age = (end - row["acquisition_date"]).days / 365.25
-        if age <= life:
-            continue
         quantity = max(int(row["quantity"] or 1), 1)
+        if row["acquisition_date_estimated"]:
+            undated += quantity
+            continue
         long_lived += quantity
         for criterion, value in factors.items():
-            longer_totals[criterion] += quantity * value / life
+            longer_totals[criterion] += quantity * value / life * fraction
 
     return AvoidedImpacts(
         year=year,
@@ -169,6 +201,7 @@ def avoided_impacts(
         longer_life=dict(longer_totals),
         reused_devices=reused_count,
         long_lived_devices=long_lived,
+        undated_devices=undated,
         second_life_years=second_life_years,
         substitution_rate=substitution_rate,
         skipped_categories=tuple(sorted(skipped)),
