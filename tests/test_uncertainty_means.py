@@ -173,3 +173,45 @@ def test_shipped_mean_ranges_are_ratios_around_one_for_known_categories() -> Non
         assert kind in ("embodied", "power")
         # At least ±15 % around the referential value (method and year differences remain).
         assert low <= 0.85 and high >= 1.15
+
+
+def test_a_lifetime_drawn_for_the_category_gives_the_analytic_variance() -> None:
+    """n laptops bought on 1 June 2023 taking the category's lifetime L, within
+    [5 / 1.2 ; 5 × 1.2] (lognormal, s = ln 1.2 / z₀.₉₅): in 2024 each carries (200 + 10 + 5) / L
+    of its embodied carbon (the year lies inside even the shortest drawn life), so the
+    variance of the total is (n × 215)² Var(1 / L), 1 / L lognormal of log-scale s:
+    Var(1 / L) = e^(s²) (e^(s²) − 1) / 5²."""
+    ref = laptops_only(1.5)
+    cats = ref.categories.to_pylist()
+    for c in cats:
+        if c["category"] == "laptop":
+            c["lifetime_low"], c["lifetime_high"] = 5 / 1.2, 5 * 1.2
+    ref = dataclasses.replace(
+        ref, categories=pa.Table.from_pylist(cats, schema=ref.categories.schema)
+    )
+    n = 50
+    fleet = pa.table(
+        {
+            "asset_id": ["L"],
+            "category": ["laptop"],
+            "quantity": [n],
+            "acquisition_date": [dt.date(2023, 6, 1)],
+            "status": ["in_use"],
+        }
+    )
+    result = uncertainty(
+        fleet,
+        ref,
+        Parameters(YEAR),
+        draws=20_000,
+        today=TODAY,
+        ranges={("laptop", "embodied"): (1.0, 1.0)},
+        between_devices=False,
+    )
+    s2 = (math.log(1.2) / Z95) ** 2
+    expected = (n * 215.0) ** 2 * math.exp(s2) * math.expm1(s2) / 25.0
+    dec = result.variances["gwp"]
+    # The exact decomposition integrates over ±4 standard deviations (0.1 % of the tail left).
+    assert dec.main["lifetime.laptop"] == pytest.approx(expected, rel=3e-3)
+    assert dec.total == pytest.approx(expected, rel=3e-3)
+    assert float(np.var(result.total("gwp"))) == pytest.approx(expected, rel=0.04)

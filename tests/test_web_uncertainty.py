@@ -84,7 +84,8 @@ def test_api_interval_contains_the_total_and_matches_the_engine(
     assert [s["part"] for s in body["sensibilite"]] == pytest.approx([s["share"] for s in shares])
     assert body["sensibilite"][0]["part"] >= body["sensibilite"][-1]["part"]
     assert all(
-        re.match(r"^(durée de vie|puissance|impact) ", s["libelle"]) for s in body["sensibilite"]
+        re.match(r"^(durée de vie|puissance|impact|écarts entre) ", s["libelle"])
+        for s in body["sensibilite"]
     )
 
     for bad in (99, 10_001):
