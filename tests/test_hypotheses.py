@@ -93,6 +93,12 @@ def test_hypotheses_are_stored_all_or_nothing(store: Store, organisation: Organi
             organisation.id,
             [Hypothesis("tablet", lifetime_years=5), Hypothesis("laptop", lifetime_years=-1)],
         )
+    with pytest.raises(ReferentialError, match="donnée deux fois"):
+        set_hypotheses(
+            store,
+            organisation.id,
+            [Hypothesis("tablet", lifetime_years=5), Hypothesis("tablet", lifetime_years=6)],
+        )
     assert set(get_hypotheses(store, organisation.id)) == {"smartphone", "laptop"}
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sobrenum.domain import ReferentialError
 from sobrenum.domain.hypotheses import Hypothesis, check
 from sobrenum.store.audit import default_actor, record_event
 from sobrenum.store.database import Store
@@ -63,6 +64,13 @@ def set_hypotheses(
 ) -> dict[str, Hypothesis]:
     """Replace all of the organisation's hypotheses (checked first: all or nothing)."""
     wanted = [check(h) for h in hypotheses if h.values()]
+    seen: set[str] = set()
+    for h in wanted:
+        if h.category in seen:
+            raise ReferentialError(
+                f"Hypothèses : la catégorie « {h.category} » est donnée deux fois."
+            )
+        seen.add(h.category)
     who = actor or default_actor()
     with store.transaction() as session:
         session.execute(
