@@ -29,8 +29,8 @@ from sobrenum.reporting.annual import (
 from sobrenum.reporting.council import CouncilReport
 
 #: The demo's report: key figures, scope, footprint (2 pages), indicators (3), actions,
-#: uncertainty, appendices A (1), B (2) and C (1).
-DEMO_PAGES = 12
+#: uncertainty, appendices A (1), B (2) and C (2).
+DEMO_PAGES = 13
 MM = 72 / 25.4
 
 
@@ -93,7 +93,7 @@ def test_first_page_speaks_to_elected_officials(demo: tuple[CouncilReport, Outpu
     assert report.interval is not None
     assert "avec 90 %" in first  # the Monte Carlo interval is said in plain words
     assert "Lot reconditionné" in first  # planned actions
-    assert "page 1 / 12" in first
+    assert "page 1 / 13" in first
 
 
 def test_charts_are_drawn_on_the_footprint_pages(demo: tuple[CouncilReport, Outputs]) -> None:
@@ -302,3 +302,16 @@ def test_amortised_devices_are_those_past_their_lifetime() -> None:
         }
     )
     assert amortised_devices(fleet, mini, Parameters(2024)) == 2
+
+
+def test_a_partial_total_says_partiel_on_the_first_page_and_in_the_annex(
+    demo: tuple[CouncilReport, Outputs],
+) -> None:
+    report, outputs = demo
+    metals = next(c for c in report.summary.criteria if c.code == "adpe")
+    assert metals.partial  # the demo's metals lack end-of-life factors
+    with pdfplumber.open(outputs.pdf) as pdf:
+        pages = [" ".join((p.extract_text() or "").split()) for p in pdf.pages]
+    assert "kg Sb éq. (partiel)" in pages[0] and "Total partiel" in pages[0]
+    annex = " ".join(p for p in pages if "Annexe C" in p or "Ce qu'il mesure" in p)
+    assert "Couverture : partiel" in annex

@@ -306,28 +306,39 @@ def key_figures(r: CouncilReport) -> list[KeyFigure]:
     """Carbon and at most three other figures a non-specialist can read (first page)."""
     s = r.summary
     n = formatting.number
+    lines = {c.code: c for c in s.criteria}
+
+    def partial(code: str) -> tuple[str, str]:
+        """(« partiel » suffix, coverage sentence) of a criterion's total."""
+        line = lines.get(code)
+        if line is None or not line.partial:
+            return "", ""
+        return " (partiel)", f" Total partiel : {line.coverage_note.removeprefix('partiel — ')}."
+
     km = s.annual_gwp / CAR_KGCO2E_PER_KM
+    carbon_partial, carbon_note = partial("gwp")
     flights = s.annual_gwp / PARIS_NEW_YORK_KGCO2E
     out = [
         KeyFigure(
-            formatting.tonnes(s.annual_gwp),
+            formatting.tonnes(s.annual_gwp) + carbon_partial,
             f"empreinte carbone du parc numérique en {s.reporting_year}",
             "Gaz à effet de serre émis pour fabriquer, transporter, alimenter et recycler les "
-            "équipements, pour la part qui revient à l'année.",
+            "équipements, pour la part qui revient à l'année." + carbon_note,
             f"Autant que {n(round(km, -3) if km >= 10_000 else round(km, -2))} km parcourus seul "
             f"en voiture thermique, ou {n(flights, 0 if flights >= 10 else 1)} allers-retours "
             "Paris – New York en avion pour une personne (ADEME, Impact CO2).",
         )
     ]
-    metals = next((c for c in s.criteria if c.code == "adpe"), None)
+    metals = lines.get("adpe")
     if metals is not None and metals.annual and r.smartphone_adpe:
         phones = metals.annual / r.smartphone_adpe
+        metals_partial, metals_note = partial("adpe")
         out.append(
             KeyFigure(
-                f"{formatting.significant(metals.annual)} kg Sb éq.",
+                f"{formatting.significant(metals.annual)} kg Sb éq.{metals_partial}",
                 "de métaux et minéraux épuisés",
                 "Métaux rares extraits pour fabriquer les équipements (or, cuivre, terres "
-                "rares…), exprimés en équivalent antimoine.",
+                "rares…), exprimés en équivalent antimoine." + metals_note,
                 f"Autant que la fabrication de {n(phones, 0)} smartphones neufs "
                 f"(référentiel : {formatting.significant(r.smartphone_adpe)} kg Sb éq. par "
                 "smartphone).",
