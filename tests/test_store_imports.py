@@ -273,7 +273,7 @@ def test_organisations_do_not_see_each_other(store: Store, organisation: Organis
     # Same file for another organisation is a separate import with the same asset ids.
     summary = do_import(store, other, first_fleet(), "1" * 64, JAN)
     assert not summary.already_imported and summary.added == 4
-    do_import(store, other, fleet_table([laptop("PC-001")]), "2" * 64, JUN)
+    do_import(store, other, fleet_table([laptop("PC-001")]), "2" * 64, JUN, confirm_gone=True)
     assert current_fleet(store, organisation).num_rows == 4
     assert current_fleet(store, other).num_rows == 1
 

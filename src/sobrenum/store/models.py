@@ -139,8 +139,35 @@ class Organisation(Base):
         return f"Organisation(id={self.id!r}, siren={self.siren!r}, name={self.name!r})"
 
 
+DEFAULT_SOURCE = "principale"
+"""The source of an import that names none (created on first use): one file, one fleet."""
+
+
+class InventorySource(Base):
+    """A named feed of the fleet (a GLPI instance, an operator's file, a site's spreadsheet…).
+
+    An import belongs to one source and diffs only against that source's devices; the
+    source remembers the column mapping last used with it (a CLI profile name, the web
+    wizard's corrections).
+    """
+
+    __tablename__ = "inventory_source"
+    __table_args__ = (UniqueConstraint("organisation_id", "name", name="uq_inventory_source_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    mapping_profile: Mapped[str | None] = mapped_column(String(200))
+    mapping: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class InventoryImport(Base):
-    """One inventory file applied to an organisation's fleet."""
+    """One inventory file applied to an organisation's fleet, for one source and scope.
+
+    ``scope`` narrows the source's devices the import may mark gone:
+    ``{"categories": [...], "sites": [...]}`` (either may be absent); ``NULL``: all of them.
+    """
 
     __tablename__ = "inventory_import"
     __table_args__ = (
@@ -150,6 +177,8 @@ class InventoryImport(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("inventory_source.id", ondelete="CASCADE"))
+    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSONType)
     file_name: Mapped[str] = mapped_column(String(500))
     file_sha256: Mapped[str] = mapped_column(String(64))
     inventory_date: Mapped[dt.date] = mapped_column(Date)
@@ -174,6 +203,11 @@ class Device(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    # Nullable only so that the migration adds it without rebuilding the table: every
+    # import sets it (migration 0005 gives older devices their organisation's « principale »).
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_source.id", ondelete="CASCADE")
+    )
     asset_id: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(Text)
     manufacturer: Mapped[str | None] = mapped_column(Text)
@@ -204,7 +238,9 @@ class DeviceVersion(Base):
 
     ``change`` says why the version starts: ``added`` (first seen), ``changed`` (fields in
     ``changed_fields`` differ from the previous version) or ``returned`` (back after having
-    left the fleet). ``import_id`` is the inventory that brought it.
+    left the fleet). ``import_id`` is the inventory that brought it, ``closed_by_import_id``
+    the one that ended it (so that an import can be undone), ``source_id`` the source the
+    device belonged to in that state.
     """
 
     __tablename__ = "device_version"
@@ -220,6 +256,12 @@ class DeviceVersion(Base):
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     import_id: Mapped[int] = mapped_column(ForeignKey("inventory_import.id", ondelete="CASCADE"))
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_source.id", ondelete="CASCADE")
+    )
+    closed_by_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inventory_import.id", ondelete="SET NULL")
+    )
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     change: Mapped[str] = mapped_column(String(10))
