@@ -63,6 +63,8 @@ class LiveApp:
     keyboard_organisation: Organisation
     editor: str
     keyboard_user: str
+    sources_organisation: Organisation
+    sources_user: str
 
 
 def _free_port() -> int:
@@ -105,6 +107,18 @@ def live_app() -> Iterator[LiveApp]:
         file_name=SAMPLE.name,
         inventory_date=dt.date.fromisoformat(INVENTORY_DATE),
     )
+    sources = create_organisation(
+        store, name="Commune des Sources", siren=None, type="commune", reporting_year=YEAR
+    )
+    add_user(store, "sources@commune.fr", organisation=sources, role="admin")
+    apply_import(
+        store,
+        sources.id,
+        result.fleet,
+        file_sha256="1" * 64,
+        file_name=SAMPLE.name,
+        inventory_date=dt.date.fromisoformat(INVENTORY_DATE),
+    )
     app = create_app(Settings(store=store, data_folder=folder))
     port = _free_port()
     server = uvicorn.Server(
@@ -124,6 +138,8 @@ def live_app() -> Iterator[LiveApp]:
             keyboard_organisation=other,
             editor="agent@ville-exemple.fr",
             keyboard_user="clavier@commune.fr",
+            sources_organisation=sources,
+            sources_user="sources@commune.fr",
         )
     finally:
         server.should_exit = True
@@ -305,6 +321,57 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
     expect(page).to_have_url(re.compile(r"/connexion"))
     page.goto(f"{live_app.url}/collectivites/{org}")
     expect(page).to_have_url(re.compile(r"/connexion"))
+
+
+def _upload_phones(page: Page, live: LiveApp, path: Path, source: str | None) -> None:
+    page.goto(f"{live.url}/collectivites/{live.sources_organisation.id}/import")
+    page.get_by_label("Fichier de l'inventaire").set_input_files(str(path))
+    page.get_by_label("Date de l'inventaire").fill("2025-09-30")
+    if source:
+        page.get_by_label("ou nouvelle source").fill(source)
+    page.get_by_role("button", name="Envoyer et lire le fichier").click()
+    page.get_by_role("button", name="Valider la correspondance et contrôler les lignes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contrôle de l'inventaire")
+
+
+def test_wizard_previews_a_partial_file_and_needs_a_confirmation(
+    page: Page, live_app: LiveApp, tmp_path: Path
+) -> None:
+    phones = tmp_path / "telephones.csv"
+    phones.write_text(
+        "N° d'inventaire;Catégorie;Date d'acquisition\n"
+        "TEL-001;Smartphone;2023-01-10\nTEL-002;Smartphone;2023-01-10\n",
+        encoding="utf-8",
+    )
+    log_in(page, live_app, live_app.sources_user)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos collectivités")
+    # Into the « principale » source, the 2 phones would mark the 1,200 devices gone.
+    _upload_phones(page, live_app, phones, None)
+    expect(page.get_by_test_id("preview-gone")).to_have_text(formatting.number(1200))
+    expect(page.get_by_test_id("confirm-gone")).to_be_visible()
+    check_page(page, "05b-import-apercu-sorties")
+    page.get_by_role("button", name="Confirmer l'import").click()  # box not ticked: refused
+    expect(page.get_by_role("alert").first).to_contain_text("rien n'a été importé")
+    expect(page.get_by_test_id("preview-gone")).to_have_text(formatting.number(1200))
+    page.get_by_role("button", name="Abandonner cet import").click()
+
+    # In their own source, nothing goes; then the source's last import is undone.
+    _upload_phones(page, live_app, phones, "Opérateur mobile")
+    expect(page.get_by_test_id("preview-gone")).to_have_text("0")
+    expect(page.get_by_test_id("preview-added")).to_have_text("2")
+    expect(page.get_by_test_id("confirm-gone")).to_have_count(0)
+    page.get_by_role("button", name="Confirmer l'import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import terminé")
+    expect(page.get_by_test_id("gone")).to_have_text("0")
+    page.goto(f"{live_app.url}/collectivites/{live_app.sources_organisation.id}/import")
+    sources = page.get_by_role("table", name=re.compile("Chaque source"))
+    expect(sources).to_contain_text("Opérateur mobile")
+    expect(page.get_by_label("Source existante")).to_have_value("Opérateur mobile")  # remembered
+    check_page(page, "03b-import-sources")
+    sources.get_by_role("row", name=re.compile("Opérateur mobile")).get_by_role(
+        "button", name="Annuler cet import"
+    ).click()
+    expect(page.get_by_test_id("undo-notice")).to_contain_text("annulé")
 
 
 def _tab_to(page: Page, name: str, limit: int = 80) -> None:

@@ -29,6 +29,7 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> C
     monkeypatch.setenv("SOBRENUM_DATABASE_URL", database_url)
     monkeypatch.setenv("SOBRENUM_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)  # the rejects report goes in the current folder
     return CliRunner()
 
 
@@ -74,7 +75,13 @@ def test_create_organisation_then_import_twice(
     assert "déjà été importé" in again.output and "rien n'a changé" in again.output
 
     june = write(tmp_path / "parc-juin.csv", JUNE)
-    second = cli.invoke(app, ["importer", str(june), "-o", "200054781", "--date", "2025-06-30"])
+    args = ["importer", str(june), "-o", "200054781", "--date", "2025-06-30"]
+    refused = cli.invoke(app, args)  # ECR-001 gone: 1 of 3, more than a quarter
+    assert refused.exit_code == 2, refused.output
+    assert "1 ajouté(s), 1 modifié(s), 1 sorti(s), 1 inchangé(s)" in refused.output  # preview
+    assert "33 % des 3 équipements de la source sortiraient" in refused.output
+    assert "--confirmer-sorties" in refused.output and "rien n'a été importé" in refused.output
+    second = cli.invoke(app, [*args, "--confirmer-sorties"])
     assert second.exit_code == 0, second.output
     assert "1 ajouté(s), 1 modifié(s), 1 sorti(s), 1 inchangé(s)" in second.output
     assert "department (1)" in second.output

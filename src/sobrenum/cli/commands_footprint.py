@@ -315,6 +315,9 @@ def run_footprint(run: FootprintRun) -> Summary:
     with console.status("Lecture de l'inventaire…"):
         result = _read_fleet(run.path, run.year, ref)
     console.print(f"Inventaire {run.path.name} : {result.summary()}")
+    from sobrenum.intake import require_accepted  # no store to load for a file's footprint
+
+    require_accepted(result, run.path.name)
     for issue in result.errors[:10]:
         err.print(f"  [red]refusée[/] {issue.describe()}", highlight=False)
     if len(result.errors) > 10:

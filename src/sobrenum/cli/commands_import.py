@@ -3,50 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sobrenum import intake
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
-from sobrenum.domain import FLEET_SCHEMA, SobrenumError
-from sobrenum.inventory import (
-    ColumnMapping,
-    ImportResult,
-    load_inventory,
-    load_profile,
-    propose_mapping,
-    to_fleet,
-    write_report_csv,
-)
+from sobrenum.domain import SobrenumError
+from sobrenum.inventory import ColumnMapping, ImportResult, load_profile, write_report_csv
 from sobrenum.inventory.glpi import GLPI_ITEMTYPES
 from sobrenum.inventory.glpi_api import GlpiApiError, read_glpi_api
-from sobrenum.referential import load as load_referential
 from sobrenum.store import (
+    GONE_CONFIRMATION_THRESHOLD,
     ORGANISATION_TYPES,
-    ImportRefusedError,
+    ImportPreview,
     ImportSummary,
     Organisation,
+    Scope,
     Store,
-    apply_import,
     create_organisation,
     data_dir,
     default_actor,
     find_import,
     find_organisation,
-    inventory_dates,
+    last_import_of_source,
+    list_imports,
     list_organisations,
+    list_sources,
     open_store,
+    undo_import,
 )
 from sobrenum.store.imports import local_time
 from sobrenum.store.organisations import type_label
@@ -59,6 +52,17 @@ add_group(app, organisation_app, "organisation")
 
 PROFILES_FOLDER = "profils"
 """Sub-folder of the data folder holding saved column-mapping profiles."""
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Source de l'inventaire (« GLPI », « Opérateur mobile », « École Jaurès »…), "
+        "créée au premier import ; par défaut « principale ». Un import ne fait sortir du "
+        "parc que des équipements de sa source.",
+        show_default=False,
+    ),
+]
 
 DatabaseOption = Annotated[
     str | None,
@@ -81,28 +85,8 @@ ENV_GLPI_USER_TOKEN = "SOBRENUM_GLPI_USER_TOKEN"
 ENV_GLPI_APP_TOKEN = "SOBRENUM_GLPI_APP_TOKEN"
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fleet_sha256(fleet: pa.Table) -> str:
-    """SHA-256 of a fleet's canonical content: FLEET_SCHEMA columns, rows sorted by asset_id.
-
-    Two reads of the same inventory (e.g. GLPI's API, whose rows come in no fixed order) give
-    the same digest, so re-importing an unchanged source is recognised as already imported.
-    """
-    table = fleet.select([n for n in FLEET_SCHEMA.names if n in fleet.column_names])
-    if "asset_id" in table.column_names and table.num_rows:
-        table = table.sort_by([("asset_id", "ascending")])
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer)
-    digest = hashlib.sha256(b"sobrenum-fleet-v1\n")
-    digest.update(buffer.getvalue())
-    return digest.hexdigest()
+file_sha256 = intake.file_sha256
+fleet_sha256 = intake.fleet_sha256
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -128,10 +112,16 @@ def _profile_path(name: str) -> Path:
     return data_dir() / PROFILES_FOLDER
 
 
-def _rejects_path(source: Path, chosen: Path | None) -> Path:
+def _rejects_path(source_name: str, chosen: Path | None) -> Path:
+    """``--rapport``, else NAME-rejets.csv in the current folder (never next to the file,
+    which may be read-only or inside sobrenum's own package), else in the data folder."""
     if chosen is not None:
         return chosen
-    return source.with_name(f"{source.stem}-rejets.csv")
+    name = f"{Path(source_name).stem}-rejets.csv"
+    here = Path.cwd()
+    if os.access(here, os.W_OK):
+        return here / name
+    return data_dir() / name
 
 
 def _glpi_host(url: str) -> str:
@@ -168,6 +158,7 @@ def _parse_itemtypes(value: str | None) -> list[str]:
 
 
 def _print_summary(summary: ImportSummary) -> None:
+    console.print(f"Source : « {summary.source_name} »", highlight=False)
     table = Table(title=f"Import de {summary.file_name}", title_justify="left")
     table.add_column("Équipements", style="bold")
     table.add_column("Nombre", justify="right")
@@ -182,6 +173,8 @@ def _print_summary(summary: ImportSummary) -> None:
     console.print(table)
     if summary.returned:
         console.print(f"dont {summary.returned} équipement(s) revenu(s) dans le parc.")
+    if summary.moved:
+        console.print(f"dont {summary.moved} équipement(s) repris d'une autre source.")
     fields = summary.changed_field_counts
     if fields:
         shown = ", ".join(f"{name} ({count})" for name, count in list(fields.items())[:8])
@@ -280,12 +273,40 @@ def import_command(
         option(
             "--rapport",
             english="--report",
-            help="Où écrire le rapport des lignes refusées (CSV) ; "
-            "par défaut à côté du fichier : NOM-rejets.csv (avec --glpi : "
-            "glpi-SERVEUR-rejets.csv dans le dossier courant).",
+            help="Où écrire le rapport des lignes refusées (CSV) ; par défaut "
+            "NOM-rejets.csv dans le dossier courant (avec --glpi : glpi-SERVEUR-rejets.csv), "
+            "ou dans le dossier de données si le dossier courant n'est pas modifiable.",
             dir_okay=False,
         ),
     ] = None,
+    source: SourceOption = None,
+    categories: Annotated[
+        str | None,
+        typer.Option(
+            "--categories",
+            help="Ce fichier ne couvre que ces catégories de la source (codes séparés par "
+            "des virgules, ex. laptop,desktop) : les autres ne sortent pas du parc.",
+            show_default=False,
+        ),
+    ] = None,
+    sites: Annotated[
+        str | None,
+        typer.Option(
+            "--sites",
+            help="Ce fichier ne couvre que ces sites de la source (séparés par des "
+            "virgules) : les équipements des autres sites ne sortent pas du parc.",
+            show_default=False,
+        ),
+    ] = None,
+    confirm_gone: Annotated[
+        bool,
+        option(
+            "--confirmer-sorties",
+            english="--confirm-gone",
+            help="Appliquer même si plus de "
+            f"{GONE_CONFIRMATION_THRESHOLD:.0%} des équipements de la source sortiraient du parc.",
+        ),
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
     """Importer un inventaire (fichier ou API de GLPI) dans le parc d'une collectivité.
@@ -308,6 +329,15 @@ def import_command(
         )
         raise typer.Exit(code=2)
     inventory_date = _parse_date(date)
+    options = _ImportOptions(
+        organisation_key=organisation,
+        inventory_date=inventory_date,
+        profile=profile,
+        rejects=rejects,
+        source=source,
+        scope=Scope.of(_split(categories), _split(sites)),
+        confirm_gone=confirm_gone,
+    )
     try:
         with open_store(database) as store:
             if glpi is not None:
@@ -317,83 +347,106 @@ def import_command(
                     user_token=user_token,
                     app_token=app_token,
                     itemtypes=_parse_itemtypes(itemtypes),
-                    organisation_key=organisation,
-                    inventory_date=inventory_date,
-                    profile=profile,
-                    rejects=rejects,
+                    options=options,
                 )
             else:
                 assert file is not None
-                summary = _run_import(store, file, organisation, inventory_date, profile, rejects)
+                summary = _run_import(store, file, options)
     except SobrenumError as exc:
         raise _fail(exc) from exc
     if summary is not None and summary.already_imported:
         raise typer.Exit(code=0)
 
 
-def _run_import(
-    store: Store,
-    file: Path,
-    organisation_key: str | None,
-    inventory_date: dt.date,
-    profile: str | None,
-    rejects: Path | None,
-) -> ImportSummary | None:
-    organisation = find_organisation(store, organisation_key)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Empreinte du fichier…", total=4)
+def _split(value: str | None) -> list[str] | None:
+    return [v for v in (part.strip() for part in value.split(",")) if v] if value else None
+
+
+@dataclass(frozen=True)
+class _ImportOptions:
+    organisation_key: str | None
+    inventory_date: dt.date
+    profile: str | None
+    rejects: Path | None
+    source: str | None
+    scope: Scope
+    confirm_gone: bool
+
+
+def _already(what: str, organisation: Organisation, sha: str, store: Store) -> bool:
+    previous = find_import(store, organisation, sha)
+    if previous is None:
+        return False
+    console.print(
+        f"{what} a déjà été importé le {local_time(previous.imported_at):%d/%m/%Y à %H:%M} "
+        f"pour {organisation.name} (inventaire du {previous.inventory_date:%d/%m/%Y}) : "
+        "rien n'a changé.",
+        highlight=False,
+    )
+    return True
+
+
+def _run_import(store: Store, file: Path, options: _ImportOptions) -> ImportSummary | None:
+    organisation = find_organisation(store, options.organisation_key)
+    with console.status("Empreinte du fichier…", spinner="dots"):
         sha = file_sha256(file)
-        previous = find_import(store, organisation, sha)
-        if previous is not None:
-            progress.stop()
-            console.print(
-                f"Ce fichier ({file.name}) a déjà été importé le "
-                f"{local_time(previous.imported_at):%d/%m/%Y à %H:%M} pour {organisation.name} "
-                f"(inventaire du {previous.inventory_date:%d/%m/%Y}) : rien n'a changé.",
-                highlight=False,
-            )
-            return None
-        dates = inventory_dates(store, organisation)
-        if dates and inventory_date < dates[-1]:
-            raise ImportRefusedError(
-                f"L'inventaire du {inventory_date:%d/%m/%Y} est antérieur au dernier inventaire "
-                f"importé pour {organisation.name} (celui du {dates[-1]:%d/%m/%Y}) : "
-                "importez les inventaires dans l'ordre chronologique, ou donnez une date "
-                "postérieure (--date)."
-            )
-        progress.update(task, advance=1, description="Lecture et contrôle de l'inventaire…")
-        result = _load(file, organisation, inventory_date, profile)
-        progress.update(task, advance=1, description="Rapport des lignes refusées…")
-        report = _write_rejects(file, result, rejects)
-        progress.update(task, advance=1, description="Enregistrement dans la base…")
-        summary = apply_import(
-            store,
-            organisation,
-            result.fleet,
-            file_sha256=sha,
-            file_name=file.name,
-            inventory_date=inventory_date,
-            rejected=result.rows_rejected,
-            mapping_profile=profile,
-            actor=default_actor(),
+    if _already(f"Ce fichier ({file.name})", organisation, sha, store):
+        return None
+    profile = options.profile or intake.remembered_profile(store, organisation, options.source)
+    with console.status("Lecture et contrôle de l'inventaire…", spinner="dots"):
+        read = intake.read_inventory(
+            file,
+            organisation=organisation,
+            inventory_date=options.inventory_date,
+            profile=_mapping(profile),
         )
-        progress.update(task, advance=1, description="Terminé")
-    console.print(f"Lecture : {result.summary()}", highlight=False)
-    _print_summary(summary)
+    return _apply(store, organisation, read, options, profile, file.name)
+
+
+def _apply(
+    store: Store,
+    organisation: Organisation,
+    read: intake.Intake,
+    options: _ImportOptions,
+    profile: str | None,
+    report_name: str,
+) -> ImportSummary:
+    """Rejects report, preview, then the import itself: the same steps for a file and GLPI."""
+    console.print(f"Lecture : {read.result.summary()}", highlight=False)
+    report = _write_rejects(report_name, read.result, options.rejects)
     if report is not None:
         console.print(
             f"Rapport des lignes refusées et des avertissements : [bold]{report}[/]",
             highlight=False,
         )
+    preview = intake.preview(
+        store,
+        organisation,
+        read,
+        inventory_date=options.inventory_date,
+        source=options.source,
+        scope=options.scope,
+    )
+    if preview.already_imported is None:
+        _print_preview(preview)
+    with console.status("Enregistrement dans la base…", spinner="dots"):
+        summary = intake.apply(
+            store,
+            organisation,
+            read,
+            inventory_date=options.inventory_date,
+            actor=default_actor(),
+            source=options.source,
+            scope=options.scope,
+            confirm_gone=options.confirm_gone,
+            mapping_profile=profile,
+        )
+    _print_summary(summary)
     return summary
+
+
+def _print_preview(preview: ImportPreview) -> None:
+    console.print(preview.message(), highlight=False)
 
 
 def _mapping(profile: str | None) -> ColumnMapping | None:
@@ -403,14 +456,6 @@ def _mapping(profile: str | None) -> ColumnMapping | None:
     return load_profile(location) if location.is_file() else load_profile(location, profile)
 
 
-def _load(
-    file: Path, organisation: Organisation, inventory_date: dt.date, profile: str | None
-) -> ImportResult:
-    referential = load_referential()
-    year = organisation.reporting_year or inventory_date.year
-    return load_inventory(file, year, referential.default_lifetimes(), _mapping(profile))
-
-
 def _run_glpi_import(
     store: Store,
     url: str,
@@ -418,10 +463,7 @@ def _run_glpi_import(
     user_token: str | None,
     app_token: str | None,
     itemtypes: Sequence[str],
-    organisation_key: str | None,
-    inventory_date: dt.date,
-    profile: str | None,
-    rejects: Path | None,
+    options: _ImportOptions,
 ) -> ImportSummary | None:
     """Read the fleet from GLPI's REST API, then apply it like an inventory file."""
     host = _glpi_host(url)
@@ -432,73 +474,101 @@ def _run_glpi_import(
             f"{ENV_GLPI_USER_TOKEN} (ou --jeton-utilisateur) ; il se trouve dans GLPI, "
             "Préférences > Clés d'accès distant > Jeton d'API."
         )
-    organisation = find_organisation(store, organisation_key)
-    mapping = _mapping(profile)
+    organisation = find_organisation(store, options.organisation_key)
+    profile = options.profile or intake.remembered_profile(store, organisation, options.source)
     with console.status(
         f"Lecture du parc dans GLPI ({host}) : {', '.join(itemtypes)}…", spinner="dots"
     ):
-        source = read_glpi_api(url, user_token=user_token, app_token=app_token, itemtypes=itemtypes)
+        table = read_glpi_api(url, user_token=user_token, app_token=app_token, itemtypes=itemtypes)
     with console.status("Contrôle de l'inventaire…", spinner="dots"):
-        referential = load_referential()
-        result = to_fleet(
-            source,
-            propose_mapping(source, mapping),
-            reporting_year=organisation.reporting_year or inventory_date.year,
-            default_lifetimes=referential.default_lifetimes(),
-            source_name=source_name,
-        )
-    sha = fleet_sha256(result.fleet)
-    previous = find_import(store, organisation, sha)
-    if previous is not None:
-        console.print(
-            f"Le parc lu dans GLPI ({host}) est identique à celui importé le "
-            f"{local_time(previous.imported_at):%d/%m/%Y à %H:%M} pour {organisation.name} "
-            f"(inventaire du {previous.inventory_date:%d/%m/%Y}) : rien n'a changé.",
-            highlight=False,
-        )
-        return None
-    dates = inventory_dates(store, organisation)
-    if dates and inventory_date < dates[-1]:
-        raise ImportRefusedError(
-            f"L'inventaire du {inventory_date:%d/%m/%Y} est antérieur au dernier inventaire "
-            f"importé pour {organisation.name} (celui du {dates[-1]:%d/%m/%Y}) : donnez une "
-            "date postérieure (--date)."
-        )
-    default_report = Path.cwd() / f"glpi-{host}"  # → glpi-HOST-rejets.csv
-    report = _write_rejects(default_report, result, rejects)
-    with console.status("Enregistrement dans la base…", spinner="dots"):
-        summary = apply_import(
-            store,
-            organisation,
-            result.fleet,
-            file_sha256=sha,
+        read = intake.intake_of(
+            table,
             file_name=source_name,
-            inventory_date=inventory_date,
-            rejected=result.rows_rejected,
-            mapping_profile=profile,
-            actor=default_actor(),
+            organisation=organisation,
+            inventory_date=options.inventory_date,
+            profile=_mapping(profile),
         )
-    console.print(f"Lecture : {result.summary()}", highlight=False)
-    _print_summary(summary)
-    if report is not None:
-        console.print(
-            f"Rapport des lignes refusées et des avertissements : [bold]{report}[/]",
-            highlight=False,
-        )
-    return summary
+    if _already(f"Le parc lu dans GLPI ({host})", organisation, read.file_sha256, store):
+        return None
+    return _apply(store, organisation, read, options, profile, f"glpi-{host}")
 
 
-def _write_rejects(file: Path, result: ImportResult, chosen: Path | None) -> Path | None:
-    """Write the rejects report (``file``: the source, or the default report path for GLPI)."""
+def _write_rejects(name: str, result: ImportResult, chosen: Path | None) -> Path | None:
+    """Write the rejects report (``name``: the file's, or glpi-HOST for GLPI)."""
     if not result.issues and not result.skipped_lines:
         return None
-    path = _rejects_path(file, chosen)
+    path = _rejects_path(name, chosen)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return write_report_csv(result, path)
     except OSError as exc:
         err.print(f"[yellow]Rapport des rejets non écrit ({path}) : {exc}[/]", highlight=False)
         return None
+
+
+@command(app, "annuler-import", "undo-import")
+def undo_command(
+    source: SourceOption = None,
+    organisation: Annotated[
+        str | None,
+        typer.Option(
+            "--organisation",
+            "-o",
+            help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
+        ),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Annuler le dernier import d'une source : parc et historique remis comme avant.
+
+    Le même fichier peut ensuite être importé de nouveau.
+    """
+    try:
+        with open_store(database) as store:
+            chosen = find_organisation(store, organisation)
+            summary = undo_import(store, chosen, source=source, actor=default_actor())
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    console.print(summary.message(), highlight=False)
+
+
+@command(app, "sources")
+def sources_command(
+    organisation: Annotated[
+        str | None,
+        typer.Option(
+            "--organisation",
+            "-o",
+            help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
+        ),
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Lister les sources du parc (GLPI, fichiers…) et leur dernier inventaire."""
+    try:
+        with open_store(database) as store:
+            chosen = find_organisation(store, organisation)
+            sources = list_sources(store, chosen.id)
+            latest = {s.id: last_import_of_source(store, chosen, s.name) for s in sources}
+            imports = list_imports(store, chosen)
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    if not sources:
+        console.print(f"Aucune source pour {chosen.name} : aucun inventaire importé.")
+        return
+    table = Table(title=f"Sources du parc de {chosen.name}", title_justify="left")
+    for header in ("Source", "Imports", "Dernier inventaire", "Fichier", "Profil"):
+        table.add_column(header)
+    for s in sources:
+        last = latest[s.id]
+        table.add_row(
+            s.name,
+            str(sum(1 for i in imports if i.source_id == s.id)),
+            f"{last.inventory_date:%d/%m/%Y}" if last else "",
+            last.file_name if last else "",
+            s.mapping_profile or "",
+        )
+    console.print(table)
 
 
 @command(organisation_app, "creer", "create")

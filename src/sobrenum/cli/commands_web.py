@@ -191,9 +191,9 @@ def demo_web_command(
 ) -> None:
     """Préparer l'application web de démonstration : collectivité, inventaire, compte admin."""
     import datetime as dt
-    import hashlib
     import secrets
 
+    from sobrenum import intake
     from sobrenum.cli.commands_footprint import (
         DEMO_ORGANISATION,
         DEMO_POPULATION,
@@ -201,14 +201,7 @@ def demo_web_command(
         DEMO_YEAR,
         demo_inventory,
     )
-    from sobrenum.inventory import load_inventory
-    from sobrenum.referential import load as load_referential
-    from sobrenum.store import (
-        OrganisationError,
-        apply_import,
-        create_organisation,
-        find_import,
-    )
+    from sobrenum.store import OrganisationError, create_organisation, find_import
     from sobrenum.store.users import set_password_hash
 
     password = secrets.token_urlsafe(12)
@@ -227,19 +220,10 @@ def demo_web_command(
                     actor=default_actor(),
                 )
             path = demo_inventory()
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            if find_import(store, organisation, sha) is None:
-                result = load_inventory(path, DEMO_YEAR, load_referential().default_lifetimes())
-                apply_import(
-                    store,
-                    organisation,
-                    result.fleet,
-                    file_sha256=sha,
-                    file_name=path.name,
-                    inventory_date=dt.date(DEMO_YEAR, 12, 31),
-                    rejected=result.rows_rejected,
-                    actor=default_actor(),
-                )
+            if find_import(store, organisation, intake.file_sha256(path)) is None:
+                day = dt.date(DEMO_YEAR, 12, 31)
+                read = intake.read_inventory(path, organisation=organisation, inventory_date=day)
+                intake.apply(store, organisation, read, inventory_date=day, actor=default_actor())
             user = find_user_by_email(store, DEMO_ADMIN)
             if user is None:
                 user = create_user(

@@ -459,6 +459,22 @@ def _check_order(
         )
 
 
+def check_order(
+    store: Store, organisation: Organisation | int, source: str | None, inventory_date: dt.date
+) -> None:
+    """Refuse early (:class:`ImportRefusedError`) an inventory older than its source's latest."""
+    org_id = _organisation_id(organisation)
+    name = clean_source_name(source)
+    with store.transaction() as session:
+        org = _organisation(session, org_id)
+        latest = session.scalar(
+            select(func.max(InventoryImport.inventory_date))
+            .join(InventorySource, InventorySource.id == InventoryImport.source_id)
+            .where(InventoryImport.organisation_id == org_id, InventorySource.name == name)
+        )
+        _check_order(org, name, latest, inventory_date)
+
+
 def preview_import(
     store: Store,
     organisation: Organisation | int,

@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sobrenum import intake
 from sobrenum.domain import SobrenumError
 from sobrenum.engine import Parameters, compute, uncertainty
 from sobrenum.engine.backends import BackendName, connect, run_on_backend
-from sobrenum.inventory import ImportResult, load_inventory
+from sobrenum.inventory import ImportResult
 from sobrenum.referential import Referential, load
 from sobrenum.referential.hypotheses import apply_hypotheses
 from sobrenum.reporting import Summary, summarise
@@ -30,10 +28,13 @@ from sobrenum.reporting.council import CouncilReport, council_pdf_bytes, render_
 from sobrenum.reporting.snapshots import YearResult, freeze
 from sobrenum.reporting.summary import UncertaintySummary, summarise_uncertainty
 from sobrenum.store import (
+    GONE_CONFIRMATION_THRESHOLD,
+    ImportPreview,
     ImportSummary,
     Organisation,
+    Scope,
     Store,
-    apply_import,
+    check_order,
     current_fleet,
     find_import,
 )
@@ -41,6 +42,7 @@ from sobrenum.store.fleet import fleet_version
 from sobrenum.store.hypotheses import get_hypotheses
 from sobrenum.store.imports import import_summary
 from sobrenum.store.models import Device
+from sobrenum.store.sources import clean_source_name
 from sobrenum.store.staged import MarkApplied, StagedImportStateError, add_staged
 from sobrenum.store.users import StagedImport
 from sobrenum.web.footprints import Computations
@@ -309,20 +311,90 @@ class StagedReport:
     report: dict[str, Any]
 
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+safe_file_name = intake.safe_file_name
 
 
-def safe_file_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name.strip() or "inventaire"
-    return _SAFE_NAME.sub("_", base)[:200]
+def read_staged(
+    staged: StagedImport,
+    organisation: Organisation,
+    corrections: dict[str, str] | None = None,
+) -> intake.Intake:
+    """The staged file read through the import pipeline, with the user's column choices."""
+    return intake.read_upload(
+        staged.content,
+        file_name=staged.file_name,
+        organisation=organisation,
+        inventory_date=staged.inventory_date,
+        corrections=corrections if corrections is not None else staged_corrections(staged),
+        referential=referential(),
+    )
 
 
-def _read(content: bytes, file_name: str, organisation: Organisation) -> ImportResult:
-    suffix = Path(safe_file_name(file_name)).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="sobrenum-upload-") as folder:
-        path = Path(folder) / f"inventaire{suffix}"
-        path.write_bytes(content)
-        return load_inventory(path, reporting_year(organisation), referential().default_lifetimes())
+def staged_corrections(staged: StagedImport) -> dict[str, str] | None:
+    """The column choices kept with a staged import (the wizard's mapping step)."""
+    saved = (staged.report or {}).get("correspondance")
+    return dict(saved) if isinstance(saved, dict) else None
+
+
+def staged_source(staged: StagedImport) -> str | None:
+    """The source chosen when the file was deposited (None: « principale »)."""
+    name = (staged.report or {}).get("source")
+    return name if isinstance(name, str) else None
+
+
+def staged_scope(staged: StagedImport) -> Scope:
+    scope = (staged.report or {}).get("perimetre")
+    return Scope.from_json(scope if isinstance(scope, dict) else None)
+
+
+def preview_out(preview: ImportPreview) -> dict[str, Any]:
+    """An import preview as the API and the wizard show it."""
+    return {
+        "source": preview.source_name,
+        "perimetre": preview.scope.describe(),
+        "ajoutes": preview.added,
+        "modifies": preview.changed,
+        "sortis": preview.gone,
+        "inchanges": preview.unchanged,
+        "revenus": preview.returned,
+        "repris_autre_source": preview.moved,
+        "equipements_de_la_source": preview.scope_size,
+        "part_sortie": round(preview.gone_share, 4),
+        "seuil": GONE_CONFIRMATION_THRESHOLD,
+        "confirmation_requise": preview.needs_confirmation,
+        "message": preview.message(),
+    }
+
+
+def preview_staged(
+    store: Store, organisation: Organisation, staged: StagedImport, read: intake.Intake
+) -> ImportPreview:
+    return intake.preview(
+        store,
+        organisation,
+        read,
+        inventory_date=staged.inventory_date,
+        source=staged_source(staged),
+        scope=staged_scope(staged),
+    )
+
+
+def outcome_of(summary: ImportSummary) -> dict[str, Any]:
+    """What an applied import did, as kept with its staged import (the summary page)."""
+    return {
+        "message": summary.message(),
+        "source": summary.source_name,
+        "ajoutes": summary.added,
+        "modifies": summary.changed,
+        "sortis": summary.gone,
+        "inchanges": summary.unchanged,
+        "revenus": summary.returned,
+        "refuses": summary.rejected,
+        "total": summary.total,
+        "deja_importe": summary.already_imported,
+        "champs_modifies": summary.changed_field_counts,
+        "import_id": summary.import_id,
+    }
 
 
 def _report(result: ImportResult, file_name: str) -> dict[str, Any]:
@@ -360,32 +432,62 @@ def stage_import(
     file_name: str,
     content: bytes,
     inventory_date: dt.date,
+    source: str | None = None,
+    scope: Scope | None = None,
 ) -> StagedReport:
-    """Read and validate an uploaded file; keep it, unapplied, with its report."""
+    """Read and validate an uploaded file; keep it, unapplied, with its report and preview.
+
+    An inventory older than its source's latest is refused at once; the source's remembered
+    column choices (from its previous import) are applied.
+    """
     name = safe_file_name(file_name)
     if not content:
         raise SobrenumError(f"Le fichier {name} est vide.")
-    sha = hashlib.sha256(content).hexdigest()
-    previous = find_import(store, organisation.id, sha)
-    result = _read(content, name, organisation)
-    report = _report(result, name)
+    source_name = clean_source_name(source)
+    check_order(store, organisation.id, source_name, inventory_date)
+    corrections = intake.remembered_corrections(store, organisation, source_name)
+    read = intake.read_upload(
+        content,
+        file_name=name,
+        organisation=organisation,
+        inventory_date=inventory_date,
+        corrections=corrections,
+        referential=referential(),
+    )
+    report = _report(read.result, name)
+    report["source"] = source_name
+    if scope is not None and scope.as_json():
+        report["perimetre"] = scope.as_json()
+    if corrections:
+        report["correspondance"] = corrections
+    previous = find_import(store, organisation.id, read.file_sha256)
     if previous is not None:
         report["deja_importe"] = {
             "import_id": previous.id,
             "date_inventaire": previous.inventory_date.isoformat(),
         }
+    elif read.result.rows_accepted:
+        preview = intake.preview(
+            store,
+            organisation,
+            read,
+            inventory_date=inventory_date,
+            source=source_name,
+            scope=scope,
+        )
+        report["apercu"] = preview_out(preview)
     staged = add_staged(
         store,
         organisation_id=organisation.id,
         user_id=user_id,
         file_name=name,
-        file_sha256=sha,
+        file_sha256=read.file_sha256,
         inventory_date=inventory_date,
         content=content,
         report=report,
         actor=actor,
-        accepted=result.rows_accepted,
-        rejected=result.rows_rejected,
+        accepted=read.result.rows_accepted,
+        rejected=read.result.rows_rejected,
     )
     return StagedReport(staged, report)
 
@@ -396,15 +498,14 @@ def apply_staged(
     staged: StagedImport,
     *,
     actor: str,
-    read: Callable[[StagedImport], tuple[pa.Table, int]] | None = None,
-    outcome: Callable[[ImportSummary], dict[str, Any]] | None = None,
+    confirm_gone: bool = False,
 ) -> ImportSummary:
     """Apply a staged import to the fleet, all or nothing; idempotent.
 
-    The file is read again (``read`` gives the fleet and the number of refused rows; by
-    default the file as uploaded, without column corrections). The staged import's status,
-    import and ``outcome`` are written in the import's own transaction. Applied twice (a
-    double click, two requests at once), it answers both times what the one import did.
+    The file is read again through the import pipeline, with the column choices, source and
+    scope kept with it. The staged import's status, import and outcome are written in the
+    import's own transaction. Applied twice (a double click, two requests at once), it
+    answers both times what the one import did.
     """
     if staged.status == "abandoned":
         raise StagedImportStateError(f"Cet import ({staged.file_name}) est abandonné.")
@@ -412,21 +513,18 @@ def apply_staged(
         done = import_summary(store, organisation.id, staged.import_id)
         if done is not None:
             return done
-    if read is None:
-        result = _read(staged.content, staged.file_name, organisation)
-        fleet, rejected = result.fleet, result.rows_rejected
-    else:
-        fleet, rejected = read(staged)
-    mark = MarkApplied(staged.id, outcome)
-    summary = apply_import(
+    read = read_staged(staged, organisation)
+    mark = MarkApplied(staged.id, outcome_of)
+    summary = intake.apply(
         store,
-        organisation.id,
-        fleet,
-        file_sha256=staged.file_sha256,
-        file_name=staged.file_name,
+        organisation,
+        read,
         inventory_date=staged.inventory_date,
-        rejected=rejected,
         actor=actor,
+        source=staged_source(staged),
+        scope=staged_scope(staged),
+        confirm_gone=confirm_gone,
+        corrections=staged_corrections(staged),
         on_applied=mark,
     )
     if not mark.first:  # applied meanwhile by another request: answer what that one did

@@ -6,11 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from sobrenum.domain import InvalidDataError, SobrenumError
-from sobrenum.store import ImportFailedError, ImportRefusedError, list_imports
+from sobrenum.store import (
+    ImportFailedError,
+    ImportRefusedError,
+    Scope,
+    UndoRefusedError,
+    list_imports,
+    list_sources,
+    undo_import,
+)
 from sobrenum.store.staged import (
     StagedImportStateError,
     abandon_staged,
@@ -19,7 +27,12 @@ from sobrenum.store.staged import (
 )
 from sobrenum.store.users import StagedImport
 from sobrenum.web.api.common import ERRORS, PREFIX, IdPath
-from sobrenum.web.api.schemas import AppliedImportOut, ImportOut, StagedImportOut
+from sobrenum.web.api.schemas import (
+    AppliedImportOut,
+    ImportOut,
+    StagedImportOut,
+    UndoneImportOut,
+)
 from sobrenum.web.deps import EditorDep, ReaderDep, StoreDep, not_found
 from sobrenum.web.services import (
     apply_staged,
@@ -46,9 +59,11 @@ def staged_out(staged: StagedImport) -> StagedImportOut:
 @router.get("/{organisation_id}/imports", summary="Imports appliqués")
 def applied(access: ReaderDep, store: StoreDep) -> list[ImportOut]:
     """Les inventaires appliqués au parc, du plus ancien au plus récent."""
+    names = {s.id: s.name for s in list_sources(store, access.organisation_id)}
     return [
         ImportOut(
             id=i.id,
+            source=names.get(i.source_id, ""),
             fichier=i.file_name,
             date_inventaire=i.inventory_date,
             importe_le=i.imported_at,
@@ -85,6 +100,22 @@ async def upload(
     date_inventaire: Annotated[
         dt.date | None, Form(description="Date de l'inventaire (aujourd'hui par défaut).")
     ] = None,
+    source: Annotated[
+        str | None,
+        Form(
+            max_length=200,
+            description="Source de l'inventaire (créée au premier import ; « principale » "
+            "par défaut). L'import ne fait sortir du parc que des équipements de sa source.",
+        ),
+    ] = None,
+    sites: Annotated[
+        list[str] | None,
+        Form(description="Sites que couvre le fichier (les autres ne sortent pas du parc)."),
+    ] = None,
+    categories: Annotated[
+        list[str] | None,
+        Form(description="Catégories que couvre le fichier (codes, ex. laptop)."),
+    ] = None,
 ) -> StagedImportOut:
     """Lit et contrôle le fichier sans rien modifier au parc ; renvoie le rapport de validation
     (lignes refusées avec leur raison). Appliquez-le ensuite avec `…/appliquer`."""
@@ -107,6 +138,8 @@ async def upload(
         file_name=fichier.filename or "inventaire",
         content=content,
         inventory_date=day,
+        source=source,
+        scope=Scope.of(categories, sites),
     )
     return staged_out(staged.staged)
 
@@ -129,17 +162,35 @@ def staged_one(depot_id: IdPath, access: EditorDep, store: StoreDep) -> StagedIm
     summary="Appliquer un dépôt",
     responses={409: ERRORS[422] | {"description": "Import refusé (déjà appliqué, plus ancien…)."}},
 )
-def apply(depot_id: IdPath, access: EditorDep, store: StoreDep) -> AppliedImportOut:
+def apply(
+    depot_id: IdPath,
+    access: EditorDep,
+    store: StoreDep,
+    confirmer_sorties: Annotated[
+        bool,
+        Query(
+            description="Appliquer même si plus du seuil de l'aperçu (25 %) des équipements "
+            "de la source sortiraient du parc ; sinon l'import est refusé (409)."
+        ),
+    ] = False,
+) -> AppliedImportOut:
     """Applique le fichier déposé au parc, en entier ou pas du tout."""
     staged = _staged_or_404(store, access.organisation_id, depot_id)
     try:
-        summary = apply_staged(store, access.organisation, staged, actor=access.user.actor)
+        summary = apply_staged(
+            store,
+            access.organisation,
+            staged,
+            actor=access.user.actor,
+            confirm_gone=confirmer_sorties,
+        )
     except (StagedImportStateError, ImportRefusedError) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     except (InvalidDataError, ImportFailedError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return AppliedImportOut(
         import_id=summary.import_id,
+        source=summary.source_name,
         fichier=summary.file_name,
         date_inventaire=summary.inventory_date,
         ajoutes=summary.added,
@@ -166,3 +217,33 @@ def abandon(depot_id: IdPath, access: EditorDep, store: StoreDep) -> None:
         abandon_staged(store, staged, actor=access.user.actor)
     except StagedImportStateError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+@router.post(
+    "/{organisation_id}/imports/annuler",
+    summary="Annuler le dernier import d'une source",
+    responses={409: ERRORS[422] | {"description": "Rien à annuler, ou import repris depuis."}},
+)
+def undo(
+    access: EditorDep,
+    store: StoreDep,
+    source: Annotated[
+        str | None,
+        Query(max_length=200, description="Source (« principale » par défaut)."),
+    ] = None,
+) -> UndoneImportOut:
+    """Annule le dernier import de la source : le parc et son historique redeviennent ce
+    qu'ils étaient ; le même fichier peut ensuite être importé de nouveau."""
+    try:
+        done = undo_import(store, access.organisation_id, source=source, actor=access.user.actor)
+    except UndoRefusedError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return UndoneImportOut(
+        import_id=done.import_id,
+        source=done.source_name,
+        fichier=done.file_name,
+        date_inventaire=done.inventory_date,
+        retires=done.removed,
+        restaures=done.restored,
+        message=done.message(),
+    )

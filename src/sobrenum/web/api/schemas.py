@@ -162,6 +162,7 @@ class StagedImportOut(BaseModel):
 
 class AppliedImportOut(BaseModel):
     import_id: int
+    source: str
     fichier: str
     date_inventaire: dt.date
     ajoutes: int
@@ -174,8 +175,19 @@ class AppliedImportOut(BaseModel):
     message: str
 
 
+class UndoneImportOut(BaseModel):
+    import_id: int
+    source: str
+    fichier: str
+    date_inventaire: dt.date
+    retires: int
+    restaures: int
+    message: str
+
+
 class ImportOut(BaseModel):
     id: int
+    source: str
     fichier: str
     date_inventaire: dt.date
     importe_le: dt.datetime

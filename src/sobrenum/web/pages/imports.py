@@ -10,39 +10,40 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import pyarrow as pa
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.responses import RedirectResponse, Response
 
+from sobrenum import intake
 from sobrenum.domain import FIELDS, SobrenumError
 from sobrenum.domain.equipment import REQUIRED_FIELDS
-from sobrenum.inventory import (
-    ColumnMapping,
-    ImportResult,
-    MappingProposal,
-    propose_mapping,
-    read_source,
-    to_fleet,
-    write_report_csv,
-    write_report_xlsx,
-)
+from sobrenum.inventory import MappingProposal, write_report_csv, write_report_xlsx
 from sobrenum.inventory.mapping import AUXILIARY_FIELDS, CONFIDENT
-from sobrenum.store import ImportSummary, inventory_dates, list_imports
+from sobrenum.store import (
+    GONE_CONFIRMATION_THRESHOLD,
+    GoneConfirmationRequired,
+    ImportRefusedError,
+    Scope,
+    last_import_of_source,
+    last_used_source,
+    list_imports,
+    list_sources,
+    undo_import,
+)
 from sobrenum.store.staged import abandon_staged, get_staged, update_report
 from sobrenum.store.users import StagedImport
 from sobrenum.web.deps import EditorDep, StoreDep, not_found
 from sobrenum.web.pages.common import IdPath, date_fr, organisation_context
 from sobrenum.web.services import (
     apply_staged,
-    referential,
-    reporting_year,
+    preview_out,
+    preview_staged,
+    read_staged,
     safe_file_name,
     stage_import,
+    staged_source,
 )
 from sobrenum.web.templating import render
 
@@ -58,42 +59,8 @@ def field_choices() -> list[tuple[str, str]]:
     return choices
 
 
-@contextmanager
-def _file_of(staged: StagedImport) -> Iterator[Path]:
-    suffix = Path(safe_file_name(staged.file_name)).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="sobrenum-assistant-") as folder:
-        path = Path(folder) / f"inventaire{suffix}"
-        path.write_bytes(staged.content)
-        yield path
-
-
-def _corrections(staged: StagedImport) -> dict[str, str] | None:
-    saved = (staged.report or {}).get("correspondance")
-    return dict(saved) if isinstance(saved, dict) else None
-
-
-def _proposal(proposal: MappingProposal, corrections: dict[str, str] | None) -> MappingProposal:
-    """The automatic proposal with the user's choices on top (their ignored columns too)."""
-    if corrections is None:
-        return proposal
-    for match in proposal.matches:
-        if match.source in corrections:
-            proposal = proposal.assign(match.source, corrections[match.source] or None)
-    return proposal
-
-
-def _read(staged: StagedImport, organisation: Any) -> tuple[MappingProposal, ImportResult]:
-    with _file_of(staged) as path:
-        source = read_source(path)
-    proposal = _proposal(propose_mapping(source), _corrections(staged))
-    result = to_fleet(
-        source,
-        ColumnMapping(columns=proposal.mapping.columns),
-        reporting_year=reporting_year(organisation),
-        default_lifetimes=referential().default_lifetimes(),
-        source_name=staged.file_name,
-    )
-    return proposal, result
+def _split(value: str) -> list[str]:
+    return [v for v in (part.strip() for part in value.split(",")) if v]
 
 
 def _staged_or_404(store: Any, organisation_id: int, staged_id: int) -> StagedImport:
@@ -114,13 +81,23 @@ def _start_page(
     *,
     error: str | None = None,
     date: str | None = None,
+    source: str | None = None,
+    notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     context = organisation_context(access, "import")
+    sources = list_sources(store, access.organisation_id)
+    last = last_used_source(store, access.organisation_id)
     context.update(
         error=error,
+        notice=notice,
         date=date or dt.date.today().isoformat(),
         imports=list(reversed(list_imports(store, access.organisation_id)))[:10],
+        source_names={s.id: s.name for s in sources},
+        sources=[
+            (s, last_import_of_source(store, access.organisation_id, s.name)) for s in sources
+        ],
+        chosen_source=source or (last.name if last else ""),
         date_fr=date_fr,
         max_megabytes=request.app.state.settings.max_upload_bytes // (1024 * 1024),
     )
@@ -139,8 +116,15 @@ async def import_upload(
     store: StoreDep,
     fichier: Annotated[UploadFile | None, File()] = None,
     date_inventaire: Annotated[str, Form(max_length=20)] = "",
+    source: Annotated[str, Form(max_length=200)] = "",
+    nouvelle_source: Annotated[str, Form(max_length=200)] = "",
+    sites: Annotated[str, Form(max_length=2000)] = "",
+    categories: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
+
+    chosen_source = nouvelle_source.strip() or source.strip() or None
+    scope = Scope.of(_split(categories), _split(sites))
 
     try:
         inventory_date = dt.date.fromisoformat(date_inventaire.strip())
@@ -174,20 +158,6 @@ async def import_upload(
             date=date_inventaire,
             status_code=413,
         )
-    dates = await run_in_threadpool(inventory_dates, store, access.organisation_id)
-    if dates and inventory_date < dates[-1]:
-        return _start_page(
-            request,
-            access,
-            store,
-            error=(
-                f"L'inventaire du {date_fr(inventory_date)} est antérieur au dernier inventaire "
-                f"importé (celui du {date_fr(dates[-1])}) : importez les inventaires dans l'ordre "
-                "chronologique, ou indiquez une date postérieure."
-            ),
-            date=date_inventaire,
-            status_code=409,
-        )
     try:
         staged = await run_in_threadpool(
             lambda: (
@@ -199,12 +169,20 @@ async def import_upload(
                     file_name=fichier.filename or "inventaire",
                     content=content,
                     inventory_date=inventory_date,
+                    source=chosen_source,
+                    scope=scope,
                 ).staged
             )
         )
     except SobrenumError as exc:
         return _start_page(
-            request, access, store, error=str(exc), date=date_inventaire, status_code=422
+            request,
+            access,
+            store,
+            error=str(exc),
+            date=date_inventaire,
+            source=chosen_source,
+            status_code=409 if isinstance(exc, ImportRefusedError) else 422,
         )
     return RedirectResponse(
         _step_url(request, "import_mapping", access.organisation_id, staged.id),
@@ -257,9 +235,7 @@ def import_mapping(
     redirect = _pending_or_redirect(request, staged)
     if redirect is not None:
         return redirect
-    with _file_of(staged) as path:
-        source = read_source(path)
-    proposal = _proposal(propose_mapping(source), _corrections(staged))
+    proposal = read_staged(staged, access.organisation).proposal
     return _mapping_page(request, access, staged, proposal)
 
 
@@ -272,9 +248,7 @@ async def import_mapping_save(
     if redirect is not None:
         return redirect
     form = await request.form()
-    with _file_of(staged) as path:
-        source = read_source(path)
-    proposal = propose_mapping(source)
+    proposal = read_staged(staged, access.organisation, corrections={}).proposal
     valid = {code for code, _ in field_choices()}
     corrections: dict[str, str] = {}
     chosen_by: dict[str, list[str]] = {}
@@ -288,7 +262,7 @@ async def import_mapping_save(
             chosen_by.setdefault(code, []).append(match.source)
     labels = dict(field_choices())
     doubles = {code: sources for code, sources in chosen_by.items() if len(sources) > 1}
-    corrected = _proposal(proposal, corrections)
+    corrected = intake.corrected(proposal, corrections)
     if doubles:
         code, sources = next(iter(doubles.items()))
         names = " et ".join(f"« {s} »" for s in sources)
@@ -331,27 +305,41 @@ def import_check(
     redirect = _pending_or_redirect(request, staged)
     if redirect is not None:
         return redirect
-    return _check_page(request, access, staged)
+    return _check_page(request, access, store, staged)
 
 
 def _check_page(
     request: Request,
     access: Any,
+    store: Any,
     staged: StagedImport,
     *,
     error: str | None = None,
+    confirm_error: bool = False,
     status_code: int = 200,
 ) -> Response:
-    _proposal_used, result = _read(staged, access.organisation)
+    read = read_staged(staged, access.organisation)
+    result = read.result
+    preview: dict[str, Any] | None = None
+    already = (staged.report or {}).get("deja_importe")
+    if result.rows_accepted and not already:
+        try:
+            preview = preview_out(preview_staged(store, access.organisation, staged, read))
+        except SobrenumError as exc:
+            error = error or str(exc)
     issues = sorted(result.issues, key=lambda i: i.line or 0)
     context = organisation_context(access, "import")
     context.update(
         staged=staged,
         result=result,
+        preview=preview,
+        source_name=staged_source(staged) or "principale",
+        threshold=f"{GONE_CONFIRMATION_THRESHOLD:.0%}".replace("%", " %"),
+        confirm_error=confirm_error,
         errors=[i for i in issues if i.severity == "error"][:ISSUES_SHOWN],
         warnings=[i for i in issues if i.severity != "error"][:ISSUES_SHOWN],
         issues_shown=ISSUES_SHOWN,
-        already=(staged.report or {}).get("deja_importe"),
+        already=already,
         date_fr=date_fr,
         error=error,
         step=3,
@@ -373,7 +361,7 @@ def import_report(
         raise not_found(
             "Le fichier de cet import n'est plus conservé : le rapport n'est plus disponible."
         )
-    _proposal_used, result = _read(staged, access.organisation)
+    result = read_staged(staged, access.organisation).result
     stem = Path(safe_file_name(staged.file_name)).stem
     with tempfile.TemporaryDirectory(prefix="sobrenum-rapport-") as folder:
         path = Path(folder) / f"rapport.{extension}"
@@ -391,57 +379,52 @@ def import_report(
     )
 
 
-def _outcome(summary: ImportSummary) -> dict[str, Any]:
-    """What the summary page shows, kept with the staged import."""
-    return {
-        "message": summary.message(),
-        "ajoutes": summary.added,
-        "modifies": summary.changed,
-        "sortis": summary.gone,
-        "inchanges": summary.unchanged,
-        "revenus": summary.returned,
-        "refuses": summary.rejected,
-        "total": summary.total,
-        "deja_importe": summary.already_imported,
-        "champs_modifies": summary.changed_field_counts,
-        "import_id": summary.import_id,
-    }
-
-
 @router.post("/collectivites/{organisation_id}/import/{staged_id}/confirmer", name="import_confirm")
 def import_confirm(
-    request: Request, access: EditorDep, store: StoreDep, staged_id: IdPath
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    staged_id: IdPath,
+    confirmer_sorties: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     staged = _staged_or_404(store, access.organisation_id, staged_id)
     redirect = _pending_or_redirect(request, staged)
     if redirect is not None:
         return redirect
-
-    def read(staged: StagedImport) -> tuple[pa.Table, int]:
-        used, result = _read(staged, access.organisation)
-        fleet = result.fleet
-        if "country" not in used.mapping.columns.values():
-            # No country in the file: the devices draw the organisation's electricity mix
-            # (its settings), not a default written into every row.
-            index = fleet.schema.get_field_index("country")
-            fleet = fleet.set_column(index, "country", pa.nulls(fleet.num_rows, pa.string()))
-        return fleet, result.rows_rejected
-
     try:
         apply_staged(
             store,
             access.organisation,
             staged,
             actor=access.user.actor,
-            read=read,
-            outcome=_outcome,
+            confirm_gone=bool(confirmer_sorties),
+        )
+    except GoneConfirmationRequired as exc:
+        return _check_page(
+            request, access, store, staged, error=str(exc), confirm_error=True, status_code=409
         )
     except SobrenumError as exc:
-        return _check_page(request, access, staged, error=str(exc), status_code=409)
+        return _check_page(request, access, store, staged, error=str(exc), status_code=409)
     return RedirectResponse(
         _step_url(request, "import_summary", access.organisation_id, staged.id),
         status.HTTP_303_SEE_OTHER,
     )
+
+
+@router.post("/collectivites/{organisation_id}/annuler-import", name="import_undo")
+def import_undo(
+    request: Request,
+    access: EditorDep,
+    store: StoreDep,
+    source: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        summary = undo_import(
+            store, access.organisation_id, source=source or None, actor=access.user.actor
+        )
+    except SobrenumError as exc:
+        return _start_page(request, access, store, error=str(exc), status_code=409)
+    return _start_page(request, access, store, notice=summary.message(), source=summary.source_name)
 
 
 @router.post(
