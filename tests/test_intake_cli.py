@@ -87,12 +87,20 @@ def test_undo_then_reimport_the_same_file(
 
 
 def test_a_per_site_file_with_sites(cli: CliRunner, database_url: str, tmp_path: Path) -> None:
-    both = HEADER + "PC-001;Ordinateur portable;2021;Mairie\nPC-002;Ordinateur portable;2021;École\n"
+    both = (
+        HEADER + "PC-001;Ordinateur portable;2021;Mairie\nPC-002;Ordinateur portable;2021;École\n"
+    )
     cli.invoke(app, ["importer", str(write(tmp_path / "a.csv", both)), "--date", "2025-01-10"])
     school = HEADER + "PC-003;Ordinateur portable;2022;École\n"
     result = cli.invoke(
         app,
-        ["importer", str(write(tmp_path / "b.csv", school)), "--sites", "École", "--confirmer-sorties"],
+        [
+            "importer",
+            str(write(tmp_path / "b.csv", school)),
+            "--sites",
+            "École",
+            "--confirmer-sorties",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert asset_ids(database_url) == ["PC-001", "PC-003"]

@@ -16,6 +16,7 @@ from sobrenum.cli.commands_import import DatabaseOption
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
 from sobrenum.domain import SobrenumError
+from sobrenum.domain.numbers import parse_french_number
 from sobrenum.inventory import load_inventory
 from sobrenum.referential import Referential, check, load
 from sobrenum.reporting import indicators as ind
@@ -225,7 +226,10 @@ def _parse_value(text: str) -> float:
     if lowered in ("non", "no", "faux"):
         return 0.0
     try:
-        return float(cleaned.replace(",", ".").rstrip("%"))
+        value = parse_french_number(cleaned.rstrip("%"))
+        if value is None:
+            raise ValueError(text)
+        return value
     except ValueError as exc:
         raise ind.IndicatorError(f"Valeur « {text} » illisible : un nombre est attendu.") from exc
 

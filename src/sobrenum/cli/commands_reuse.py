@@ -17,6 +17,7 @@ from rich.table import Table
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.cli.params import FRENCH_NUMBER
 from sobrenum.domain import CRITERIA_BY_CODE, SobrenumError
 from sobrenum.reuse import agec, register
 from sobrenum.reuse.avoided import avoided_impacts
@@ -148,10 +149,16 @@ def exit_command(
     ] = "unknown",
     weight: Annotated[
         float | None,
-        option("--poids", english="--weight", help="Poids en kg (obligatoire pour un DEEE)."),
+        option(
+            "--poids",
+            english="--weight",
+            help="Poids en kg (obligatoire pour un DEEE).",
+            click_type=FRENCH_NUMBER,
+        ),
     ] = None,
     price: Annotated[
-        float | None, option("--prix", english="--price", help="Prix de vente (€).")
+        float | None,
+        option("--prix", english="--price", help="Prix de vente (€).", click_type=FRENCH_NUMBER),
     ] = None,
     classified: Annotated[
         bool,
@@ -381,7 +388,8 @@ def intake_command(
     ] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,
     weight: Annotated[
-        float | None, option("--poids", english="--weight", help="Poids en kg.")
+        float | None,
+        option("--poids", english="--weight", help="Poids en kg.", click_type=FRENCH_NUMBER),
     ] = None,
     date: DateOption = None,
     organisation: OrganisationOption = None,

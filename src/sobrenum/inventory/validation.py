@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from sobrenum.domain.equipment import DEFAULT_COUNTRY, FIELDS, FIELDS_BY_CODE, FLEET_SCHEMA
 from sobrenum.domain.errors import RowIssue
+from sobrenum.domain.numbers import leading_french_number
 from sobrenum.domain.vocabulary import CATEGORIES_BY_CODE, Condition, Status
 from sobrenum.inventory.categories import recognise_category, refine_with_model
 from sobrenum.inventory.dates import DateKind, estimate_missing, parse_dates
@@ -187,7 +188,6 @@ _COUNTRIES: dict[str, str] = {
     "andorre": "AND",
 }
 
-_NUMBER = re.compile(r"^[-+]?\d+(?:[.,]\d+)?")
 _AGGREGATE = re.compile(r"^\s*(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)\s*(?:x\s+|×\s*)?(\D.*)$")
 _AGG_YEAR = re.compile(
     r"(?:achat|acquisition|acquis|achet\w*|ann[ée]e|moyen\w*|mise en service|de|en|du)"
@@ -208,20 +208,11 @@ def normalise_manufacturer(name: str) -> str:
 
 
 def parse_number(text: str) -> float | None:
-    """A number as typed in France: "1 234,5", "5 ans", "45 W" → float (None if none)."""
-    cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if cleaned.count(",") == 1 and "." in cleaned:
-        cleaned = cleaned.replace(".", "")
-    m = _NUMBER.match(cleaned)
-    if not m:
-        return None
-    rest = cleaned[m.end() :]
-    if rest and rest[0].isdigit():
-        return None
-    try:
-        return float(m.group(0).replace(",", "."))
-    except ValueError:
-        return None
+    """A number as typed in France: "1 234,5", "1.234,5", "5 ans", "45 W" → float (None if none).
+
+    The shared French reader (:mod:`sobrenum.domain.numbers`), units after the number allowed.
+    """
+    return leading_french_number(text)
 
 
 def parse_aggregate(label: str) -> tuple[int | None, str, int | None]:

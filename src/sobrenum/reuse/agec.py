@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from stdnum.fr import siret as stdnum_siret
 
 from sobrenum.reuse.errors import ReuseError
 from sobrenum.reuse.vocabulary import AGEC_IT_PRODUCT_TYPE, agec_it_target
@@ -95,22 +96,11 @@ class AgecLine:
         return agec_it_target(self.annee)
 
 
-def _siret_ok(siret: str) -> bool:
-    if len(siret) != 14 or not siret.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(reversed(siret)):
-        n = int(char) * (2 if index % 2 else 1)
-        total += n - 9 if n > 9 else n
-    # La Poste's establishments (SIREN 356000000) use another key: accept them.
-    return total % 10 == 0 or siret.startswith("356000000")
-
-
 def check_siret(value: str) -> str:
     siret = "".join(value.split())
     if len(siret) != 14 or not siret.isdigit():
         raise ReuseError(f"SIRET invalide « {value} » : il faut 14 chiffres.")
-    if not _siret_ok(siret):
+    if not stdnum_siret.is_valid(siret):  # Luhn key, La Poste's establishments apart
         raise ReuseError(
             f"SIRET invalide « {value} » : la clé de contrôle ne correspond pas "
             "(vérifiez-le sur annuaire-entreprises.data.gouv.fr)."

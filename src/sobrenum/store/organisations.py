@@ -8,14 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from stdnum.fr import siren as stdnum_siren
 
 from sobrenum.domain import DEFAULT_COUNTRY, SobrenumError
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store
 from sobrenum.store.models import ORGANISATION_TYPE_LABELS, ORGANISATION_TYPES, Organisation
-
-#: La Poste's SIREN, the one official exception to the Luhn check.
-_LA_POSTE_SIREN = "356000000"
 
 
 class OrganisationError(SobrenumError):
@@ -23,28 +21,17 @@ class OrganisationError(SobrenumError):
 
 
 def normalise_siren(value: str) -> str:
-    """The SIREN as 9 digits (spaces removed), checked with its Luhn key."""
+    """The SIREN as 9 digits (spaces and points removed), its key checked by python-stdnum
+    (Luhn, with La Poste's exception)."""
     siren = "".join(value.split()).replace(".", "")
     if len(siren) != 9 or not siren.isdigit():
         raise OrganisationError(f"SIREN invalide « {value} » : il faut 9 chiffres.")
-    if siren != _LA_POSTE_SIREN and not _luhn_ok(siren):
+    if not stdnum_siren.is_valid(siren):
         raise OrganisationError(
             f"SIREN invalide « {value} » : la clé de contrôle ne correspond pas "
             "(vérifiez le numéro sur annuaire-entreprises.data.gouv.fr)."
         )
     return siren
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        n = int(char)
-        if index % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
 
 
 def create_organisation(

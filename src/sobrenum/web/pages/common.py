@@ -6,7 +6,6 @@ Not a router: ``create_app`` only includes modules that define ``router``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from fastapi import HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
+from sobrenum.domain.numbers import parse_french_number
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, compute
 from sobrenum.referential import Referential
@@ -203,7 +203,6 @@ YearQuery = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
 """``?annee=`` of a page: a year between 2000 and 2100 (a French 422 otherwise)."""
 MessageQuery = Annotated[str | None, Query(max_length=200)]
 
-_DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)", re.ASCII)
 _DIGITS = re.compile(r"\d+", re.ASCII)
 
 
@@ -213,21 +212,12 @@ def _squeezed(text: str) -> str:
 
 
 def french_number(text: str) -> float | None:
-    """A number as a French user types or copies it (``1 234,5``, ``12 %``); None when empty.
-
-    Only ASCII digits, one optional sign and one decimal comma or point: ``²``, ``1e309``,
-    ``NaN``, ``inf`` or ``1_000`` raise ``ValueError``, and so does a number too large to be
-    finite.
+    """A number as a French user types or copies it (``1 234,5``, ``1.234,5``, ``12 %``);
+    None when empty. The shared reader (:func:`sobrenum.domain.numbers.parse_french_number`,
+    Babel's): ``²``, ``1e309``, ``NaN``, ``inf`` or ``1_000`` raise ``ValueError``, and so
+    does a number too large to be finite.
     """
-    cleaned = _squeezed(text).removesuffix("%")
-    if not cleaned:
-        return None
-    if not _DECIMAL.fullmatch(cleaned):
-        raise ValueError(f"not a number: {text!r}")
-    value = float(cleaned.replace(",", "."))
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {text!r}")
-    return value
+    return parse_french_number(text.strip().removesuffix("%"))
 
 
 def french_count(text: str, *, maximum: int = MAX_ID) -> int | None:
