@@ -1102,7 +1102,10 @@ def import_summary(store: Store, organisation_id: int, import_id: int) -> Import
         organisation = session.get(Organisation, organisation_id)
         if record is None or organisation is None or record.organisation_id != organisation_id:
             return None
-        return _summary(record, organisation, already_imported=False)
+        summary = _summary(record, organisation, already_imported=False)
+        source = session.get(InventorySource, record.source_id)
+        summary.source_name = source.name if source is not None else ""
+        return summary
 
 
 def list_imports(store: Store, organisation: Organisation | int) -> list[InventoryImport]:
