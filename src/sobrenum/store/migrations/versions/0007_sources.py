@@ -5,7 +5,7 @@ Every organisation that already has imports or devices gets its « principale »
 they all join it: single-file users keep today's behaviour.
 
 Revision ID: sources
-Revises: scenarios
+Revises: hypotheses
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "sources"
-down_revision: str | Sequence[str] | None = "scenarios"
+down_revision: str | Sequence[str] | None = "hypotheses"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
