@@ -196,7 +196,9 @@ def test_a_parquet_fleet_on_postgres_is_copied_and_totalled_by_organisation(
     assert {k[0] for k in pg_totals} == {f"ORG-{i:02d}" for i in range(7)}
     assert largest_gap(pg_totals, duck_totals) < RELATIVE_TOLERANCE
     counts = on_pg.device_counts(["organisation_id"]).to_pylist()
-    assert sum(r["devices"] for r in counts) == pc.sum(fleet["quantity"]).as_py()
+    # Without retirement dates, a retired status means retired before the year: not counted.
+    kept = pc.fill_null(pc.not_equal(slim["status"], "retired"), True)
+    assert sum(r["devices"] for r in counts) == pc.sum(slim["quantity"].filter(kept)).as_py()
     on_pg.backend.disconnect()
 
 
@@ -289,7 +291,13 @@ def test_cli_footprint_of_a_parquet_fleet_on_postgres_writes_parquet_impacts(
         ],
     )
     assert done.exit_code == 0, done.output
-    devices = pc.sum(fleet.slice(0, 2_000)["quantity"]).as_py()
+    part = fleet.slice(0, 2_000)
+    # The year's devices: not retired, or retired after 1 January 2025 (docs/methodologie § 3 bis).
+    after = pc.greater(part["retirement_date"], pa.scalar(dt.date(2025, 1, 1), pa.date32()))
+    kept = pc.or_(
+        pc.fill_null(pc.not_equal(part["status"], "retired"), True), pc.fill_null(after, False)
+    )
+    devices = pc.sum(part["quantity"].filter(kept)).as_py()
     assert f"{number(devices)} équipements" in done.output
     assert "PostgreSQL" in done.output
     impacts = pq.read_table(out)
