@@ -34,6 +34,7 @@ from sobrenum.reporting.snapshots import freeze
 from sobrenum.reporting.summary import Summary
 from sobrenum.store import Organisation, Store, find_organisation, open_store
 from sobrenum.store import strategy as st
+from sobrenum.store.audit import record_download
 
 console = Console()
 err = Console(stderr=True)
@@ -105,6 +106,10 @@ def report_command(
             org = find_organisation(store, organisation)
             with console.status("Rapport au conseil…"):
                 outputs = write_store_report(store, org, year, ref, output)
+            record_download(
+                store, "council_report_and_open_data", file_name=str(output),
+                organisation_id=org.id, details={"year": year},
+            )  # fmt: skip
             if not st.get_snapshot(store, org, year):
                 console.print(
                     f"[yellow]Attention :[/] l'année {year} n'est pas figée, les chiffres sont "

@@ -35,6 +35,7 @@ from sobrenum.reuse.vocabulary import (
 )
 from sobrenum.store import Organisation, Store, data_dir, default_actor, find_organisation
 from sobrenum.store import open_store as _open_store
+from sobrenum.store.audit import record_download
 
 console = Console()
 err = Console(stderr=True)
@@ -106,6 +107,12 @@ def _session(
 def _run(database: str | None, organisation: str | None, work: Callable[[Store, int], T]) -> T:
     with _session(database, organisation) as (store, org):
         return work(store, org.id)
+
+
+def _exported(store: Store, organisation_id: int, document: str, file_name: str, content: T) -> T:
+    """``content``, once its export is written in the audit log."""
+    record_download(store, document, file_name=file_name, organisation_id=organisation_id)
+    return content
 
 
 def _choices(codes: dict[str, str]) -> str:
@@ -686,6 +693,10 @@ def agec_export_command(
         lines = agec.build_declaration(
             store, org.id, year=chosen, siret=siret, name=org.name, grid=loaded
         )
+        record_download(
+            store, "agec", file_name=output.name, organisation_id=org.id,
+            details={"year": chosen},
+        )  # fmt: skip
     output.write_text(agec.write_declaration(lines), encoding="utf-8")
     for warning in agec.warnings(lines):
         err.print(f"[yellow]Attention :[/] {warning}", highlight=False)
@@ -707,7 +718,11 @@ def donations_export_command(
 ) -> None:
     """Exporter les dons de l'année (bénéficiaires pseudonymisés, sans donnée personnelle)."""
     text = _run(
-        database, organisation, lambda store, org: donations_export_csv(store, org, _year(year))
+        database,
+        organisation,
+        lambda store, org: _exported(
+            store, org, "donations", output.name, donations_export_csv(store, org, _year(year))
+        ),
     )
     output.write_text(text, encoding="utf-8")
     console.print(f"Dons exportés : {output}.")
@@ -744,18 +759,24 @@ def document_command(
         err.print("[bold red]Erreur :[/] un certificat concerne un seul effacement.")
         raise typer.Exit(code=2)
     if kind == "convention":
-        pdf = _run(
-            database,
-            organisation,
-            lambda store, org: donation_agreement_pdf(store, org, numbers),
-        )
         target = output or Path(f"convention-cession-{numbers[0]}.pdf")
-    else:
         pdf = _run(
             database,
             organisation,
-            lambda store, org: wipe_certificate_pdf(store, org, numbers[0]),
-        )
+            lambda store, org: _exported(
+                store, org, "donation_agreement", target.name,
+                donation_agreement_pdf(store, org, numbers),
+            ),
+        )  # fmt: skip
+    else:
         target = output or Path(f"certificat-effacement-{numbers[0]}.pdf")
+        pdf = _run(
+            database,
+            organisation,
+            lambda store, org: _exported(
+                store, org, "wipe_certificate", target.name,
+                wipe_certificate_pdf(store, org, numbers[0]),
+            ),
+        )  # fmt: skip
     target.write_bytes(pdf)
     console.print(f"Document écrit : {target}.")

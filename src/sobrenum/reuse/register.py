@@ -228,6 +228,33 @@ def add_beneficiary(
         return beneficiary
 
 
+ERASED_PSEUDONYM = "—"
+"""What an erased beneficiary's initials become (no pseudonym can be typed so: see _PSEUDONYM)."""
+
+
+def erase_beneficiary(
+    store: Store, organisation_id: int, beneficiary_id: int, *, actor: str | None = None
+) -> ReuseBeneficiary:
+    """Erase a beneficiary's personal data (RGPD, article 17): the initials and the postcode
+    are overwritten in the row itself; the type of public stays, so the register keeps its
+    counts and rates (donations, people reached by type of public). The register's history
+    and the audit log name the beneficiary by number only: nothing else to erase there."""
+    with store.transaction() as session:
+        beneficiary = _beneficiary(session, organisation_id, beneficiary_id)
+        if beneficiary.pseudonym != ERASED_PSEUDONYM or beneficiary.postcode is not None:
+            beneficiary.pseudonym = ERASED_PSEUDONYM
+            beneficiary.postcode = None
+            record_event(
+                session,
+                "reuse.beneficiary.erase",
+                actor=actor,
+                organisation_id=organisation_id,
+                details={"beneficiary_id": beneficiary.id},
+            )
+        session.flush()
+        return beneficiary
+
+
 def list_beneficiaries(store: Store, organisation_id: int) -> list[ReuseBeneficiary]:
     with store.transaction() as session:
         return list(

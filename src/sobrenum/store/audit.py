@@ -6,7 +6,7 @@ import getpass
 import os
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sobrenum.store.database import Store
@@ -51,3 +51,61 @@ def list_events(
         query = query.where(AuditEvent.organisation_id == organisation_id)
     with store.transaction() as session:
         return list(session.scalars(query))
+
+
+def record_download(
+    store: Store,
+    document: str,
+    *,
+    file_name: str,
+    actor: str | None = None,
+    organisation_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Note in the log that a document or an export left the application (RGPD: who took
+    which data, when). ``document`` names its kind: ``agec``, ``council_report``…"""
+    with store.transaction() as session:
+        record_event(
+            session,
+            f"export.{document}",
+            actor=actor,
+            organisation_id=organisation_id,
+            details={"file": file_name, **(details or {})},
+        )
+
+
+def events_page(
+    store: Store,
+    organisation_id: int,
+    *,
+    kind: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[AuditEvent], int]:
+    """One organisation's events, newest first, one page of them, and how many there are.
+
+    ``kind`` keeps the actions of one family (``export`` for ``export.agec``…)."""
+    where = [AuditEvent.organisation_id == organisation_id]
+    if kind:
+        where.append(AuditEvent.action.startswith(f"{kind}.", autoescape=True))
+    query = (
+        select(AuditEvent)
+        .where(*where)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    with store.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where))
+        return list(session.scalars(query)), int(total or 0)
+
+
+def event_kinds(store: Store, organisation_id: int) -> list[str]:
+    """The families of actions in one organisation's log (``auth``, ``export``, ``reuse``…)."""
+    with store.transaction() as session:
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.organisation_id == organisation_id)
+            .distinct()
+        )
+        return sorted({action.split(".", 1)[0] for action in actions})

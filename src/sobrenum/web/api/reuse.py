@@ -27,6 +27,7 @@ from sobrenum.reuse.rates import reuse_rate
 from sobrenum.store.reuse_tables import ReuseExit, ReuseItem, ReuseWipe
 from sobrenum.web.api.common import ERRORS, FIRST_YEAR, LAST_YEAR, PREFIX, IdPath
 from sobrenum.web.deps import EditorDep, ReaderDep, StoreDep
+from sobrenum.web.downloads import attachment
 from sobrenum.web.services import referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["réemploi"], responses=ERRORS)
@@ -301,13 +302,10 @@ def add_wipe(access: EditorDep, store: StoreDep, body: WipeIn) -> WipeOut:
 )
 def wipe_certificate(access: ReaderDep, store: StoreDep, wipe_id: IdPath) -> Response:
     pdf = _call(lambda: wipe_certificate_pdf(store, access.organisation_id, wipe_id))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'attachment; filename="certificat-effacement-{wipe_id}.pdf"'
-        },
-    )
+    return attachment(
+        store, access, "wipe_certificate", pdf, file_name=f"certificat-effacement-{wipe_id}.pdf",
+        media_type="application/pdf", details={"wipe_id": wipe_id},
+    )  # fmt: skip
 
 
 @router.get(
@@ -317,11 +315,10 @@ def wipe_certificate(access: ReaderDep, store: StoreDep, wipe_id: IdPath) -> Res
 )
 def agreement(access: EditorDep, store: StoreDep, exit_id: IdPath) -> Response:
     pdf = _call(lambda: donation_agreement_pdf(store, access.organisation_id, [exit_id]))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="convention-cession-{exit_id}.pdf"'},
-    )
+    return attachment(
+        store, access, "donation_agreement", pdf, file_name=f"convention-cession-{exit_id}.pdf",
+        media_type="application/pdf", details={"exit_id": exit_id},
+    )  # fmt: skip
 
 
 @router.get(BASE + "/beneficiaires", summary="Bénéficiaires (éditeurs seulement)")
@@ -351,6 +348,21 @@ def add_beneficiary(access: EditorDep, store: StoreDep, body: BeneficiaryIn) -> 
     )
 
 
+@router.delete(
+    BASE + "/beneficiaires/{beneficiary_id}",
+    status_code=204,
+    summary="Effacer les données d'un bénéficiaire (RGPD)",
+)
+def erase_beneficiary(access: EditorDep, store: StoreDep, beneficiary_id: IdPath) -> Response:
+    """Efface les initiales et le code postal ; le registre garde ses comptes et ses taux."""
+    _call(
+        lambda: register.erase_beneficiary(
+            store, access.organisation_id, beneficiary_id, actor=access.user.actor
+        )
+    )
+    return Response(status_code=204)
+
+
 @router.get(BASE + "/inclusion", summary="Indicateurs d'inclusion numérique")
 def inclusion(access: ReaderDep, store: StoreDep, annee: Year = None) -> InclusionOut:
     year = _year(annee)
@@ -372,11 +384,11 @@ def inclusion(access: ReaderDep, store: StoreDep, annee: Year = None) -> Inclusi
 )
 def donations_csv(access: EditorDep, store: StoreDep, annee: Year = None) -> Response:
     year = _year(annee)
-    return Response(
-        donations_export_csv(store, access.organisation_id, year),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="dons-{year}.csv"'},
-    )
+    return attachment(
+        store, access, "donations", donations_export_csv(store, access.organisation_id, year),
+        file_name=f"dons-{year}.csv", media_type="text/csv; charset=utf-8",
+        details={"year": year},
+    )  # fmt: skip
 
 
 @router.get(
@@ -396,11 +408,11 @@ def agec_csv(
             store, access.organisation_id, year=year, siret=siret, name=access.organisation.name
         )
     )
-    return Response(
-        agec.write_declaration(lines),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="declaration-agec-{year}.csv"'},
-    )
+    return attachment(
+        store, access, "agec", agec.write_declaration(lines),
+        file_name=f"declaration-agec-{year}.csv", media_type="text/csv; charset=utf-8",
+        details={"year": year},
+    )  # fmt: skip
 
 
 class PurchasesIn(BaseModel):

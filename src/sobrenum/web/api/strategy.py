@@ -21,6 +21,7 @@ from sobrenum.reporting.comparison import ComparisonError, compare
 from sobrenum.store import strategy as st
 from sobrenum.web.api.common import ERRORS, FIRST_YEAR, LAST_YEAR, PREFIX, YearPath
 from sobrenum.web.deps import EditorDep, OrgAdminDep, ReaderDep, StoreDep
+from sobrenum.web.downloads import attachment
 from sobrenum.web.services import council_pdf, freeze_strategy_year, strategy_report
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["stratégie"], responses=ERRORS)
@@ -253,11 +254,10 @@ def council_report(
         pdf = council_pdf(store, request.app.state.footprints, access.organisation, annee)
     except SobrenumError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="rapport-conseil-{annee}.pdf"'},
-    )
+    return attachment(
+        store, access, "council_report", pdf, file_name=f"rapport-conseil-{annee}.pdf",
+        media_type="application/pdf", details={"year": annee},
+    )  # fmt: skip
 
 
 @router.get("/{organisation_id}/strategie/comparaison", summary="Comparaison entre territoires")

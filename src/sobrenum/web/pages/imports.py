@@ -35,6 +35,7 @@ from sobrenum.store import (
 from sobrenum.store.staged import abandon_staged, get_staged, update_report
 from sobrenum.store.users import StagedImport
 from sobrenum.web.deps import EditorDep, StoreDep, not_found
+from sobrenum.web.downloads import attachment
 from sobrenum.web.pages.common import IdPath, date_fr, organisation_context
 from sobrenum.web.services import (
     apply_staged,
@@ -372,11 +373,10 @@ def import_report(
             write_report_xlsx(result, path)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         body = path.read_bytes()
-    return Response(
-        body,
-        media_type=media,
-        headers={"content-disposition": f'attachment; filename="rapport-{stem}.{extension}"'},
-    )
+    return attachment(
+        store, access, "rejects_report", body, file_name=f"rapport-{stem}.{extension}",
+        media_type=media, details={"staged_id": staged_id, "issues": len(result.issues)},
+    )  # fmt: skip
 
 
 @router.post("/collectivites/{organisation_id}/import/{staged_id}/confirmer", name="import_confirm")

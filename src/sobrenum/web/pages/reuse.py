@@ -264,3 +264,21 @@ def beneficiary_form(
         reporting_year(access.organisation),
         f"Bénéficiaire n° {row.id} enregistré.",
     )
+
+
+@router.post(
+    "/collectivites/{organisation_id}/reemploi/beneficiaire/effacer",
+    name="reuse_beneficiary_erase",
+)
+def beneficiary_erase_form(
+    request: Request, access: EditorDep, store: StoreDep, beneficiaire: Text = ""
+) -> Response:
+    year = reporting_year(access.organisation)
+    try:
+        number = _id(beneficiaire, "Bénéficiaire")
+        if number is None:
+            raise ReuseError("Choisissez le bénéficiaire dont effacer les données.")
+        register.erase_beneficiary(store, access.organisation_id, number, actor=access.user.actor)
+    except ReuseError as exc:
+        return _page(request, access, store, year, error=str(exc), status_code=422)
+    return _done(request, access, year, f"Données du bénéficiaire n° {number} effacées.")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 from starlette.datastructures import FormData
 
 from sobrenum.domain import CATEGORIES, SobrenumError
@@ -44,7 +45,10 @@ router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=200)]
 Choice = Annotated[list[str], Form(max_length=40)]
-ScenarioIds = Annotated[list[int] | None, Query(alias="scenarios", ge=1, le=MAX_ID)]
+# The bounds apply to each id (on the list itself, pydantic would compare a list with 1: 500).
+ScenarioIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query(alias="scenarios", max_length=100)
+]
 
 
 def _page(

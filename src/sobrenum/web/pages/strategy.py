@@ -15,6 +15,7 @@ from sobrenum.reporting import indicators as ind
 from sobrenum.reporting.comparison import MIN_OTHERS, ComparisonError, compare
 from sobrenum.store import strategy as st
 from sobrenum.web.deps import EditorDep, OrgAdminDep, OrganisationAccess, ReaderDep, StoreDep
+from sobrenum.web.downloads import attachment
 from sobrenum.web.pages.common import (
     MessageQuery,
     YearQuery,
@@ -197,8 +198,7 @@ def report_pdf(
         pdf = council_pdf(store, request.app.state.footprints, access.organisation, year)
     except SobrenumError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="rapport-conseil-{year}.pdf"'},
-    )
+    return attachment(
+        store, access, "council_report", pdf, file_name=f"rapport-conseil-{year}.pdf",
+        media_type="application/pdf", details={"year": year},
+    )  # fmt: skip
