@@ -456,3 +456,33 @@ def test_web_confirm_while_a_cli_import_runs(
     files = {i.file_name for i in list_imports(store, organisation.id)}
     assert "cli.csv" in files
     assert (DEMO.name in files) == (answer.status_code == 200)
+
+
+def test_year_footprints_are_kept_by_content_never_stale() -> None:
+    """The memo behind the reports keys on what the figures are made of: another fleet, or
+    a referential with the same version but other factors, is computed anew."""
+    import dataclasses
+
+    from sobrenum.engine.memo import Memo, fleet_digest, referential_digest
+
+    ref = load()
+    doubled = dataclasses.replace(
+        ref, factors=ref.factors.set_column(
+            ref.factors.schema.get_field_index("value"), "value",
+            pc.multiply(ref.factors.column("value"), 2),
+        ),
+    )  # fmt: skip
+    assert doubled.version == ref.version
+    assert referential_digest(doubled) != referential_digest(ref)
+    assert referential_digest(ref) == referential_digest(load())  # same figures, same key
+    one = fleet_table([{"asset_id": "A", "category": "laptop", "quantity": 1}])
+    two = fleet_table([{"asset_id": "A", "category": "laptop", "quantity": 2}])
+    assert fleet_digest(one) == fleet_digest(
+        fleet_table([{"asset_id": "A", "category": "laptop", "quantity": 1}])
+    )
+    assert fleet_digest(one) != fleet_digest(two)
+    memo = Memo(2)
+    runs: list[str] = []
+    for key in ("a", "a", "b", "a", "c", "b"):
+        memo.get_or_compute(key, lambda k=key: runs.append(k))  # type: ignore[misc]
+    assert runs == ["a", "b", "c", "b"]  # kept until pushed out by two newer keys

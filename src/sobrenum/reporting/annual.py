@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from sobrenum.domain import SobrenumError
 from sobrenum.engine import Allocation, Parameters, compute
+from sobrenum.engine.memo import Memo, fleet_digest, referential_digest
 from sobrenum.referential import Referential
 from sobrenum.reporting import indicators as ind
 from sobrenum.reporting import opendata, snapshots
@@ -98,10 +99,18 @@ def _agec_share(store: Store, organisation_id: int, year: int) -> float | None:
     return 100.0 * sum(p.amount_reuse + p.amount_recycled for p in purchases) / total
 
 
+#: Monte Carlo intervals by the content of the fleet, the referential and the parameters.
+_INTERVALS = Memo(32)
+
+
 def _interval(fleet: pa.Table, ref: Referential, summary: Summary) -> tuple[object, str]:
     params = Parameters(summary.reporting_year, Allocation(summary.allocation))
+    key = (fleet_digest(fleet), referential_digest(ref), params, REPORT_DRAWS)
     try:
-        return footprint_interval(fleet, ref, params, draws=REPORT_DRAWS), ""
+        interval = _INTERVALS.get_or_compute(
+            key, lambda: footprint_interval(fleet, ref, params, draws=REPORT_DRAWS)
+        )
+        return interval, ""
     except SobrenumError as exc:
         return None, f"Intervalle d'incertitude non calculé : {exc}"
 

@@ -488,11 +488,12 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 
 def html_to_pdf(html: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_pdf_bytes(html))
+    path.write_bytes(html_to_pdf_bytes(html))
     return path
 
 
-def _pdf_bytes(html: str) -> bytes:
+def html_to_pdf_bytes(html: str) -> bytes:
+    """The PDF of a rendered council report, in memory."""
     from weasyprint import HTML
 
     data: bytes = HTML(string=html, url_fetcher=_offline_fetcher).write_pdf(**PDF_OPTIONS)
@@ -511,4 +512,4 @@ def write_council_report(report: CouncilReport, folder: Path) -> tuple[Path, Pat
 
 def council_pdf_bytes(report: CouncilReport) -> bytes:
     """The PDF in memory (for the web app's download)."""
-    return _pdf_bytes(render_council_html(report))
+    return html_to_pdf_bytes(render_council_html(report))

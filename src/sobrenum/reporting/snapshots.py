@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from sobrenum.domain import SobrenumError
 from sobrenum.engine import Allocation, Parameters, compute
+from sobrenum.engine.memo import Memo, fleet_digest, referential_digest
 from sobrenum.referential import Referential
 from sobrenum.reporting import indicators as ind
 from sobrenum.reporting.summary import (
@@ -96,6 +97,10 @@ class YearResult:
     decomposition: Decomposition | None = None
 
 
+#: Footprint summaries by the content of the fleet, the referential and the settings used.
+_SUMMARIES = Memo(32)
+
+
 def compute_year(
     store: Store, organisation: Organisation, year: int, ref: Referential
 ) -> YearResult:
@@ -106,9 +111,22 @@ def compute_year(
             f"Aucun inventaire de {organisation.name} n'est daté du 31/12/{year} ou avant : "
             f"importez d'abord un inventaire (sobrenum importer) pour calculer l'année {year}."
         )
-    footprint = compute(fleet, ref, Parameters(reporting_year=year))
-    summary = summarise(
-        footprint, organisation.name, organisation.staff_count, organisation.population
+    key = (
+        fleet_digest(fleet),
+        referential_digest(ref),
+        year,
+        organisation.name,
+        organisation.staff_count,
+        organisation.population,
+    )
+    summary = _SUMMARIES.get_or_compute(
+        key,
+        lambda: summarise(
+            compute(fleet, ref, Parameters(reporting_year=year)),
+            organisation.name,
+            organisation.staff_count,
+            organisation.population,
+        ),
     )
     gone = st.gone_during(store, organisation, year)
     retired = _retired(fleet, gone, year)

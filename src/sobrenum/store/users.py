@@ -323,7 +323,7 @@ def set_membership(
 ) -> Membership:
     """Give the user ``role`` in the organisation (adds or changes the membership)."""
     code = normalise_role(role)
-    with store.transaction() as session:
+    with store.write_transaction() as session:
         _check_organisation(session, organisation_id)
         user = session.get(User, user_id)
         if user is None:
@@ -351,7 +351,7 @@ def set_membership(
 
 
 def remove_membership(store: Store, *, user_id: int, organisation_id: int, actor: str) -> bool:
-    with store.transaction() as session:
+    with store.write_transaction() as session:
         membership = session.scalar(
             select(Membership).where(
                 Membership.user_id == user_id, Membership.organisation_id == organisation_id

@@ -24,7 +24,7 @@ from sobrenum.referential import Referential, load
 from sobrenum.referential.hypotheses import apply_hypotheses
 from sobrenum.reporting import Summary, summarise
 from sobrenum.reporting.annual import report_from_store
-from sobrenum.reporting.council import CouncilReport, council_pdf_bytes, render_council_html
+from sobrenum.reporting.council import CouncilReport, html_to_pdf_bytes, render_council_html
 from sobrenum.reporting.snapshots import YearResult, freeze
 from sobrenum.reporting.summary import UncertaintySummary, summarise_uncertainty
 from sobrenum.store import (
@@ -204,12 +204,13 @@ def council_pdf(
         ref = organisation_referential(store, organisation)
         report, _ = report_from_store(store, organisation, year, ref)
         # The page is cheap to draw, its PDF is not: the PDF is kept by the page's digest.
-        digest = hashlib.sha256(render_council_html(report).encode("utf-8")).hexdigest()
+        html = render_council_html(report)
+        digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
         with _pdf_lock:
             if digest in _pdf_cache:
                 _pdf_cache.move_to_end(digest)
                 return _pdf_cache[digest]
-        pdf = council_pdf_bytes(report)
+        pdf = html_to_pdf_bytes(html)
         with _pdf_lock:
             _pdf_cache[digest] = pdf
             while len(_pdf_cache) > PDF_CACHE_SIZE:

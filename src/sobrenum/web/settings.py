@@ -62,7 +62,9 @@ _YES, _NO = {"1", "oui", "true", "yes", "on"}, {"0", "non", "false", "no", "off"
 
 
 def _default_workers() -> int:
-    return max(os.cpu_count() or 2, 1)
+    # Two more than the CPUs: a short computation (a footprint) is not stuck behind two long
+    # ones (council report PDFs, which hold the interpreter while WeasyPrint lays them out).
+    return (os.cpu_count() or 2) + 2
 
 
 def _from_text(name: str, text: str, kind: object) -> object:
@@ -117,8 +119,8 @@ class Settings:
     proconnect_scopes: str = "openid email given_name usual_name uid siret"
     footprint_cache_size: int = 64
     compute_workers: int = field(default_factory=_default_workers)
-    """Heavy computations (footprints, indicators, reports) run at once; default: the CPUs."""
-    compute_wait_seconds: float = 20.0
+    """Heavy computations (footprints, indicators, reports) run at once; default: CPUs + 2."""
+    compute_wait_seconds: float = 25.0
     """How long a request waits for its computation before a 503 « réessayez »."""
     compute_queue: int = 32
     """Computations waiting for a worker beyond which a request gets a 503 at once."""
