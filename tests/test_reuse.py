@@ -468,3 +468,14 @@ def test_storage_categories_are_known_categories() -> None:
 
     assert set(CATEGORIES_BY_CODE) >= STORAGE_CATEGORIES
     assert "monitor" not in STORAGE_CATEGORIES and "multifunction_printer" in STORAGE_CATEGORIES
+
+
+def test_reuse_rate_target_is_met_from_equality_on() -> None:
+    from sobrenum.reuse.rates import ReuseRate
+
+    below = ReuseRate(year=2025, reused=1, retired_stock=4, target=50.0)  # 25 %
+    equal = ReuseRate(year=2025, reused=2, retired_stock=4, target=50.0)  # 50 %
+    above = ReuseRate(year=2025, reused=3, retired_stock=4, target=50.0)  # 75 %
+    assert (below.target_met, equal.target_met, above.target_met) == (False, True, True)
+    assert ReuseRate(year=2025, reused=0, retired_stock=0, target=50.0).target_met is None
+    assert ReuseRate(year=2025, reused=1, retired_stock=2, target=None).target_met is None

@@ -215,3 +215,33 @@ def test_a_lifetime_drawn_for_the_category_gives_the_analytic_variance() -> None
     assert dec.main["lifetime.laptop"] == pytest.approx(expected, rel=3e-3)
     assert dec.total == pytest.approx(expected, rel=3e-3)
     assert float(np.var(result.total("gwp"))) == pytest.approx(expected, rel=0.04)
+
+
+def test_a_refurbished_device_retired_mid_year_stops_its_drawn_window() -> None:
+    """A refurbished laptop whose first life is the category's (drawn) lifetime and which
+    left the fleet on 1 July 2024: its 2024 share stops that day, as in the engine."""
+    from sobrenum.engine import compute
+
+    fleet = pa.table(
+        {
+            "asset_id": ["R"],
+            "category": ["laptop"],
+            "quantity": [2],
+            "acquisition_date": [dt.date(2022, 1, 1)],
+            "condition": ["refurbished"],
+            "status": ["retired"],
+            "retirement_date": [dt.date(2024, 7, 1)],
+        }
+    )
+    ref = load(MINI)
+    result = uncertainty(fleet, ref, Parameters(YEAR), draws=10, today=TODAY)
+    engine = {
+        (r["criterion"], r["phase"]): r["annual"]
+        for r in compute(fleet, ref, Parameters(YEAR), today=TODAY).totals(["phase"]).to_pylist()
+    }
+    nominal = {
+        (r["criterion"], r["phase"]): r["nominal"] for r in result.intervals(["phase"]).to_pylist()
+    }
+    assert nominal.keys() == engine.keys()
+    for key, value in engine.items():
+        assert nominal[key] == pytest.approx(value, rel=1e-12), key

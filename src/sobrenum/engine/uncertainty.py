@@ -58,6 +58,7 @@ from sobrenum.engine.compute import (
     counted,
     effective_pue,
     own_lifetime,
+    retired_at,
     year_bounds,
     year_weights,
 )
@@ -242,6 +243,7 @@ def _device_terms(fleet: ir.Table, ref: Referential, params: Parameters) -> ir.T
         life=life,
         up=up,
         down=down,
+        gone=retired_at(f, params),
         drawn_life=drawn_life,
         model_scale=model_scale,
         shared=ibis.ifelse(drawn_life, 0.0, shared),
@@ -305,9 +307,10 @@ def fleet_sums(
         life=drawn_only(d.life),
         up=drawn_only(d.up),
         down=drawn_only(d.down),
+        gone=drawn_only(d.gone),
     )
     rows = keyed.group_by(
-        ["category", "country", "drawn_life", "start", "life", "up", "down"]
+        ["category", "country", "drawn_life", "start", "life", "up", "down", "gone"]
     ).aggregate(
         devices=q.sum(),
         shared=(q * keyed.shared).sum(),
@@ -331,12 +334,12 @@ def fleet_sums(
     )
     drawn = (
         result.filter(pc.field("drawn_life"))
-        .group_by(["category", "start", "life", "up", "down"], use_threads=False)
+        .group_by(["category", "start", "life", "up", "down", "gone"], use_threads=False)
         .aggregate([("devices", "sum"), ("n_model", "sum"), ("n_model_sq", "sum")])
         .rename_columns(
             {"devices_sum": "n", "n_model_sum": "n_model", "n_model_sq_sum": "n_model_sq"}
         )
-        .sort_by([(k, "ascending") for k in ("category", "start", "life", "up", "down")])
+        .sort_by([(k, "ascending") for k in ("category", "start", "life", "up", "down", "gone")])
     )
     return FleetSums(groups=groups, drawn=drawn)
 
@@ -357,6 +360,8 @@ class _DrawnLife:
     n: np.ndarray
     n_model: np.ndarray
     n_model_sq: np.ndarray
+    #: Retirement day (days since 1970; NaN: still in the fleet): the window stops there.
+    gone: np.ndarray
 
     def weights(self, lifetimes: np.ndarray, params: Parameters) -> np.ndarray:
         """Summed weights (:data:`KINDS` × lifetimes) with the category's lifetime at each of
@@ -384,6 +389,7 @@ class _DrawnLife:
             # window = max(min(start + L·D, hi) − max(start, lo), 0) / year, in place.
             window = life * DAYS_PER_YEAR
             window += start
+            np.fmin(window, self.gone[:, None], out=window)
             np.minimum(window, hi, out=window)
             window -= np.maximum(start, lo)
             np.maximum(window, 0.0, out=window)
@@ -703,7 +709,7 @@ def _model(sums: FleetSums) -> _Model:
     if d.num_rows:
         cats = np.array([pos[c] for c in d["category"].to_pylist()], dtype=np.int64)
         # Nulls become NaN: "the category's drawn lifetime".
-        names = ("start", "life", "up", "down", "n", "n_model", "n_model_sq")
+        names = ("start", "life", "up", "down", "n", "n_model", "n_model_sq", "gone")
         cols = {name: _floats(d, name) for name in names}
         for c in np.unique(cats):
             rows = cats == c
