@@ -73,3 +73,60 @@ def test_no_server_error(store: Store, tmp_path: Path, organisation: Organisatio
     # Most requests went through (the token stayed valid, real ids were used).
     assert sum(200 <= code < 300 for code in statuses) >= operations
     assert not failures, "\n".join(sorted(set(failures))[:20])
+
+
+#: Stateful phase: scenarios × steps, each step a call chained from an earlier answer.
+STATEFUL_SCENARIOS = 10
+STATEFUL_STEPS = 5
+
+
+def test_stateful_sequences_never_get_a_server_error(
+    store: Store, tmp_path: Path, organisation: Organisation
+) -> None:
+    """Schemathesis chains operations (links inferred from the schema: create, then read,
+    change or delete what was created) with an API token; no sequence ends in a 5xx."""
+    app = make_app(store, tmp_path)
+    with client_for(app) as client:
+        token = token_for(client, store, "adm@mairie.fr", organisation=organisation, role="admin")
+        staged = upload_demo(client, organisation.id, token).json()
+        client.post(
+            f"{API}/collectivites/{organisation.id}/imports/depots/{staged['id']}/appliquer",
+            headers=bearer(token),
+        )
+        spare = client.post(
+            f"{API}/moi/jetons", json={"nom": "à révoquer"}, headers=bearer(token)
+        ).json()["id"]
+    schema = schemathesis.openapi.from_asgi(f"{API}/openapi.json", app)
+    failures: list[str] = []
+    calls: list[int] = []
+
+    class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            parameters = case.path_parameters or {}
+            if "token_id" in parameters:
+                parameters["token_id"] = spare  # never revoke the token in use
+            if "organisation_id" in parameters:
+                parameters["organisation_id"] = organisation.id
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": bearer(token)}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            calls.append(response.status_code)
+            if response.status_code >= 500:
+                failures.append(
+                    f"{case.method} {case.formatted_path} → {response.status_code}: "
+                    f"{response.text[:300]}"
+                )
+
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert len(calls) >= STATEFUL_SCENARIOS  # sequences ran
+    assert not failures, "\n".join(sorted(set(failures))[:20])

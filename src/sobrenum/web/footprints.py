@@ -71,11 +71,7 @@ class Computations:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._running: dict[Hashable, Future[Any]] = {}
         self._lock = threading.Lock()
-        self._executor = (
-            ThreadPoolExecutor(self.workers, thread_name_prefix="sobrenum-calcul")
-            if self.workers
-            else None
-        )
+        self._executor: ThreadPoolExecutor | None = None  # started with the first computation
         self.runs = 0
         """Computations actually run (for tests and benchmarks)."""
 
@@ -88,19 +84,25 @@ class Computations:
                 value: T = self._items[key]
                 return value
             future = self._running.get(key)
+            executor = None
             if future is None:
-                if self._executor is not None and len(self._running) >= self.workers + self.queue:
+                if self.workers and len(self._running) >= self.workers + self.queue:
                     raise computations_busy(self.retry_after)
+                if self.workers and self._executor is None:
+                    self._executor = ThreadPoolExecutor(
+                        self.workers, thread_name_prefix="sobrenum-calcul"
+                    )
+                executor = self._executor
                 future = Future()
                 self._running[key] = future
                 self.runs += 1
                 leader = True
         if leader:
             context = contextvars.copy_context()  # language and the like follow the work
-            if self._executor is None:
+            if executor is None:
                 self._run(key, future, compute, keep, context)
             else:
-                self._executor.submit(self._run, key, future, compute, keep, context)
+                executor.submit(self._run, key, future, compute, keep, context)
         try:
             result: T = future.result(timeout=self.wait_seconds)
         except FutureTimeout:
@@ -139,6 +141,9 @@ class Computations:
             self._items.clear()
 
     def shutdown(self) -> None:
-        """Stop the workers once their computations end (the app is stopping)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        """Let the workers stop once their computations end (the app is stopping); a later
+        computation starts new ones (an app may be started again, as tests do)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
