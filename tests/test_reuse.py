@@ -479,3 +479,41 @@ def test_reuse_rate_target_is_met_from_equality_on() -> None:
     assert (below.target_met, equal.target_met, above.target_met) == (False, True, True)
     assert ReuseRate(year=2025, reused=0, retired_stock=0, target=50.0).target_met is None
     assert ReuseRate(year=2025, reused=1, retired_stock=2, target=None).target_met is None
+
+
+def test_reuse_exits_on_the_first_and_last_day_of_the_year_count_once(
+    store: Store, organisation: Organisation
+) -> None:
+    seed_fleet(store, organisation)
+    org = organisation.id
+    for asset, wiped, left in (
+        ("R1", dt.date(2024, 12, 20), dt.date(2025, 1, 1)),
+        ("R2", dt.date(2025, 12, 1), dt.date(2025, 12, 31)),
+    ):
+        wipe(store, org, asset, wiped)
+        donate(
+            store,
+            org,
+            asset_id=asset,
+            exit_date=left,
+            receiver_kind="association",
+            receiver_name="Asso",
+        )
+    ref = load_referential()
+    factors = {
+        (r["category"], r["phase"]): r["value"]
+        for r in ref.factors.to_pylist()
+        if r["criterion"] == "gwp"
+    }
+    laptop = factors[("laptop", "manufacture")] + factors[("laptop", "distribution")]
+    desktop = factors[("desktop", "manufacture")] + factors[("desktop", "distribution")]
+    result = avoided_impacts(store, org, 2025, ref)
+    # Half a life each (D = L / 2), counted in the year of the exit only.
+    assert result.reuse["gwp"] == pytest.approx((laptop + desktop) * 0.5, rel=1e-12)
+    assert result.reused_devices == 2
+    assert avoided_impacts(store, org, 2024, ref).reused_devices == 0
+    assert avoided_impacts(store, org, 2026, ref).reused_devices == 0
+    with pytest.raises(ValueError):
+        avoided_impacts(store, org, 2025, ref, second_life_years=0)
+    with pytest.raises(ValueError):
+        avoided_impacts(store, org, 2025, ref, substitution_rate=1.5)
