@@ -13,12 +13,14 @@ import pytest
 from frictionless import validate
 from typer.testing import CliRunner
 
-from sobrenum.cli.commands_footprint import DEMO_ORGANISATION, demo_inventory
-from sobrenum.cli.commands_report import DEMO_ACTIONS, DEMO_DECLARED, DEMO_OBJECTIVES
 from sobrenum.cli.main import app
+from sobrenum.demo import DEMO_ACTIONS as ACTIONS
+from sobrenum.demo import DEMO_DECLARED as DECLARED
+from sobrenum.demo import DEMO_OBJECTIVES, DEMO_ORGANISATION, demo_inventory
 from sobrenum.engine import Parameters, compute
 from sobrenum.inventory import load_inventory
 from sobrenum.referential import load
+from sobrenum.reporting import indicators as ind
 from sobrenum.reporting import opendata, summarise
 from sobrenum.reporting.annual import (
     Outputs,
@@ -26,7 +28,14 @@ from sobrenum.reporting.annual import (
     report_from_fleet,
     write_outputs,
 )
-from sobrenum.reporting.council import CouncilReport
+from sobrenum.reporting.council import ActionLine, CouncilReport
+from sobrenum.store.strategy import ACTION_STATE_LABELS
+
+DEMO_DECLARED = {code: ind.Declared(value) for code, value in DECLARED.items()}
+DEMO_ACTIONS = [
+    ActionLine(ind.THEMES[theme], title, ACTION_STATE_LABELS[state])
+    for theme, title, state in ACTIONS
+]
 
 #: The demo's report: key figures, scope, footprint (2 pages), indicators (3), actions,
 #: uncertainty, appendices A (1), B (2) and C (2).
@@ -217,8 +226,11 @@ def test_the_demo_ends_with_the_council_report(tmp_path: Path) -> None:
     assert (tmp_path / "rapport-conseil-2025.html").exists()
     assert validate(str(tmp_path / "donnees-ouvertes" / "datapackage.json")).valid
     with pdfplumber.open(pdf) as doc:
-        assert len(doc.pages) == DEMO_PAGES
+        # The demo commune is prepared in a store: its year is frozen, its register filled.
+        assert len(doc.pages) == DEMO_PAGES + 1
+        text = "\n".join(page.extract_text() or "" for page in doc.pages)
         assert "Collectivité fictive" in (doc.pages[0].extract_text() or "")
+        assert "Fresque du numérique" in text and "figée" in text
 
 
 def test_key_figures_compare_with_sourced_equivalents() -> None:

@@ -87,37 +87,41 @@ def _free_port() -> int:
         return port
 
 
-def test_demo_web_then_serve(tmp_path: Path) -> None:
+def test_demo_web_prepares_the_demo_and_serves_it(tmp_path: Path) -> None:
+    """One command: the commune of ``sobrenum demo`` (fleet, strategy, register, frozen
+    year) in its own database, an admin account, the server; address and password once."""
     env = {**os.environ, "SOBRENUM_DATA": str(tmp_path), "COLUMNS": "200"}
     env.pop("SOBRENUM_DATABASE_URL", None)
-    prepared = subprocess.run(
-        [SOBRENUM, "demo-web"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert prepared.returncode == 0, prepared.stderr
-    password = re.search(r"mot de passe (\S+)", prepared.stdout)
-    assert password, prepared.stdout
     port = _free_port()
     server = subprocess.Popen(
-        [SOBRENUM, "servir", "--hote", "127.0.0.1", "--port", str(port)],
+        [SOBRENUM, "demo-web", "--hote", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
+        assert server.stdout is not None
+        printed: list[str] = []
+        while not any("Mot de passe" in line for line in printed):
+            line = server.stdout.readline()
+            assert line, "".join(printed)
+            printed.append(line)
+        text = "".join(printed)
+        password = re.search(r"Mot de passe : (\S+)", text)
+        assert password, text
+        assert f"Adresse      : http://127.0.0.1:{port}/" in text
+        assert "Identifiant  : demo@exemple.fr" in text
+        # Said once, and never « start the server » by the command that starts it.
+        assert text.count(password.group(1)) == 1 and "sobrenum servir" not in text
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
             try:
                 httpx.get(f"{base}/connexion", timeout=2)
                 break
             except httpx.TransportError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert server.poll() is None, server.stdout.read()
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
         with httpx.Client(base_url=base, timeout=30) as browser:
@@ -136,8 +140,28 @@ def test_demo_web_then_serve(tmp_path: Path) -> None:
             assert logged.status_code == 303, logged.text[:500]
             organisations = browser.get("/api/v1/collectivites").json()
             assert [o["nom"] for o in organisations] == ["Commune de Val-Exemple (démonstration)"]
-            footprint = browser.get(f"/api/v1/collectivites/{organisations[0]['id']}/empreinte")
+            org_id = organisations[0]["id"]
+            footprint = browser.get(f"/api/v1/collectivites/{org_id}/empreinte")
             assert footprint.status_code == 200 and footprint.json()["gwp_annuel"] > 0
+            years = browser.get(f"/api/v1/collectivites/{org_id}/strategie/annees").json()
+            assert [y["annee"] for y in years] == [2025]
     finally:
         server.terminate()
         server.wait(timeout=20)
+    # What `sobrenum demo` has, in the demo's own database (not the default one).
+    assert not (tmp_path / "sobrenum.sqlite3").exists()
+    from sobrenum.reuse import register
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+
+    with open_store(f"sqlite:///{tmp_path / 'demonstration.sqlite'}", upgrade=False) as store:
+        org = find_organisation(store, None)
+        assert len(st.list_actions(store, org, 2025)) == 4
+        targets = {(o.code, o.year): o.target for o in st.objectives(store, org)}
+        assert targets[("empreinte_par_agent", 2025)] == 33.0
+        assert targets[("empreinte_par_agent", 2030)] == 25.0
+        assert {d.code: d.value for d in st.declarations(store, org, 2025)}["ateliers_nombre"] == 6
+        assert sorted(e.destination for e in register.list_exits(store, org.id)) == [
+            "donation",
+            "refurbisher",
+        ]

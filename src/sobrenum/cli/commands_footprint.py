@@ -4,41 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow as pa
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
-from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, SobrenumError
-from sobrenum.engine import Allocation, Footprint, Parameters, compute
-from sobrenum.engine.backends import (
-    BACKEND_LABELS,
-    BACKEND_NAMES,
-    connect,
-    load_fleet,
-    write_impacts_parquet,
-)
-from sobrenum.inventory import ImportResult, load_inventory, write_report_csv
-from sobrenum.inventory.models import (
-    DEFAULT_MIN_CONFIDENCE,
-    load_pcf_dataset,
-    match_models,
-    with_model_figures,
-)
-from sobrenum.referential import Referential, check, load
-from sobrenum.referential.hypotheses import apply_hypotheses, read_hypotheses
-from sobrenum.reporting import Summary, summarise, write_footprint_html
-from sobrenum.reporting.formatting import number, percent, significant, tonnes
-from sobrenum.reporting.html import ALLOCATION_LABELS
-from sobrenum.reporting.summary import UncertaintySummary
-from sobrenum.reporting.uncertainty_text import interval_sentences
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.engine import Allocation
+    from sobrenum.inventory import ImportResult
+    from sobrenum.referential import Referential
+    from sobrenum.reporting import Summary
+    from sobrenum.reporting.summary import UncertaintySummary
+
+# Commands import what they use when they run: ``sobrenum --help`` starts fast (see
+# benchmarks/cli_start.py and tests/test_cli_start.py).
 
 console = Console()
 err = Console(stderr=True)
@@ -48,12 +34,10 @@ referential_app = typer.Typer(
 )
 add_group(app, referential_app, "referentiel", "referential")
 
-ALLOCATIONS = {"lineaire": Allocation.LINEAR, "annee-acquisition": Allocation.ACQUISITION_YEAR}
-
-DEMO_ORGANISATION = "Commune de Val-Exemple (démonstration)"
-DEMO_STAFF = 420
-DEMO_POPULATION = 31_500
-DEMO_YEAR = 2025
+#: ``--amortissement`` → name of the engine's :class:`~sobrenum.engine.Allocation`.
+ALLOCATIONS = {"lineaire": "LINEAR", "annee-acquisition": "ACQUISITION_YEAR"}
+#: Default of ``--confiance``: ``sobrenum.inventory.models.DEFAULT_MIN_CONFIDENCE`` (tested).
+DEFAULT_MIN_CONFIDENCE = 85.0
 
 OverrideOption = Annotated[
     list[Path] | None,
@@ -74,6 +58,9 @@ def fail(error: SobrenumError) -> typer.Exit:
 
 
 def _load_referential(overrides: list[Path]) -> Referential:
+    from sobrenum.domain import SobrenumError
+    from sobrenum.referential import check, load
+
     ref = load(overrides=overrides)
     problems = check(ref)
     if problems:
@@ -85,11 +72,15 @@ def _load_referential(overrides: list[Path]) -> Referential:
 
 def _read_fleet(path: Path, year: int, ref: Referential) -> ImportResult:
     """Any inventory file (canonical CSV, spreadsheet, GLPI export…) through the import pipeline."""
+    from sobrenum.inventory import load_inventory
+
     return load_inventory(path, reporting_year=year, default_lifetimes=ref.default_lifetimes())
 
 
 def _with_lines(result: ImportResult) -> pa.Table:
     """The accepted fleet with each row's line in the user's file, for the engine's errors."""
+    import pyarrow as pa
+
     lines = (
         pa.array(result.lines, pa.int64())
         if not isinstance(result.lines, pa.Array)
@@ -100,6 +91,11 @@ def _with_lines(result: ImportResult) -> pa.Table:
 
 def print_uncertainty(u: UncertaintySummary) -> None:
     """The 90 % interval of the carbon footprint and the data to improve first."""
+    from rich.table import Table
+
+    from sobrenum.reporting.formatting import number, percent, tonnes
+    from sobrenum.reporting.uncertainty_text import interval_sentences
+
     console.print(
         f"Incertitude ({number(u.draws)} tirages Monte Carlo) : empreinte carbone annuelle "
         f"entre [bold]{tonnes(u.total.p5)}[/] et [bold]{tonnes(u.total.p95)}[/] "
@@ -127,6 +123,11 @@ def print_uncertainty(u: UncertaintySummary) -> None:
 
 
 def print_summary(summary: Summary) -> None:
+    from rich.table import Table
+
+    from sobrenum.reporting.formatting import number, percent, significant, tonnes
+    from sobrenum.reporting.html import ALLOCATION_LABELS
+
     console.rule(f"[bold]Empreinte du parc numérique — {summary.reporting_year}")
     if summary.organisation:
         console.print(summary.organisation, style="bold")
@@ -210,7 +211,8 @@ class FootprintRun:
 
     path: Path
     year: int
-    allocation: Allocation = Allocation.LINEAR
+    #: None: linear (the engine's default rule).
+    allocation: Allocation | None = None
     overrides: list[Path] = field(default_factory=list)
     #: The organisation's own per-category lifetime and usage (CSV), replacing the defaults.
     hypotheses: Path | None = None
@@ -232,6 +234,9 @@ class FootprintRun:
 
 def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[str]]:
     """Use model-level manufacture figures where a product matches (the user opted in)."""
+    from sobrenum.inventory.models import load_pcf_dataset, match_models, with_model_figures
+    from sobrenum.reporting.formatting import number
+
     if run.models is None:
         return fleet, []
     dataset = load_pcf_dataset(run.models)
@@ -260,7 +265,15 @@ def _compute_on_backend(
     run: FootprintRun, ref: Referential, fleet: pa.Table | Path, notes: list[str]
 ) -> Summary:
     """Compute on the chosen backend, with a progress display (large fleets take a while)."""
-    params = Parameters(reporting_year=run.year, allocation=run.allocation)
+    import pyarrow as pa
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from sobrenum.engine import Allocation, Parameters, compute
+    from sobrenum.engine.backends import BACKEND_LABELS, connect, load_fleet, write_impacts_parquet
+    from sobrenum.reporting import summarise
+
+    allocation = run.allocation or Allocation.LINEAR
+    params = Parameters(reporting_year=run.year, allocation=allocation)
     label = BACKEND_LABELS.get(run.backend, run.backend)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -274,7 +287,7 @@ def _compute_on_backend(
             progress.update(task, description=f"Chargement du parc dans {label}…")
             table = fleet if con is None else load_fleet(con, fleet)
             progress.update(task, description="Vérification du parc…")
-            footprint: Footprint = compute(table, ref, params, backend=con)
+            footprint = compute(table, ref, params, backend=con)
             progress.update(task, description=f"Calcul de l'empreinte ({label})…")
             summary = summarise(
                 footprint,
@@ -297,8 +310,15 @@ def _compute_on_backend(
 
 
 def run_footprint(run: FootprintRun) -> Summary:
+    from sobrenum.domain import SobrenumError
+    from sobrenum.engine.backends import BACKEND_NAMES
+    from sobrenum.inventory import write_report_csv
+    from sobrenum.reporting import write_footprint_html
+
     ref = _load_referential(run.overrides)
     if run.hypotheses is not None:
+        from sobrenum.referential.hypotheses import apply_hypotheses, read_hypotheses
+
         ref = apply_hypotheses(ref, read_hypotheses(run.hypotheses))
     if run.backend not in BACKEND_NAMES:
         raise SobrenumError(
@@ -439,6 +459,9 @@ def footprint_command(
     ] = None,
 ) -> None:
     """Calculer l'empreinte environnementale d'un parc."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.engine import Allocation
+
     if allocation not in ALLOCATIONS:
         raise fail(
             SobrenumError(
@@ -450,7 +473,7 @@ def footprint_command(
             FootprintRun(
                 path=file,
                 year=year,
-                allocation=ALLOCATIONS[allocation],
+                allocation=Allocation[ALLOCATIONS[allocation]],
                 overrides=override or [],
                 hypotheses=hypotheses,
                 organisation=organisation,
@@ -469,20 +492,30 @@ def footprint_command(
         raise fail(e) from e
 
 
-def demo_inventory() -> Path:
-    return Path(str(resources.files("sobrenum") / "data" / "demo" / "inventaire-demo.xlsx"))
-
-
 @command(app, "demo")
 def demo_command(
     output: Annotated[
         Path, option("--sortie", english="--output", help="Dossier des résultats.")
     ] = Path("sobrenum-demo"),
 ) -> None:
-    """Démonstration : inventaire fictif d'une commune, empreinte, rapports (HTML, PDF au conseil)."""
+    """Démonstration : une commune fictive (parc, stratégie, registre de réemploi, année
+    figée), son empreinte et ses rapports (HTML, PDF au conseil)."""
+    from sobrenum.cli.commands_report import demo_council
+    from sobrenum.demo import (
+        DEMO_ORGANISATION,
+        DEMO_POPULATION,
+        DEMO_STAFF,
+        DEMO_YEAR,
+        demo_inventory,
+        prepare_demo,
+    )
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import open_store
+
     console.print(f"Inventaire de démonstration : {demo_inventory().name}")
+    database = (output / "demonstration.sqlite").resolve()
     try:
-        summary = run_footprint(
+        run_footprint(
             FootprintRun(
                 path=demo_inventory(),
                 year=DEMO_YEAR,
@@ -492,11 +525,20 @@ def demo_command(
                 report=output / "rapport-empreinte.html",
             )
         )
-        from sobrenum.cli.commands_report import demo_council
-
-        demo_council(summary, demo_inventory(), output)
+        with (
+            console.status("Commune de démonstration : stratégie, réemploi, année figée…"),
+            open_store(f"sqlite:///{database}") as store,
+        ):
+            organisation = prepare_demo(store, _load_referential([]))
+        with open_store(f"sqlite:///{database}") as store:
+            demo_council(store, organisation, output)
     except SobrenumError as e:
         raise fail(e) from e
+    console.print(
+        f"Base de la démonstration : [bold]{database}[/] ; dans l'application web : "
+        "[bold]sobrenum demo-web[/].",
+        highlight=False,
+    )
 
 
 @command(referential_app, "afficher", "show")
@@ -507,6 +549,12 @@ def referential_show(
     override: OverrideOption = None,
 ) -> None:
     """Afficher la version, les catégories et les facteurs du référentiel."""
+    from rich.table import Table
+
+    from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, SobrenumError
+    from sobrenum.referential import load
+    from sobrenum.reporting.formatting import number
+
     try:
         ref = load(overrides=override or [])
     except SobrenumError as e:
@@ -565,6 +613,9 @@ def referential_show(
 @command(referential_app, "verifier", "check")
 def referential_check(override: OverrideOption = None) -> None:
     """Vérifier la cohérence du référentiel (et des surcharges)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.referential import check, load
+
     try:
         ref = load(overrides=override or [])
     except SobrenumError as e:

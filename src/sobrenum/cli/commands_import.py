@@ -7,48 +7,40 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sobrenum import intake
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
-from sobrenum.domain import SobrenumError
-from sobrenum.inventory import ColumnMapping, ImportResult, load_profile, write_report_csv
-from sobrenum.inventory.glpi import GLPI_ITEMTYPES
-from sobrenum.inventory.glpi_api import GlpiApiError, read_glpi_api
-from sobrenum.store import (
-    GONE_CONFIRMATION_THRESHOLD,
-    ORGANISATION_TYPES,
-    ImportPreview,
-    ImportSummary,
-    Organisation,
-    Scope,
-    Store,
-    create_organisation,
-    data_dir,
-    default_actor,
-    find_import,
-    find_organisation,
-    last_import_of_source,
-    list_imports,
-    list_organisations,
-    list_sources,
-    open_store,
-    undo_import,
-)
-from sobrenum.store.imports import local_time
-from sobrenum.store.organisations import type_label
+
+if TYPE_CHECKING:
+    from sobrenum.domain import SobrenumError
+    from sobrenum.inventory import ColumnMapping, ImportResult
+    from sobrenum.store import (
+        GONE_CONFIRMATION_THRESHOLD,
+        ImportPreview,
+        ImportSummary,
+        Organisation,
+        Scope,
+        Store,
+    )
+
 
 console = Console()
 err = Console(stderr=True)
 
 organisation_app = typer.Typer(help="Créer et lister les collectivités.", no_args_is_help=True)
 add_group(app, organisation_app, "organisation")
+
+#: For the help texts, which are built before any command runs (the store and the GLPI reader
+#: are not imported then): tests/test_cli_start.py checks they match
+#: ``sobrenum.inventory.glpi.GLPI_ITEMTYPES`` and ``sobrenum.store.ORGANISATION_TYPES``.
+GLPI_DEFAULT_TYPES = ("Computer", "Monitor", "NetworkEquipment", "Phone", "Printer", "Peripheral")
+ORGANISATION_TYPES_HELP = ("commune", "epci", "departement", "region", "syndicat", "autre")
 
 PROFILES_FOLDER = "profils"
 """Sub-folder of the data folder holding saved column-mapping profiles."""
@@ -106,6 +98,8 @@ def _parse_date(value: str | None) -> dt.date:
 
 def _profile_path(name: str) -> Path:
     """A profile given as a file path, or by name in the data folder's profiles."""
+    from sobrenum.store import data_dir
+
     as_path = Path(name)
     if as_path.suffix == ".json" and as_path.is_file():
         return as_path
@@ -115,6 +109,8 @@ def _profile_path(name: str) -> Path:
 def _rejects_path(source_name: str, chosen: Path | None) -> Path:
     """``--rapport``, else NAME-rejets.csv in the current folder (never next to the file,
     which may be read-only or inside sobrenum's own package), else in the data folder."""
+    from sobrenum.store import data_dir
+
     if chosen is not None:
         return chosen
     name = f"{Path(source_name).stem}-rejets.csv"
@@ -125,6 +121,8 @@ def _rejects_path(source_name: str, chosen: Path | None) -> Path:
 
 
 def _glpi_host(url: str) -> str:
+    from sobrenum.inventory.glpi_api import GlpiApiError
+
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise GlpiApiError(
@@ -136,6 +134,9 @@ def _glpi_host(url: str) -> str:
 
 def _parse_itemtypes(value: str | None) -> list[str]:
     """``"Computer,moniteur"`` → GLPI item types (English names or GLPI's French names)."""
+    from sobrenum.inventory.glpi import GLPI_ITEMTYPES
+    from sobrenum.inventory.glpi_api import GlpiApiError
+
     if value is None or not value.strip():
         return list(GLPI_ITEMTYPES)
     known = {name.casefold(): name for name in GLPI_ITEMTYPES}
@@ -158,6 +159,8 @@ def _parse_itemtypes(value: str | None) -> list[str]:
 
 
 def _print_summary(summary: ImportSummary) -> None:
+    from rich.table import Table
+
     console.print(f"Source : « {summary.source_name} »", highlight=False)
     table = Table(title=f"Import de {summary.file_name}", title_justify="left")
     table.add_column("Équipements", style="bold")
@@ -238,7 +241,7 @@ def import_command(
         typer.Option(
             "--types",
             help="Types d'éléments GLPI à lire, séparés par des virgules (par défaut : "
-            + ",".join(GLPI_ITEMTYPES)
+            + ",".join(GLPI_DEFAULT_TYPES)
             + ").",
             show_default=False,
             rich_help_panel="GLPI",
@@ -313,6 +316,9 @@ def import_command(
 
     Tout ou rien, rejouable : un inventaire déjà importé ne change rien.
     """
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import Scope, open_store
+
     if file is not None and glpi is not None:
         err.print(
             "[bold red]Erreur :[/] donnez soit un fichier d'inventaire, soit l'adresse de "
@@ -374,6 +380,9 @@ class _ImportOptions:
 
 
 def _already(what: str, organisation: Organisation, sha: str, store: Store) -> bool:
+    from sobrenum.store import find_import
+    from sobrenum.store.imports import local_time
+
     previous = find_import(store, organisation, sha)
     if previous is None:
         return False
@@ -387,6 +396,8 @@ def _already(what: str, organisation: Organisation, sha: str, store: Store) -> b
 
 
 def _run_import(store: Store, file: Path, options: _ImportOptions) -> ImportSummary | None:
+    from sobrenum.store import find_organisation
+
     organisation = find_organisation(store, options.organisation_key)
     with console.status("Empreinte du fichier…", spinner="dots"):
         sha = file_sha256(file)
@@ -412,6 +423,8 @@ def _apply(
     report_name: str,
 ) -> ImportSummary:
     """Rejects report, preview, then the import itself: the same steps for a file and GLPI."""
+    from sobrenum.store import default_actor
+
     console.print(f"Lecture : {read.result.summary()}", highlight=False)
     report = _write_rejects(report_name, read.result, options.rejects)
     if report is not None:
@@ -450,6 +463,8 @@ def _print_preview(preview: ImportPreview) -> None:
 
 
 def _mapping(profile: str | None) -> ColumnMapping | None:
+    from sobrenum.inventory import load_profile
+
     if not profile:
         return None
     location = _profile_path(profile)
@@ -466,6 +481,9 @@ def _run_glpi_import(
     options: _ImportOptions,
 ) -> ImportSummary | None:
     """Read the fleet from GLPI's REST API, then apply it like an inventory file."""
+    from sobrenum.inventory.glpi_api import GlpiApiError, read_glpi_api
+    from sobrenum.store import find_organisation
+
     host = _glpi_host(url)
     source_name = f"glpi:{host}"
     if not user_token or not user_token.strip():
@@ -495,6 +513,8 @@ def _run_glpi_import(
 
 def _write_rejects(name: str, result: ImportResult, chosen: Path | None) -> Path | None:
     """Write the rejects report (``name``: the file's, or glpi-HOST for GLPI)."""
+    from sobrenum.inventory import write_report_csv
+
     if not result.issues and not result.skipped_lines:
         return None
     path = _rejects_path(name, chosen)
@@ -523,6 +543,9 @@ def undo_command(
 
     Le même fichier peut ensuite être importé de nouveau.
     """
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import default_actor, find_organisation, open_store, undo_import
+
     try:
         with open_store(database) as store:
             chosen = find_organisation(store, organisation)
@@ -545,6 +568,17 @@ def sources_command(
     database: DatabaseOption = None,
 ) -> None:
     """Lister les sources du parc (GLPI, fichiers…) et leur dernier inventaire."""
+    from rich.table import Table
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import (
+        find_organisation,
+        last_import_of_source,
+        list_imports,
+        list_sources,
+        open_store,
+    )
+
     try:
         with open_store(database) as store:
             chosen = find_organisation(store, organisation)
@@ -576,7 +610,7 @@ def organisation_create(
     name: Annotated[str, option("--nom", english="--name", help="Nom de la collectivité.")],
     type: Annotated[
         str,
-        typer.Option("--type", help="Type : " + ", ".join(ORGANISATION_TYPES) + "."),
+        typer.Option("--type", help="Type : " + ", ".join(ORGANISATION_TYPES_HELP) + "."),
     ] = "commune",
     siren: Annotated[str | None, typer.Option("--siren", help="SIREN (9 chiffres).")] = None,
     population: Annotated[
@@ -594,6 +628,10 @@ def organisation_create(
     database: DatabaseOption = None,
 ) -> None:
     """Créer une collectivité."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import create_organisation, open_store
+    from sobrenum.store.organisations import type_label
+
     try:
         with open_store(database) as store:
             created = create_organisation(
@@ -617,6 +655,12 @@ def organisation_create(
 @command(organisation_app, "lister", "list")
 def organisation_list(database: DatabaseOption = None) -> None:
     """Lister les collectivités."""
+    from rich.table import Table
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import list_organisations, open_store
+    from sobrenum.store.organisations import type_label
+
     try:
         with open_store(database) as store:
             organisations = list_organisations(store)

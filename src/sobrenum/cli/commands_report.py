@@ -6,35 +6,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sobrenum.cli.commands_import import DatabaseOption
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
-from sobrenum.domain import SobrenumError
-from sobrenum.domain.numbers import parse_french_number
-from sobrenum.inventory import load_inventory
-from sobrenum.referential import Referential, check, load
-from sobrenum.reporting import indicators as ind
-from sobrenum.reporting.annual import (
-    Outputs,
-    footprint_by_criterion,
-    report_from_fleet,
-    report_from_store,
-    write_outputs,
-)
-from sobrenum.reporting.comparison import compare
-from sobrenum.reporting.council import ActionLine
-from sobrenum.reporting.formatting import number, significant, tonnes
-from sobrenum.reporting.snapshots import freeze
-from sobrenum.reporting.summary import Summary
-from sobrenum.store import Organisation, Store, find_organisation, open_store
-from sobrenum.store import strategy as st
-from sobrenum.store.audit import record_download
+
+if TYPE_CHECKING:
+    from sobrenum.domain import SobrenumError
+    from sobrenum.referential import Referential
+    from sobrenum.reporting.annual import (
+        Outputs,
+    )
+    from sobrenum.store import Organisation, Store
+
 
 console = Console()
 err = Console(stderr=True)
@@ -65,6 +53,9 @@ def _fail(error: SobrenumError) -> typer.Exit:
 
 
 def _referential() -> Referential:
+    from sobrenum.domain import SobrenumError
+    from sobrenum.referential import check, load
+
     ref = load()
     problems = check(ref)
     if problems:
@@ -82,9 +73,18 @@ def _print_outputs(outputs: Outputs) -> None:
 
 
 def write_store_report(
-    store: Store, organisation: Organisation, year: int, ref: Referential, folder: Path
+    store: Store,
+    organisation: Organisation,
+    year: int,
+    ref: Referential,
+    folder: Path,
+    *,
+    demo: bool = False,
 ) -> Outputs:
+    from sobrenum.reporting.annual import footprint_by_criterion, report_from_store, write_outputs
+
     report, current = report_from_store(store, organisation, year, ref)
+    report.demo = demo
     same_ref = current.summary.referential_version == ref.version
     rows = footprint_by_criterion(current.fleet, ref, current.summary) if same_ref else None
     return write_outputs(report, folder, by_criterion=rows)
@@ -100,6 +100,11 @@ def report_command(
     database: DatabaseOption = None,
 ) -> None:
     """Rapport annuel au conseil (PDF et HTML) et données ouvertes d'une année."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+    from sobrenum.store.audit import record_download
+
     try:
         ref = _referential()
         with open_store(database) as store:
@@ -122,58 +127,12 @@ def report_command(
 
 # --- the demo ------------------------------------------------------------------------------
 
-#: Example declarations, objectives and actions of the fictional demo commune.
-DEMO_DECLARED = {
-    "clauses_nombre": ind.Declared(3),
-    "contrat_reparation": ind.Declared(1),
-    "equipements_repares": ind.Declared(42),
-    "agents_formes_part": ind.Declared(35),
-    "ateliers_nombre": ind.Declared(6),
-    "ateliers_participants": ind.Declared(84),
-    "campagnes_citoyens": ind.Declared(2),
-    "personnes_touchees": ind.Declared(430),
-}
-DEMO_OBJECTIVES = {
-    "empreinte_par_agent": 33.0,
-    "ecrans_par_agent": 0.5,
-    "achats_reconditionnes_part": 20.0,
-    "age_moyen_parc": 5.0,
-    "agents_formes_part": 50.0,
-    "ateliers_nombre": 4.0,
-}
-DEMO_LATER = {
-    "achats_reconditionnes_part": [(2027, 25.0), (2030, 30.0)],
-    "empreinte_par_agent": [(2027, 30.0), (2030, 25.0)],
-}
-DEMO_ACTIONS = (
-    ActionLine(
-        ind.THEMES["2"], "Porter la durée d'usage des ordinateurs portables à 6 ans", "en cours"
-    ),
-    ActionLine(ind.THEMES["1"], "Lot reconditionné dans le marché de postes de travail", "prévue"),
-    ActionLine(ind.THEMES["2"], "Convention de don avec une association d'insertion", "réalisée"),
-    ActionLine(ind.THEMES["4"], "Fresque du numérique pour les élus et les encadrants", "prévue"),
-)
 
+def demo_council(store: Store, organisation: Organisation, folder: Path) -> Outputs:
+    """The demo commune's council report (marked as a demonstration), from its store."""
+    from sobrenum.demo import DEMO_YEAR
 
-def demo_council(summary: Summary, inventory: Path, folder: Path) -> Outputs:
-    """The demo's council report, from the bundled inventory (no store)."""
-    ref = _referential()
-    fleet = load_inventory(
-        inventory, reporting_year=summary.reporting_year, default_lifetimes=ref.default_lifetimes()
-    ).fleet
-    report = report_from_fleet(
-        fleet,
-        summary,
-        ref,
-        declared=DEMO_DECLARED,
-        objectives=DEMO_OBJECTIVES,
-        later_objectives=DEMO_LATER,
-        actions=DEMO_ACTIONS,
-        demo=True,
-    )
-    outputs = write_outputs(
-        report, folder, by_criterion=footprint_by_criterion(fleet, ref, summary)
-    )
+    outputs = write_store_report(store, organisation, DEMO_YEAR, _referential(), folder, demo=True)
     _print_outputs(outputs)
     return outputs
 
@@ -191,6 +150,14 @@ def indicators_command(
     database: DatabaseOption = None,
 ) -> None:
     """Indicateurs de l'année : valeur, origine, objectif, statut."""
+    from rich.table import Table
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.reporting import indicators as ind
+    from sobrenum.reporting.annual import report_from_store
+    from sobrenum.reporting.formatting import significant
+    from sobrenum.store import find_organisation, open_store
+
     if catalogue:
         table = Table(title="Indicateurs de la stratégie numérique responsable")
         for col in ("Code", "Thème", "Indicateur", "Unité", "Origine"):
@@ -224,6 +191,9 @@ def indicators_command(
 
 
 def _parse_value(text: str) -> float:
+    from sobrenum.domain.numbers import parse_french_number
+    from sobrenum.reporting import indicators as ind
+
     cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     lowered = cleaned.lower()
     if lowered in ("oui", "yes", "vrai"):
@@ -255,6 +225,12 @@ def declare_command(
     database: DatabaseOption = None,
 ) -> None:
     """Déclarer la valeur d'un indicateur pour une année."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.reporting import indicators as ind
+    from sobrenum.reporting.formatting import significant
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+
     try:
         indicator = ind.get(code)
         if not indicator.declarable:
@@ -281,6 +257,12 @@ def objective_command(
     database: DatabaseOption = None,
 ) -> None:
     """Fixer l'objectif d'un indicateur pour une année."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.reporting import indicators as ind
+    from sobrenum.reporting.formatting import significant
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+
     try:
         indicator = ind.get(code)
         number_value = ind.check_value(indicator, _parse_value(target))
@@ -309,6 +291,10 @@ def import_declarations_command(
     database: DatabaseOption = None,
 ) -> None:
     """Importer des valeurs déclarées et des objectifs (CSV ; tout ou rien)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+
     try:
         rows = _read_declarations(file)
         with open_store(database) as store:
@@ -321,6 +307,8 @@ def import_declarations_command(
 
 def _read_declarations(path: Path) -> list[tuple[int, str, float | None, float | None]]:
     """Every row checked before anything is written; errors name the line and field."""
+    from sobrenum.reporting import indicators as ind
+
     text = path.read_text(encoding="utf-8-sig")
     dialect = ";" if text.count(";") >= text.count(",") else ","
     reader = csv.DictReader(text.splitlines(), delimiter=dialect)
@@ -375,6 +363,11 @@ def action_command(
     database: DatabaseOption = None,
 ) -> None:
     """Inscrire une action de la stratégie."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.reporting import indicators as ind
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+
     try:
         if theme not in ind.THEMES:
             raise ind.IndicatorError(f"Thème « {theme} » inconnu : 0 à 6.")
@@ -404,6 +397,11 @@ def freeze_command(
     database: DatabaseOption = None,
 ) -> None:
     """Figer une année : parc au 31 décembre, version du référentiel, résultats."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.reporting.formatting import number, tonnes
+    from sobrenum.reporting.snapshots import freeze
+    from sobrenum.store import find_organisation, open_store
+
     try:
         ref = _referential()
         with open_store(database) as store:
@@ -439,6 +437,10 @@ def consent_command(
     database: DatabaseOption = None,
 ) -> None:
     """Accepter ou refuser de figurer (anonymement) dans les comparaisons entre territoires."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation, open_store
+    from sobrenum.store import strategy as st
+
     try:
         with open_store(database) as store:
             org = find_organisation(store, organisation)
@@ -459,6 +461,13 @@ def compare_command(
     database: DatabaseOption = None,
 ) -> None:
     """Situer la collectivité parmi des collectivités comparables (anonyme, au moins 5)."""
+    from rich.table import Table
+
+    from sobrenum.domain import SobrenumError
+    from sobrenum.reporting.comparison import compare
+    from sobrenum.reporting.formatting import significant
+    from sobrenum.store import find_organisation, open_store
+
     try:
         with open_store(database) as store:
             org = find_organisation(store, organisation)

@@ -9,33 +9,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
 from sobrenum.cli.params import FRENCH_NUMBER
-from sobrenum.domain import CRITERIA_BY_CODE, SobrenumError
-from sobrenum.reuse import agec, register
-from sobrenum.reuse.avoided import avoided_impacts
-from sobrenum.reuse.documents import donation_agreement_pdf, wipe_certificate_pdf
-from sobrenum.reuse.inclusion import donations_export_csv, inclusion_indicators
-from sobrenum.reuse.rates import reuse_rate
-from sobrenum.reuse.vocabulary import (
+from sobrenum.reuse.vocabulary import (  # light: the help texts list the codes
     DESTINATIONS,
-    ITEM_STATUSES,
     PUBLIC_TYPES,
     RECEIVER_KINDS,
     TRIAGE_OUTCOMES,
     WIPE_METHODS,
-    category_label,
 )
-from sobrenum.store import Organisation, Store, data_dir, default_actor, find_organisation
-from sobrenum.store import open_store as _open_store
-from sobrenum.store.audit import record_download
+
+if TYPE_CHECKING:
+    from sobrenum.store import Organisation, Store
 
 console = Console()
 err = Console(stderr=True)
@@ -48,6 +39,9 @@ reuse_app = typer.Typer(
 add_group(app, reuse_app, "reemploi", "reuse")
 
 T = TypeVar("T")
+
+#: ``sobrenum.reuse.agec.GRID_FILE_NAME`` (the AGEC module needs the store; tested equal).
+GRID_FILE_NAME = "grille-dons-agec.csv"
 
 DatabaseOption = Annotated[
     str | None,
@@ -96,6 +90,10 @@ def _session(
     database: str | None, organisation: str | None
 ) -> Iterator[tuple[Store, Organisation]]:
     """The store and the organisation, French errors printed and exit code 2 on refusal."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation
+    from sobrenum.store import open_store as _open_store
+
     try:
         with _open_store(database) as store:
             yield store, find_organisation(store, organisation)
@@ -111,6 +109,8 @@ def _run(database: str | None, organisation: str | None, work: Callable[[Store, 
 
 def _exported(store: Store, organisation_id: int, document: str, file_name: str, content: T) -> T:
     """``content``, once its export is written in the audit log."""
+    from sobrenum.store.audit import record_download
+
     record_download(store, document, file_name=file_name, organisation_id=organisation_id)
     return content
 
@@ -180,6 +180,9 @@ def exit_command(
     database: DatabaseOption = None,
 ) -> None:
     """Enregistrer la sortie d'un équipement du parc (destination, date, destinataire)."""
+    from sobrenum.reuse import register
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -240,6 +243,9 @@ def donate_command(
     database: DatabaseOption = None,
 ) -> None:
     """Donner un équipement du parc (refusé sans effacement enregistré s'il contient des données)."""
+    from sobrenum.reuse import register
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -295,6 +301,9 @@ def wipe_command(
     database: DatabaseOption = None,
 ) -> None:
     """Enregistrer l'effacement des données d'un équipement (méthode, outil, opérateur, date)."""
+    from sobrenum.reuse import register
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -328,6 +337,9 @@ def classify_command(
     database: DatabaseOption = None,
 ) -> None:
     """Marquer un équipement comme classifié (exclu du taux du décret 2023-266)."""
+    from sobrenum.reuse import register
+    from sobrenum.store import default_actor
+
     _run(
         database,
         organisation,
@@ -356,6 +368,9 @@ def beneficiary_command(
     database: DatabaseOption = None,
 ) -> None:
     """Enregistrer un bénéficiaire du programme d'inclusion (données minimales)."""
+    from sobrenum.reuse import register
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -403,6 +418,10 @@ def intake_command(
     database: DatabaseOption = None,
 ) -> None:
     """Réceptionner un objet à la ressourcerie (point de collecte, autre organisme)."""
+    from sobrenum.reuse import register
+    from sobrenum.reuse.vocabulary import category_label
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -435,6 +454,10 @@ def triage_command(
     database: DatabaseOption = None,
 ) -> None:
     """Trier un objet reçu : réemployable, réparable, pièces ou DEEE."""
+    from sobrenum.reuse import register
+    from sobrenum.reuse.vocabulary import ITEM_STATUSES
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -455,6 +478,10 @@ def refurbish_command(
     database: DatabaseOption = None,
 ) -> None:
     """Enregistrer le reconditionnement d'un objet (réparation, nettoyage, réinstallation)."""
+    from sobrenum.reuse import register
+    from sobrenum.reuse.vocabulary import ITEM_STATUSES
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -487,6 +514,10 @@ def redistribute_command(
     database: DatabaseOption = None,
 ) -> None:
     """Redistribuer un objet à un bénéficiaire (effacement exigé s'il contient des données)."""
+    from sobrenum.reuse import register
+    from sobrenum.reuse.vocabulary import ITEM_STATUSES
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -516,6 +547,10 @@ def history_command(
     database: DatabaseOption = None,
 ) -> None:
     """Historique du registre (qui a fait quoi, quand) ; il ne peut être ni modifié ni effacé."""
+    from rich.table import Table
+
+    from sobrenum.reuse import register
+
     events = _run(
         database, organisation, lambda store, org: register.history(store, org, ref=reference)
     )
@@ -550,7 +585,13 @@ def rates_command(
     database: DatabaseOption = None,
 ) -> None:
     """Taux de réemploi (décret 2023-266), sorties de l'année, inclusion, impacts évités."""
+    from rich.table import Table
+
+    from sobrenum.domain import CRITERIA_BY_CODE
     from sobrenum.referential import load as load_referential
+    from sobrenum.reuse.avoided import avoided_impacts
+    from sobrenum.reuse.inclusion import inclusion_indicators
+    from sobrenum.reuse.rates import reuse_rate
 
     chosen = _year(year)
     with _session(database, organisation) as (store, org):
@@ -622,6 +663,9 @@ def purchases_command(
     database: DatabaseOption = None,
 ) -> None:
     """Enregistrer les achats d'une année pour une catégorie AGEC (remplace la saisie précédente)."""
+    from sobrenum.reuse import agec
+    from sobrenum.store import default_actor
+
     row = _run(
         database,
         organisation,
@@ -650,6 +694,9 @@ def donation_received_command(
     database: DatabaseOption = None,
 ) -> None:
     """Enregistrer des biens reçus en don (valorisés avec la grille forfaitaire à l'export)."""
+    from sobrenum.reuse import agec
+    from sobrenum.store import default_actor
+
     _run(
         database,
         organisation,
@@ -678,7 +725,7 @@ def agec_export_command(
             "--grille",
             english="--grid",
             help="Grille de valeur forfaitaire des dons (CSV) ; par défaut "
-            f"{agec.GRID_FILE_NAME} du dossier de données s'il existe.",
+            f"{GRID_FILE_NAME} du dossier de données s'il existe.",
         ),
     ] = None,
     year: YearOption = None,
@@ -686,6 +733,10 @@ def agec_export_command(
     database: DatabaseOption = None,
 ) -> None:
     """Écrire la déclaration AGEC de l'année (schéma data.gouv.fr, à publier sur data.gouv.fr)."""
+    from sobrenum.reuse import agec
+    from sobrenum.store import data_dir
+    from sobrenum.store.audit import record_download
+
     chosen = _year(year)
     with _session(database, organisation) as (store, org):
         grid_path = grid or data_dir() / agec.GRID_FILE_NAME
@@ -717,6 +768,8 @@ def donations_export_command(
     database: DatabaseOption = None,
 ) -> None:
     """Exporter les dons de l'année (bénéficiaires pseudonymisés, sans donnée personnelle)."""
+    from sobrenum.reuse.inclusion import donations_export_csv
+
     text = _run(
         database,
         organisation,
@@ -752,6 +805,8 @@ def document_command(
     database: DatabaseOption = None,
 ) -> None:
     """Produire un document PDF : convention de cession ou certificat d'effacement."""
+    from sobrenum.reuse.documents import donation_agreement_pdf, wipe_certificate_pdf
+
     if kind not in ("convention", "certificat"):
         err.print("[bold red]Erreur :[/] document « convention » ou « certificat » attendu.")
         raise typer.Exit(code=2)

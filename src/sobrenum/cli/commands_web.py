@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
-from sobrenum.domain import SobrenumError
-from sobrenum.store import default_actor, find_organisation, open_store
-from sobrenum.store.users import AccountError, create_user, find_user_by_email, set_membership
-from sobrenum.web.security import PasswordPolicyError, check_password_policy, hash_password
+
+if TYPE_CHECKING:
+    pass
 
 console = Console()
 err = Console(stderr=True)
@@ -53,11 +52,18 @@ def serve_command(
     ] = 1,
 ) -> None:
     """Lancer l'application web (uvicorn)."""
+    _serve(host, port, database, workers)
+
+
+def _serve(
+    host: str, port: int, database: str | None, workers: int = 1, *, announce: bool = True
+) -> None:
     import os
 
     import uvicorn
 
-    from sobrenum.store import ENV_DATABASE_URL
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import ENV_DATABASE_URL, open_store
 
     if database:
         os.environ[ENV_DATABASE_URL] = database
@@ -66,10 +72,11 @@ def serve_command(
         open_store(database).close()
     except SobrenumError as exc:
         raise _fail(exc) from exc
-    console.print(
-        f"Application web sobrenum : [bold]http://{host}:{port}/[/] (Ctrl+C pour arrêter)",
-        highlight=False,
-    )
+    if announce:
+        console.print(
+            f"Application web sobrenum : [bold]http://{host}:{port}/[/] (Ctrl+C pour arrêter)",
+            highlight=False,
+        )
     options: dict[str, Any] = {}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:
         # A worker imports the engine (ibis, DuckDB) before answering: give it time.
@@ -87,6 +94,8 @@ def serve_command(
 
 
 def _read_password(from_stdin: bool) -> str:
+    from sobrenum.web.security import check_password_policy
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -123,6 +132,11 @@ def user_create(
     database: DatabaseOption = None,
 ) -> None:
     """Créer un compte (par exemple le premier administrateur de l'instance)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import default_actor, find_organisation, open_store
+    from sobrenum.store.users import AccountError, create_user
+    from sobrenum.web.security import PasswordPolicyError, hash_password
+
     instance_admin = role.strip().lower() == INSTANCE_ADMIN
     if not instance_admin and organisation is None:
         raise _fail(AccountError("Précisez --organisation pour un rôle dans une collectivité."))
@@ -159,6 +173,10 @@ def user_add(
     database: DatabaseOption = None,
 ) -> None:
     """Donner à un compte existant un rôle dans une collectivité."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import default_actor, find_organisation, open_store
+    from sobrenum.store.users import AccountError, find_user_by_email, set_membership
+
     try:
         with open_store(database) as store:
             user = find_user_by_email(store, email)
@@ -178,55 +196,59 @@ DEMO_ADMIN = "demo@exemple.fr"
 
 @command(app, "demo-web")
 def demo_web_command(
-    database: DatabaseOption = None,
+    database: Annotated[
+        str | None,
+        option(
+            "--base",
+            english="--database",
+            help="Base de la démonstration (sqlite:///… ou postgresql://…) ; par défaut "
+            "demonstration.sqlite dans le dossier de données, à part des vraies collectivités.",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[
+        str, option("--hote", english="--host", help="Adresse d'écoute.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
     start: Annotated[
         bool,
         option(
             "--lancer/--sans-lancer",
             english="--start/--no-start",
-            help="Lancer l'application web ensuite.",
+            help="Lancer l'application web une fois la démonstration prête.",
         ),
-    ] = False,
-    port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
+    ] = True,
 ) -> None:
-    """Préparer l'application web de démonstration : collectivité, inventaire, compte admin."""
-    import datetime as dt
+    """La démonstration dans l'application web : la commune de « sobrenum demo » (parc,
+    stratégie, registre de réemploi, année figée), un compte administrateur, le serveur."""
     import secrets
 
-    from sobrenum import intake
-    from sobrenum.cli.commands_footprint import (
-        DEMO_ORGANISATION,
-        DEMO_POPULATION,
-        DEMO_STAFF,
-        DEMO_YEAR,
-        demo_inventory,
+    from sobrenum.demo import DEMO_ORGANISATION, prepare_demo
+    from sobrenum.domain import SobrenumError
+    from sobrenum.referential import check, load
+    from sobrenum.store import data_dir, default_actor, open_store
+    from sobrenum.store.users import (
+        create_user,
+        find_user_by_email,
+        set_membership,
+        set_password_hash,
     )
-    from sobrenum.store import OrganisationError, create_organisation, find_import
-    from sobrenum.store.users import set_password_hash
+    from sobrenum.web.security import hash_password
 
+    url = database or f"sqlite:///{data_dir() / 'demonstration.sqlite'}"
     password = secrets.token_urlsafe(12)
     try:
-        with open_store(database) as store:
-            try:
-                organisation = find_organisation(store, DEMO_ORGANISATION)
-            except OrganisationError:
-                organisation = create_organisation(
-                    store,
-                    name=DEMO_ORGANISATION,
-                    type="commune",
-                    population=DEMO_POPULATION,
-                    staff_count=DEMO_STAFF,
-                    reporting_year=DEMO_YEAR,
-                    actor=default_actor(),
-                )
-            path = demo_inventory()
-            if find_import(store, organisation, intake.file_sha256(path)) is None:
-                day = dt.date(DEMO_YEAR, 12, 31)
-                read = intake.read_inventory(path, organisation=organisation, inventory_date=day)
-                intake.apply(store, organisation, read, inventory_date=day, actor=default_actor())
+        ref = load()
+        if problems := check(ref):
+            raise SobrenumError("Le référentiel n'est pas cohérent : " + "; ".join(problems[:5]))
+        with (
+            console.status("Préparation de la commune de démonstration…"),
+            open_store(url) as store,
+        ):
+            organisation = prepare_demo(store, ref)
             user = find_user_by_email(store, DEMO_ADMIN)
             if user is None:
-                user = create_user(
+                create_user(
                     store,
                     email=DEMO_ADMIN,
                     password_hash=hash_password(password),
@@ -247,13 +269,18 @@ def demo_web_command(
             location = store.url
     except SobrenumError as exc:
         raise _fail(exc) from exc
-    console.print(f"Collectivité de démonstration prête : [bold]{DEMO_ORGANISATION}[/]")
-    console.print(f"Base : {location}", highlight=False)
+    console.print(f"Démonstration prête : [bold]{DEMO_ORGANISATION}[/] (base {location})")
     console.print(
-        "Ouvrez l'application web avec [bold]sobrenum servir[/] puis "
-        f"[bold]http://127.0.0.1:{port}/[/] — identifiant [bold]{DEMO_ADMIN}[/], "
-        f"mot de passe [bold]{password}[/]",
+        f"  Adresse      : [bold]http://{host}:{port}/[/]\n"
+        f"  Identifiant  : [bold]{DEMO_ADMIN}[/]\n"
+        f"  Mot de passe : [bold]{password}[/]",
         highlight=False,
     )
-    if start:
-        serve_command(host="127.0.0.1", port=port, database=database, workers=1)
+    if not start:
+        console.print(
+            f"Pour l'ouvrir : [bold]sobrenum servir --base {url}[/] (le mot de passe reste valable).",
+            highlight=False,
+        )
+        return
+    console.print("Ctrl+C pour arrêter.")
+    _serve(host, port, url, announce=False)

@@ -1,0 +1,61 @@
+"""``sobrenum --help`` starts fast: no heavy module is imported before a command runs (the
+figures are in benchmarks/cli_start.py and benchmarks/RESULTS.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = (
+    "pyarrow",
+    "numpy",
+    "ibis",
+    "duckdb",
+    "sqlalchemy",
+    "alembic",
+    "weasyprint",
+    "fastapi",
+    "uvicorn",
+    "altair",
+    "jinja2",
+    "rapidfuzz",
+    "httpx",
+    "pandas",
+)
+
+PROBE = """
+import json, sys
+from sobrenum.cli.main import app
+try:
+    app(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_after(*args: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    return {name.split(".")[0] for name in json.loads(done.stdout.splitlines()[-1])}
+
+
+def test_help_imports_no_heavy_module() -> None:
+    for args in (["--help"], ["reemploi", "--help"], ["empreinte", "--help"]):
+        loaded = modules_after(*args)
+        assert not loaded & set(HEAVY), (args, sorted(loaded & set(HEAVY)))
+
+
+def test_help_constants_match_the_modules_they_stand_for() -> None:
+    from sobrenum.cli import commands_footprint, commands_import, commands_reuse
+    from sobrenum.inventory.glpi import GLPI_ITEMTYPES
+    from sobrenum.inventory.models import DEFAULT_MIN_CONFIDENCE
+    from sobrenum.reuse.agec import GRID_FILE_NAME
+    from sobrenum.store import ORGANISATION_TYPES
+
+    assert commands_footprint.DEFAULT_MIN_CONFIDENCE == DEFAULT_MIN_CONFIDENCE
+    assert tuple(GLPI_ITEMTYPES) == commands_import.GLPI_DEFAULT_TYPES
+    assert tuple(ORGANISATION_TYPES) == commands_import.ORGANISATION_TYPES_HELP
+    assert commands_reuse.GRID_FILE_NAME == GRID_FILE_NAME
