@@ -5,15 +5,16 @@ retention period (docs/donnees-personnelles.md)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import command, option
-from sobrenum.domain import SobrenumError
-from sobrenum.store import find_organisation, open_store
+
+if TYPE_CHECKING:
+    from sobrenum.domain import SobrenumError
 
 console = Console()
 err = Console(stderr=True)
@@ -55,6 +56,8 @@ def backup_command(
     database: DatabaseOption = None,
 ) -> None:
     """Sauvegarder toute l'instance, ou une collectivité (à faire avant chaque mise à jour)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import find_organisation, open_store
     from sobrenum.store.backup import backup_instance, backup_organisation
 
     try:
@@ -87,6 +90,8 @@ def restore_command(
     database: DatabaseOption = None,
 ) -> None:
     """Restaurer une sauvegarde de l'instance ou d'une collectivité."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import open_store
     from sobrenum.store.backup import backup_kind, restore_instance, restore_organisation
 
     try:
@@ -105,6 +110,8 @@ def restore_command(
 @command(app, "purger", "purge")
 def purge_command(database: DatabaseOption = None) -> None:
     """Supprimer les données personnelles dont la durée de conservation est passée."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import open_store
     from sobrenum.store.retention import AUDIT_DAYS, LOGIN_ATTEMPT_DAYS, purge_expired
 
     try:
