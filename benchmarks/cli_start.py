@@ -1,0 +1,101 @@
+"""Start-up of the command line: ``sobrenum --help`` and ``sobrenum organisation lister``
+against the import of Typer and Rich, before and after (results in RESULTS.md).
+
+    .venv/bin/python benchmarks/cli_start.py [--avant c0aa762] [--repetitions 7]
+
+Each command runs in a fresh interpreter (wall time, median of the repetitions, and the
+process's peak memory, ``ru_maxrss``). ``--avant`` names a commit whose ``src`` is extracted
+(``git archive``) to measure the same commands as they were then, side by side.
+``python -X importtime -c "from sobrenum.cli.main import app"`` shows what is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Runs ``code`` (with ``sys.argv`` set to the command), then prints its peak memory (KiB).
+WRAPPER = """
+import resource, sys
+def peak():
+    sys.stderr.write(f"\\nPEAK {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
+import atexit; atexit.register(peak)
+sys.argv = ["sobrenum", *sys.argv[1:]]
+"""
+BASELINE = WRAPPER + "import typer, rich\n"
+CLI = WRAPPER + "from sobrenum.cli.main import app\napp()\n"
+
+
+def run(
+    code: str, args: list[str], src: Path, repeat: int, env: dict[str, str]
+) -> tuple[float, int]:
+    times, peaks = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env=env | {"PYTHONPATH": str(src)},
+            capture_output=True,
+            text=True,
+        )
+        times.append(time.perf_counter() - started)
+        peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK ")]
+        if not peak:
+            raise SystemExit(f"{args} a échoué :\n{done.stderr[-2000:]}")
+        peaks.append(int(peak[-1].split()[1]))
+    return statistics.median(times), max(peaks)
+
+
+def extract_src(commit: str, folder: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", commit, "src"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "src"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--avant", help="commit de comparaison (src d'alors)")
+    parser.add_argument("--repetitions", type=int, default=7)
+    options = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="sobrenum-cli-start-"))
+    env = dict(os.environ) | {"SOBRENUM_DATA": str(data), "COLUMNS": "100"}
+    env.pop("SOBRENUM_DATABASE_URL", None)
+    trees = {"après": REPO / "src"}
+    if options.avant:
+        trees = {"avant": extract_src(options.avant, data / "avant")} | trees
+    commands = {
+        "sobrenum --help": ["--help"],
+        "sobrenum organisation lister": ["organisation", "lister"],
+    }
+    # The database exists before the runs are timed: lister measures reading it, not creating it.
+    run(CLI, commands["sobrenum organisation lister"], REPO / "src", 1, env)
+    base_time, base_peak = run(BASELINE, [], REPO / "src", options.repetitions, env)
+    print(f"import typer, rich : {base_time:.3f} s, {base_peak / 1024:.0f} Mio (référence)")
+    print(f"{'commande':30} {'version':8} {'temps':>8} {'× réf.':>7} {'mémoire':>9} {'× réf.':>7}")
+    for label, args in commands.items():
+        for version, src in trees.items():
+            seconds, peak = run(CLI, args, src, options.repetitions, env)
+            print(
+                f"{label:30} {version:8} {seconds:7.3f}s {seconds / base_time:6.1f}× "
+                f"{peak / 1024:7.0f}Mo {peak / base_peak:6.1f}×"
+            )
+    print(f"charge moyenne : {os.getloadavg()[0]:.1f} ({os.cpu_count()} cœurs)")
+
+
+if __name__ == "__main__":
+    main()
