@@ -227,7 +227,7 @@ def test_the_demo_ends_with_the_council_report(tmp_path: Path) -> None:
     assert validate(str(tmp_path / "donnees-ouvertes" / "datapackage.json")).valid
     with pdfplumber.open(pdf) as doc:
         # The demo commune is prepared in a store: its year is frozen, its register filled.
-        assert len(doc.pages) == DEMO_PAGES + 1
+        assert len(doc.pages) == DEMO_PAGES
         text = "\n".join(page.extract_text() or "" for page in doc.pages)
         assert "Collectivité fictive" in (doc.pages[0].extract_text() or "")
         assert "Fresque du numérique" in text and "figée" in text
