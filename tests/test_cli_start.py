@@ -54,8 +54,10 @@ def test_help_constants_match_the_modules_they_stand_for() -> None:
     from sobrenum.inventory.models import DEFAULT_MIN_CONFIDENCE
     from sobrenum.reuse.agec import GRID_FILE_NAME
     from sobrenum.store import ORGANISATION_TYPES
+    from sobrenum.store.imports import GONE_CONFIRMATION_THRESHOLD
 
     assert commands_footprint.DEFAULT_MIN_CONFIDENCE == DEFAULT_MIN_CONFIDENCE
     assert tuple(GLPI_ITEMTYPES) == commands_import.GLPI_DEFAULT_TYPES
     assert tuple(ORGANISATION_TYPES) == commands_import.ORGANISATION_TYPES_HELP
     assert commands_reuse.GRID_FILE_NAME == GRID_FILE_NAME
+    assert commands_import.GONE_CONFIRMATION_THRESHOLD == GONE_CONFIRMATION_THRESHOLD

@@ -13,15 +13,14 @@ from urllib.parse import urlsplit
 import typer
 from rich.console import Console
 
-from sobrenum import intake
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
 
 if TYPE_CHECKING:
+    from sobrenum import intake
     from sobrenum.domain import SobrenumError
     from sobrenum.inventory import ColumnMapping, ImportResult
     from sobrenum.store import (
-        GONE_CONFIRMATION_THRESHOLD,
         ImportPreview,
         ImportSummary,
         Organisation,
@@ -41,6 +40,8 @@ add_group(app, organisation_app, "organisation")
 #: ``sobrenum.inventory.glpi.GLPI_ITEMTYPES`` and ``sobrenum.store.ORGANISATION_TYPES``.
 GLPI_DEFAULT_TYPES = ("Computer", "Monitor", "NetworkEquipment", "Phone", "Printer", "Peripheral")
 ORGANISATION_TYPES_HELP = ("commune", "epci", "departement", "region", "syndicat", "autre")
+#: ``sobrenum.store.imports.GONE_CONFIRMATION_THRESHOLD``, for the help (tested equal).
+GONE_CONFIRMATION_THRESHOLD = 0.25
 
 PROFILES_FOLDER = "profils"
 """Sub-folder of the data folder holding saved column-mapping profiles."""
@@ -75,10 +76,6 @@ def _fail(error: SobrenumError) -> typer.Exit:
 
 ENV_GLPI_USER_TOKEN = "SOBRENUM_GLPI_USER_TOKEN"
 ENV_GLPI_APP_TOKEN = "SOBRENUM_GLPI_APP_TOKEN"
-
-
-file_sha256 = intake.file_sha256
-fleet_sha256 = intake.fleet_sha256
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -396,11 +393,12 @@ def _already(what: str, organisation: Organisation, sha: str, store: Store) -> b
 
 
 def _run_import(store: Store, file: Path, options: _ImportOptions) -> ImportSummary | None:
+    from sobrenum import intake
     from sobrenum.store import find_organisation
 
     organisation = find_organisation(store, options.organisation_key)
     with console.status("Empreinte du fichier…", spinner="dots"):
-        sha = file_sha256(file)
+        sha = intake.file_sha256(file)
     if _already(f"Ce fichier ({file.name})", organisation, sha, store):
         return None
     profile = options.profile or intake.remembered_profile(store, organisation, options.source)
@@ -423,6 +421,7 @@ def _apply(
     report_name: str,
 ) -> ImportSummary:
     """Rejects report, preview, then the import itself: the same steps for a file and GLPI."""
+    from sobrenum import intake
     from sobrenum.store import default_actor
 
     console.print(f"Lecture : {read.result.summary()}", highlight=False)
@@ -481,6 +480,7 @@ def _run_glpi_import(
     options: _ImportOptions,
 ) -> ImportSummary | None:
     """Read the fleet from GLPI's REST API, then apply it like an inventory file."""
+    from sobrenum import intake
     from sobrenum.inventory.glpi_api import GlpiApiError, read_glpi_api
     from sobrenum.store import find_organisation
 
