@@ -187,3 +187,33 @@ def test_named_sheet_that_does_not_exist(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / "a.xlsx", {"Parc": [HEADER, ROWS[0]]})
     with pytest.raises(InvalidDataError, match="pas de feuille « Matériel »"):
         read_source(path, sheet="Matériel")
+
+
+def test_invalid_utf8_is_reported_with_its_lines_and_the_users_file_name(tmp_path: Path) -> None:
+    from sobrenum import intake
+
+    broken = "N° d'inventaire;Catégorie\nPC-1;Écran\n".encode() + b"PC-2;\xe9cran\nPC-3;\xff\n"
+    path = tmp_path / "parc.csv"
+    path.write_bytes(broken)
+    with pytest.raises(InvalidDataError) as refused:
+        read_source(path)
+    assert "« parc.csv » est en UTF-8 mais contient des octets invalides" in str(refused.value)
+    assert "ligne(s) 3, 4" in str(refused.value)
+    # Windows-1252 without any UTF-8 character is still read (the encoding is guessed).
+    legacy = tmp_path / "ancien.csv"
+    legacy.write_bytes("N° d'inventaire;Catégorie\nPC-1;Écran\n".encode("cp1252"))
+    assert read_source(legacy).table.to_pylist() == [
+        {"N° d'inventaire": "PC-1", "Catégorie": "Écran"}
+    ]
+
+    # A file received by the web is read under the user's own name, not a temporary one.
+    from sobrenum.store import Organisation
+
+    org = Organisation(name="Ville", type="commune", reporting_year=2025)
+    with pytest.raises(InvalidDataError, match=r"« parc-écoles\.csv »"):
+        intake.read_upload(
+            broken,
+            file_name="parc-écoles.csv",
+            organisation=org,
+            inventory_date=dt.date(2025, 6, 1),
+        )

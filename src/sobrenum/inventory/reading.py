@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from sobrenum.domain.errors import InvalidDataError
+from sobrenum.domain.errors import InvalidDataError, RowIssue
 from sobrenum.inventory.mapping import header_score
 from sobrenum.inventory.safety import DEFAULT_LIMITS, Limits, sniff_format
 from sobrenum.inventory.source import SourceTable
@@ -299,14 +299,48 @@ def _transcode(data: bytes, encoding: str) -> bytes:
     )
 
 
+#: A UTF-8 multi-byte character (« é » is C3 A9): text in a single-byte encoding almost never
+#: has one, so a file with some is UTF-8, and its other non-ASCII bytes are damage.
+_UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
+
+
+class MixedEncodingError(ValueError):
+    """A UTF-8 text file with invalid bytes on some lines (``lines``: their numbers)."""
+
+    def __init__(self, lines: list[int]) -> None:
+        super().__init__(lines)
+        self.lines = lines
+
+
+def _invalid_utf8_lines(data: bytes) -> list[int]:
+    bad = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(number)
+    return bad
+
+
 def decode_bytes(data: bytes) -> tuple[bytes, str]:
-    """UTF-8 bytes (without BOM) of a text file, and the encoding it was in."""
+    """UTF-8 bytes (without BOM) of a text file, and the encoding it was in.
+
+    Not UTF-8 and without any UTF-8 character: Windows-1252 (else Latin-1), the encoding of
+    spreadsheets saved as CSV on Windows. UTF-8 characters *and* invalid bytes: raises
+    :class:`MixedEncodingError` naming the damaged lines (decoding the whole file as
+    Windows-1252 would garble every accent, headers included).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:], "utf-8-sig"
+        data = data[3:]
+        if _is_utf8(data):
+            return data, "utf-8-sig"
+        raise MixedEncodingError(_invalid_utf8_lines(data))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16").encode("utf-8"), "utf-16"
     if _is_utf8(data):
         return data, "utf-8"
+    if _UTF8_CHARACTER.search(data):
+        raise MixedEncodingError(_invalid_utf8_lines(data))
     try:
         return _transcode(data, "cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -334,7 +368,16 @@ def detect_separator(sample: str) -> str:
 
 def read_csv(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceTable:
     """Read a delimited text file (separator and encoding detected)."""
-    data, _encoding = decode_bytes(path.read_bytes())
+    try:
+        data, _encoding = decode_bytes(path.read_bytes())
+    except MixedEncodingError as exc:
+        shown = ", ".join(str(n) for n in exc.lines[:10]) + (" …" if len(exc.lines) > 10 else "")
+        raise InvalidDataError(
+            f"Le fichier « {path.name} » est en UTF-8 mais contient des octets invalides "
+            f"(caractères abîmés), ligne(s) {shown} : rien n'a été lu. Corrigez ces lignes, "
+            "ou enregistrez de nouveau le fichier en CSV UTF-8 depuis le tableur.",
+            [RowIssue("octets invalides en UTF-8", line=n) for n in exc.lines[:50]],
+        ) from exc
     sample = data[: 64 * 1024].decode("utf-8", errors="ignore")
     sep = detect_separator(sample)
     head_rows = [
