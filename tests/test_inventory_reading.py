@@ -190,7 +190,7 @@ def test_named_sheet_that_does_not_exist(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_is_reported_with_its_lines_and_the_users_file_name(tmp_path: Path) -> None:
-    from sobrenum import intake
+    from sobrenum.intake import read_upload
 
     broken = "N° d'inventaire;Catégorie\nPC-1;Écran\n".encode() + b"PC-2;\xe9cran\nPC-3;\xff\n"
     path = tmp_path / "parc.csv"
@@ -211,7 +211,7 @@ def test_invalid_utf8_is_reported_with_its_lines_and_the_users_file_name(tmp_pat
 
     org = Organisation(name="Ville", type="commune", reporting_year=2025)
     with pytest.raises(InvalidDataError, match=r"« parc-écoles\.csv »"):
-        intake.read_upload(
+        read_upload(
             broken,
             file_name="parc-écoles.csv",
             organisation=org,
