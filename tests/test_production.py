@@ -63,16 +63,16 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     }
     for variable, value in values.items():
         monkeypatch.setenv(variable, value)
-    settings = Settings.from_env(max_failures_per_ip=7)
+    settings = Settings.from_env(free_failures_per_ip=7)
     assert settings.session_hours == 1.5
     assert settings.max_upload_bytes == 0
-    assert settings.max_failures_per_account == 1
+    assert settings.free_failures_per_account == 1
     assert settings.secure_cookies is True
     assert settings.data_folder == tmp_path
     assert settings.proconnect_scopes == defaults.proconnect_scopes
     assert settings.trusted_proxies == ""
     assert settings.compute_queue == 10**30
-    assert settings.max_failures_per_ip == 7  # an override wins over the environment
+    assert settings.free_failures_per_ip == 7  # an override wins over the environment
 
 
 @pytest.mark.parametrize(

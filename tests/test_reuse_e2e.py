@@ -112,7 +112,7 @@ def test_exit_wipe_donate_and_the_rate_moves(live: tuple[str, int], page: Page) 
     exit_form.get_by_label("Destinataire (structure)").fill("ecosystem")
     exit_form.get_by_label("Poids en kg").fill("7,5")
     exit_form.get_by_role("button", name="Enregistrer la sortie").click()
-    expect(page.get_by_role("status")).to_contain_text("Sortie de R2 enregistrée")
+    expect(page.get_by_role("status")).to_contain_text("Sortie enregistrée")
 
     # The donation of a laptop is refused until its wipe is recorded.
     def donate() -> None:
@@ -135,11 +135,11 @@ def test_exit_wipe_donate_and_the_rate_moves(live: tuple[str, int], page: Page) 
     wipe_form.get_by_label("Opérateur").fill("Atelier DSI")
     wipe_form.get_by_label("Date", exact=True).fill("2025-03-01")
     wipe_form.get_by_role("button", name="Enregistrer l'effacement").click()
-    expect(page.get_by_role("status")).to_contain_text("Effacement de R1 enregistré")
+    expect(page.get_by_role("status")).to_contain_text("Effacement enregistré")
 
     page.goto(f"{url}/collectivites/{organisation_id}/reemploi?annee=2025")
     donate()
-    expect(page.get_by_role("status")).to_contain_text("Sortie de R1 enregistrée")
+    expect(page.get_by_role("status")).to_contain_text("Sortie enregistrée")
     expect(page.locator("#taux-a")).to_have_text("1")
     expect(page.locator("#taux-reemploi")).to_contain_text("14,3")
     expect(page.locator("#table-sorties")).to_contain_text("Emmaüs Connect")

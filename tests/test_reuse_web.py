@@ -108,6 +108,6 @@ def test_page_refuses_donation_without_wipe_and_shows_the_rate(
     assert done.status_code == 303
     after = web.get(done.headers["location"])
     assert "Taux de réemploi 2025 : 1 / 7 = 14,3 % (objectif 50 %)" in after.text
-    assert "Sortie de R1 enregistrée" in after.text
+    assert "Sortie enregistrée" in after.text
     # Without the CSRF token nothing is written.
     assert web.post(f"{page}/sortie", data={**form, "csrf_token": "x"}).status_code == 403

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -137,18 +138,26 @@ def test_reader_cannot_change_editor_imports_admin_manages_members(
     assert again.status_code == 200, again.text
     assert again.json() == applied.json()
 
-    # The org admin adds a new reader with a password, changes their role, removes them.
+    # The org admin invites a new reader, who chooses a password; the admin changes their
+    # role, removes them.
     made = app_client.post(
         f"{org_url}/membres",
-        json={
-            "email": "nouveau@mairie.fr",
-            "role": "reader",
-            "mot_de_passe": "un long mot de passe",
-        },
+        json={"email": "nouveau@mairie.fr", "role": "reader"},
         headers=bearer(admin),
     )
     assert made.status_code == 201, made.text
-    new_id = made.json()["id"]
+    token = parse_qs(urlsplit(made.json()["lien"]).query)["jeton"][0]
+    accepted = app_client.post(
+        f"{API}/invitations/acceptation",
+        json={"jeton": token, "mot_de_passe": "un long mot de passe"},
+        headers={"x-csrf-token": csrf_of(app_client)},
+    )
+    assert accepted.status_code == 200, accepted.text
+    new_id = next(
+        m["id"]
+        for m in app_client.get(f"{org_url}/membres", headers=bearer(admin)).json()
+        if m["email"] == "nouveau@mairie.fr"
+    )
     changed = app_client.patch(
         f"{org_url}/membres/{new_id}", json={"role": "editor"}, headers=bearer(admin)
     )

@@ -1,14 +1,19 @@
-"""Logging in and out, wrong passwords, rate limiting, CSRF, API tokens, audit events."""
+"""Logging in and out, wrong passwords, login delays, CSRF, API tokens, audit events."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from sobrenum.store import Organisation, Store, list_events
+from sobrenum.store.users import LoginAttempt
+from sobrenum.web.security import login_delay, login_wait
 from web_support import PASSWORD, add_user, client_for, csrf_of, login, make_app
 
 
@@ -59,40 +64,96 @@ def test_wrong_password_is_refused_in_french(client: TestClient, store: Store) -
     assert "auth.login_failed" in [e.action for e in list_events(store)]
 
 
-def test_rate_limit_per_account_even_with_the_right_password(
-    client: TestClient, store: Store
+DELAYS = {
+    "free_failures_per_account": 3,
+    "login_delay_seconds": 30.0,
+    "login_max_delay_seconds": 100.0,
+}
+
+
+def earlier(store: Store, seconds: float) -> None:
+    """Move every recorded login attempt ``seconds`` into the past (time passing)."""
+    with store.transaction() as session:
+        for attempt in session.scalars(select(LoginAttempt)):
+            attempt.at = attempt.at - dt.timedelta(seconds=seconds)
+
+
+def refused_for(response: Any) -> int:
+    assert response.status_code == 429, response.text
+    assert "attendez" in response.text
+    return int(response.headers["retry-after"])
+
+
+def test_login_delays_grow_per_account_and_the_right_password_works_after(
+    store: Store, tmp_path: Path
 ) -> None:
     add_user(store, "agent@mairie.fr")
-    for _ in range(5):
-        assert login(client, "agent@mairie.fr", "essai au hasard").status_code == 401
-    blocked = login(client, "agent@mairie.fr", PASSWORD)
-    assert blocked.status_code == 429
-    assert "Trop de tentatives" in blocked.text
-    # Another account from the same address is not blocked by this one.
     add_user(store, "collegue@mairie.fr")
-    assert login(client, "collegue@mairie.fr").status_code == 303
+    with client_for(make_app(store, tmp_path, **DELAYS)) as client:
+        for _ in range(3):  # the first three failures cost nothing
+            assert login(client, "agent@mairie.fr", "essai au hasard").status_code == 401
+        # Then 30 s after the third failure, even for the right password…
+        assert refused_for(login(client, "agent@mairie.fr", PASSWORD)) in (29, 30)
+        # …but not for another account from the same address.
+        assert login(client, "collegue@mairie.fr").status_code == 303
+        client.cookies.clear()
+        earlier(store, 31)
+        assert login(client, "agent@mairie.fr", "encore raté").status_code == 401
+        # The fourth failure doubles the delay: 60 s (the refused try did not count).
+        assert refused_for(login(client, "agent@mairie.fr", PASSWORD)) in (59, 60)
+        earlier(store, 61)
+        assert login(client, "agent@mairie.fr", PASSWORD).status_code == 303
+        # A success starts the account afresh.
+        client.cookies.clear()
+        assert login(client, "agent@mairie.fr", "raté après succès").status_code == 401
+        assert login(client, "agent@mairie.fr", PASSWORD).status_code == 303
 
 
-def test_rate_limit_per_address(store: Store, tmp_path: Path) -> None:
-    with client_for(make_app(store, tmp_path, max_failures_per_ip=3)) as client:
+def test_login_delays_per_address(store: Store, tmp_path: Path) -> None:
+    settings = {**DELAYS, "free_failures_per_ip": 3}
+    with client_for(make_app(store, tmp_path, **settings)) as client:
         add_user(store, "agent@mairie.fr")
         for n in range(3):
             assert login(client, f"inconnu{n}@mairie.fr", "x").status_code == 401
-        assert login(client, "agent@mairie.fr", PASSWORD).status_code == 429
+        assert refused_for(login(client, "agent@mairie.fr", PASSWORD)) in (29, 30)
+        earlier(store, 30)
+        assert login(client, "agent@mairie.fr", PASSWORD).status_code == 303
 
 
-def test_rate_limit_is_shared_between_workers(store: Store, tmp_path: Path) -> None:
+def test_login_delays_are_shared_between_workers(store: Store, tmp_path: Path) -> None:
     """Two app instances (two workers) on one database count the same failures."""
     add_user(store, "agent@mairie.fr")
     with (
-        client_for(make_app(store, tmp_path)) as first,
-        client_for(make_app(store, tmp_path)) as second,
+        client_for(make_app(store, tmp_path, **DELAYS)) as first,
+        client_for(make_app(store, tmp_path, **DELAYS)) as second,
     ):
-        for n in range(5):
+        for n in range(3):
             worker = first if n % 2 else second
             assert login(worker, "agent@mairie.fr", "mauvais").status_code == 401
-        assert login(first, "agent@mairie.fr", PASSWORD).status_code == 429
-        assert login(second, "agent@mairie.fr", PASSWORD).status_code == 429
+        assert refused_for(login(first, "agent@mairie.fr", PASSWORD)) in (29, 30)
+        assert refused_for(login(second, "agent@mairie.fr", PASSWORD)) in (29, 30)
+
+
+@pytest.mark.parametrize(
+    ("failures", "expected"),
+    [(0, 0.0), (2, 0.0), (3, 1.0), (4, 2.0), (5, 4.0), (8, 32.0), (9, 60.0), (10**18, 60.0)],
+)
+def test_login_delay_doubles_up_to_the_cap(failures: int, expected: float) -> None:
+    """Computed by hand: free=3, base=1 s, cap=60 s; 2^(9-3)=64 > 60 is capped."""
+    assert login_delay(failures, free=3, base=1.0, cap=60.0) == expected
+
+
+def test_login_wait_counts_from_the_last_failure() -> None:
+    now = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+    def wait(seconds_ago: float | None) -> float:
+        last = None if seconds_ago is None else now - dt.timedelta(seconds=seconds_ago)
+        return login_wait(5, last, now, free=3, base=1.0, cap=60.0)
+
+    assert wait(None) == 0.0
+    assert wait(1) == 3.0  # 5 failures: 4 s after the last one
+    assert wait(4) == 0.0  # exactly over
+    assert wait(10) == 0.0
 
 
 def test_secure_cookie_over_https(store: Store, tmp_path: Path) -> None:

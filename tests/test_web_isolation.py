@@ -13,12 +13,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sobrenum.store import Organisation, Store, list_events
-from sobrenum.store.users import list_api_tokens, organisation_members
+from sobrenum.store.users import (
+    find_user_by_email,
+    list_api_tokens,
+    organisation_members,
+    pending_invitations,
+)
 from sobrenum.web.app import RouteInfo, http_routes
 from test_web_api import API, bearer, token_for, upload_demo
 from web_support import add_user, client_for, csrf_of, login, make_app, other_organisation
 
-#: Routes anybody may open without an account. Adding a public route means adding it here.
+#: Routes anybody may open without an account. Adding a public route means adding it here,
+#: with the reason.
 PUBLIC = {
     ("GET", "/connexion"),
     ("POST", "/connexion"),
@@ -27,6 +33,12 @@ PUBLIC = {
     ("GET", "/connexion/proconnect/retour"),
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/langue"),
+    # The invitation token (256 bits, single use, expiring) is the proof: the invited person
+    # has no account yet. Tested in test_web_accounts.py (unknown, used, expired tokens).
+    ("GET", "/invitation"),
+    ("POST", "/invitation"),
+    ("GET", "/invitation/proconnect"),
+    ("POST", "/api/v1/invitations/acceptation"),
 }
 DENIED = {401, 403, 404}
 PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
@@ -64,6 +76,11 @@ def world(store: Store, tmp_path: Path, organisation: Organisation) -> dict[str,
         headers=bearer(a_token),
     )
     pending = upload_demo(client, organisation.id, a_token).json()  # same file, left pending
+    invited = client.post(
+        f"{API}/collectivites/{organisation.id}/membres",
+        json={"email": "a-invite@a.fr", "role": "editor"},
+        headers=bearer(a_token),
+    ).json()
     add_user(store, "a-lecteur@a.fr", organisation=organisation, role="reader")
     fleet = client.get(
         f"{API}/collectivites/{organisation.id}/parc",
@@ -82,6 +99,7 @@ def world(store: Store, tmp_path: Path, organisation: Organisation) -> dict[str,
         "depot_id": str(pending["id"]),
         "import_id": str(applied["id"]),
         "token_id": str(list_api_tokens(store, a_user.id)[0].id),
+        "invitation_id": str(invited["id"]),
         "asset_id": asset_ids[0],
     }
     return {
@@ -141,7 +159,10 @@ def test_other_organisation_gets_nothing(world: dict[str, Any], store: Store, vi
             continue
         url = fill(route.path, world["ids"])
         response = call(client, method, url, headers)
-        scoped = any(p in route.path for p in ("{organisation_id}", "{token_id}", "{user_id}"))
+        scoped = any(
+            p in route.path
+            for p in ("{organisation_id}", "{token_id}", "{user_id}", "{invitation_id}")
+        )
         if scoped and response.status_code not in DENIED:
             failures.append(f"{method} {url} → {response.status_code}: {response.text[:200]}")
         if leaks := leaked(response.text, world["secrets"]):
@@ -155,5 +176,8 @@ def test_other_organisation_gets_nothing(world: dict[str, Any], store: Store, vi
     }
     assert members == {"a-admin@a.fr", "a-lecteur@a.fr"}
     assert list_api_tokens(store, world["a_user_id"])[0].revoked_at is None
+    organisation_id = int(world["ids"]["organisation_id"])
+    assert [i.email for i in pending_invitations(store, organisation_id)] == ["a-invite@a.fr"]
+    assert find_user_by_email(store, "a-admin@a.fr") is not None
     events = list_events(store, limit=10_000)[: len(list_events(store, limit=10_000)) - before]
     assert all(e.organisation_id != int(world["ids"]["organisation_id"]) for e in events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -102,3 +103,38 @@ def test_bad_id_token_is_refused(
     refused = proconnect_round_trip(client)
     assert refused.status_code == 400, refused.text
     assert client.get("/api/v1/moi").status_code == 401
+
+
+def test_invitation_creates_the_account_through_proconnect(
+    client: TestClient, store: Store, organisation: Organisation
+) -> None:
+    """An invited agent without an account signs in with ProConnect from the invitation
+    page: the account is created for ProConnect only (no password), with the role."""
+    from sobrenum.store.users import invite_member
+
+    invite_member(
+        store,
+        organisation_id=organisation.id,
+        email="agent@mairie.fr",
+        role="editor",
+        token="jeton-invitation-proconnect-0001",
+        lifetime=dt.timedelta(days=7),
+        actor="test",
+    )
+    start = client.get(
+        "/invitation/proconnect", params={"jeton": "jeton-invitation-proconnect-0001"}
+    )
+    assert start.status_code == 303
+    assert start.headers["location"].startswith("http://testserver/connexion/proconnect")
+    done = proconnect_round_trip(client)
+    assert done.status_code == 303, done.text
+    user = find_user_by_email(store, "agent@mairie.fr")
+    assert user is not None and user.password_hash is None
+    assert user.oidc_subject == "proconnect-sub-1"
+    me = client.get("/api/v1/moi").json()
+    assert me["collectivites"] == {str(organisation.id): "editor"}
+    # Used once: the link no longer works.
+    assert (
+        client.get("/invitation", params={"jeton": "jeton-invitation-proconnect-0001"}).status_code
+        == 404
+    )

@@ -1,16 +1,24 @@
-"""People and their access: user accounts, memberships (user x organisation x role), API
-tokens, web sessions, login attempts (for rate limiting) and staged imports.
+"""People and their access: user accounts, memberships (user x organisation x role),
+invitations, API tokens, web sessions, login attempts (for login delays) and staged imports.
 
 Nothing here knows about HTTP: the web layer hashes passwords and chooses tokens; this module
-stores and finds them. Secrets are never stored in clear: API tokens and session ids are kept
-as their SHA-256 (they are long random strings, so a fast hash is enough), passwords as
-argon2id hashes made by the caller.
+stores and finds them. Secrets are never stored in clear: API tokens, session ids and
+invitation tokens are kept as their SHA-256 (they are long random strings, so a fast hash is
+enough), passwords as argon2id hashes made by the caller.
+
+An account belongs to its owner: an organisation admin never creates an account nor sets a
+password; they *invite* an e-mail (:func:`invite_member`), and whoever holds the invitation
+token sets the password of a new account, or, when the account exists, accepts it while
+signed in to that account (:func:`accept_invitation`). Only an instance admin (or the
+command line) sets another person's password (:func:`set_password_hash`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -66,6 +74,27 @@ ROLE_ALIASES: dict[str, str] = {
 
 class AccountError(SobrenumError):
     """An account operation is refused; the message says why, in French."""
+
+
+class InvitationError(AccountError):
+    """An invitation token cannot be used; ``reason`` says why for the web layer:
+    ``invalid`` (unknown, expired, used, cancelled), ``sign_in`` (the e-mail has an account:
+    its owner signs in to accept), ``other_account`` (signed in as someone else),
+    ``inactive`` (the account is deactivated), ``password`` (a new account needs one)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class AlreadyMember(AccountError):
+    """The invited e-mail is already a member of the organisation."""
+
+
+INVALID_INVITATION = (
+    "Ce lien d'invitation n'est pas valable : il a expiré, a déjà servi ou a été annulé. "
+    "Demandez une nouvelle invitation à l'administrateur de la collectivité."
+)
 
 
 def role_rank(role: str) -> int:
@@ -127,6 +156,29 @@ class Membership(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Invitation(Base):
+    """An e-mail invited into an organisation with a role; only the token's SHA-256 is kept.
+
+    Single use (``accepted_at``), expiring (``expires_at``); a new invitation of the same
+    e-mail into the same organisation replaces the pending one."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        CheckConstraint("role IN ('reader', 'editor', 'admin')", name="role"),
+        Index("ix_invitation_org", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):
@@ -294,15 +346,81 @@ def get_user(store: Store, user_id: int) -> User | None:
         return session.get(User, user_id)
 
 
+def _close_access(session: Session, user_id: int, *, keep_session: str | None = None) -> None:
+    """Close every web session of the user (but ``keep_session``, a raw session id) and
+    revoke every API token: after a password change or a deactivation, nothing opened
+    before still works."""
+    sessions = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep_session is not None:
+        sessions = sessions.where(WebSession.id != secret_digest(keep_session))
+    session.execute(sessions)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+    )
+
+
 def set_password_hash(store: Store, user_id: int, password_hash: str, *, actor: str) -> None:
-    """Change a password; every open web session of the user is closed."""
-    with store.transaction() as session:
+    """Set someone's password (instance admin or command line): their web sessions are
+    closed and their API tokens revoked; the audit log names who did it."""
+    with store.write_transaction() as session:
         user = session.get(User, user_id)
         if user is None:
             raise AccountError("Compte introuvable.")
         user.password_hash = password_hash
-        session.execute(delete(WebSession).where(WebSession.user_id == user_id))
-        record_event(session, "user.password", actor=actor, details={"email": user.email})
+        _close_access(session, user_id)
+        record_event(session, "user.password_set", actor=actor, details={"email": user.email})
+
+
+def change_own_password(
+    store: Store,
+    user_id: int,
+    *,
+    current_matches: Callable[[str | None], bool],
+    new_hash: str,
+    keep_session: str | None,
+    actor: str,
+) -> bool:
+    """The signed-in user changes their password: ``current_matches(stored hash)`` must
+    accept the current one (checked inside the write transaction). Their other sessions are
+    closed and all their API tokens revoked. False when the current password is wrong."""
+    with store.write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise AccountError("Compte introuvable.")
+        if not current_matches(user.password_hash):
+            return False
+        user.password_hash = new_hash
+        _close_access(session, user_id, keep_session=keep_session)
+        record_event(session, "user.password_change", actor=actor, details={"email": user.email})
+        return True
+
+
+def set_active(store: Store, user_id: int, active: bool, *, actor: str) -> User:
+    """Deactivate (or reactivate) an account: a deactivated account cannot log in nor use its
+    tokens; its sessions are closed and its tokens revoked at once."""
+    with store.write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise AccountError("Compte introuvable.")
+        if user.is_active != active:
+            user.is_active = active
+            if not active:
+                _close_access(session, user_id)
+            record_event(
+                session,
+                "user.reactivate" if active else "user.deactivate",
+                actor=actor,
+                details={"email": user.email},
+            )
+        return user
+
+
+def list_users(store: Store) -> list[User]:
+    """Every account, by e-mail (for instance admins)."""
+    with store.transaction() as session:
+        return list(session.scalars(select(User).order_by(User.email)))
 
 
 def memberships_of(store: Store, user_id: int) -> dict[int, str]:
@@ -318,21 +436,36 @@ def _memberships(session: Session, user_id: int) -> dict[int, str]:
     return {org: role for org, role in rows}
 
 
+def _membership(session: Session, user_id: int, organisation_id: int) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.organisation_id == organisation_id
+        )
+    )
+
+
 def set_membership(
-    store: Store, *, user_id: int, organisation_id: int, role: str, actor: str
-) -> Membership:
-    """Give the user ``role`` in the organisation (adds or changes the membership)."""
+    store: Store,
+    *,
+    user_id: int,
+    organisation_id: int,
+    role: str,
+    actor: str,
+    only_existing: bool = False,
+) -> Membership | None:
+    """Give the user ``role`` in the organisation (adds or changes the membership).
+
+    With ``only_existing``, only change the role of a current member: None when the user is
+    not a member (nothing written). Read and write happen in one write transaction."""
     code = normalise_role(role)
     with store.write_transaction() as session:
         _check_organisation(session, organisation_id)
         user = session.get(User, user_id)
+        membership = _membership(session, user_id, organisation_id)
+        if only_existing and membership is None:
+            return None
         if user is None:
             raise AccountError("Compte introuvable.")
-        membership = session.scalar(
-            select(Membership).where(
-                Membership.user_id == user_id, Membership.organisation_id == organisation_id
-            )
-        )
         before = membership.role if membership else None
         if membership is None:
             membership = Membership(user_id=user_id, organisation_id=organisation_id, role=code)
@@ -351,12 +484,9 @@ def set_membership(
 
 
 def remove_membership(store: Store, *, user_id: int, organisation_id: int, actor: str) -> bool:
+    """Remove the user from the organisation (the account stays); False if not a member."""
     with store.write_transaction() as session:
-        membership = session.scalar(
-            select(Membership).where(
-                Membership.user_id == user_id, Membership.organisation_id == organisation_id
-            )
-        )
+        membership = _membership(session, user_id, organisation_id)
         if membership is None:
             return False
         user = session.get(User, user_id)
@@ -380,6 +510,229 @@ def organisation_members(store: Store, organisation_id: int) -> list[tuple[User,
             .order_by(User.email)
         )
         return [(user, role) for user, role in rows]
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What an invitation token opens: shown on the invitation page."""
+
+    email: str
+    role: str
+    organisation_id: int
+    organisation_name: str
+    expires_at: dt.datetime
+    has_account: bool
+
+
+def invite_member(
+    store: Store,
+    *,
+    organisation_id: int,
+    email: str,
+    role: str,
+    token: str,
+    lifetime: dt.timedelta,
+    actor: str,
+) -> Invitation:
+    """Invite ``email`` into the organisation with ``role``; the caller shows ``token`` once.
+
+    Nothing is said about accounts elsewhere: the invitation is the same whether or not the
+    e-mail has an account. A pending invitation of the same e-mail here is replaced. Refused
+    when the e-mail is already a member (the admin sees the members anyway)."""
+    clean = normalise_email(email)
+    code = normalise_role(role)
+    now = utc_now()
+    with store.write_transaction() as session:
+        _check_organisation(session, organisation_id)
+        member = session.scalar(
+            select(Membership.id)
+            .join(User, User.id == Membership.user_id)
+            .where(User.email == clean, Membership.organisation_id == organisation_id)
+        )
+        if member is not None:
+            raise AlreadyMember(
+                f"{clean} est déjà membre de la collectivité : changez son rôle dans la liste "
+                "des membres."
+            )
+        session.execute(
+            delete(Invitation).where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.email == clean,
+                Invitation.accepted_at.is_(None),
+            )
+        )
+        row = Invitation(
+            organisation_id=organisation_id,
+            email=clean,
+            role=code,
+            token_hash=secret_digest(token),
+            invited_by=actor[:320],
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+        session.add(row)
+        session.flush()
+        record_event(
+            session,
+            "invitation.create",
+            actor=actor,
+            organisation_id=organisation_id,
+            details={"invitation_id": row.id, "email": clean, "role": code},
+        )
+        return row
+
+
+def pending_invitations(store: Store, organisation_id: int) -> list[Invitation]:
+    """The organisation's invitations not yet accepted and not expired, newest first."""
+    with store.transaction() as session:
+        return list(
+            session.scalars(
+                select(Invitation)
+                .where(
+                    Invitation.organisation_id == organisation_id,
+                    Invitation.accepted_at.is_(None),
+                    Invitation.expires_at > utc_now(),
+                )
+                .order_by(Invitation.id.desc())
+            )
+        )
+
+
+def cancel_invitation(
+    store: Store, *, organisation_id: int, invitation_id: int, actor: str
+) -> bool:
+    """Cancel a pending invitation of the organisation; False when there is none."""
+    with store.write_transaction() as session:
+        row = session.get(Invitation, invitation_id)
+        if row is None or row.organisation_id != organisation_id or row.accepted_at is not None:
+            return False
+        session.delete(row)
+        record_event(
+            session,
+            "invitation.cancel",
+            actor=actor,
+            organisation_id=organisation_id,
+            details={"invitation_id": invitation_id, "email": row.email},
+        )
+        return True
+
+
+def _valid_invitation(session: Session, token: str) -> Invitation | None:
+    row = session.scalar(select(Invitation).where(Invitation.token_hash == secret_digest(token)))
+    if row is None or row.accepted_at is not None or _aware(row.expires_at) <= utc_now():
+        return None
+    return row
+
+
+def invitation_for_token(store: Store, token: str) -> InvitationView | None:
+    """The valid (unused, unexpired) invitation of this token, or None."""
+    with store.transaction() as session:
+        row = _valid_invitation(session, token)
+        if row is None:
+            return None
+        organisation = session.get(Organisation, row.organisation_id)
+        has_account = session.scalar(select(User.id).where(User.email == row.email)) is not None
+        return InvitationView(
+            email=row.email,
+            role=row.role,
+            organisation_id=row.organisation_id,
+            organisation_name=organisation.name if organisation else "",
+            expires_at=_aware(row.expires_at),
+            has_account=has_account,
+        )
+
+
+def accept_invitation(
+    store: Store,
+    token: str,
+    *,
+    signed_in_user_id: int | None = None,
+    password_hash: str | None = None,
+    display_name: str = "",
+    oidc_subject: str | None = None,
+) -> User:
+    """Use an invitation token (once): the invited e-mail becomes a member with the role.
+
+    - the e-mail has an account: its owner must be signed in to it (``signed_in_user_id``);
+      its password and name are never touched (reason ``sign_in`` otherwise);
+    - no account yet: one is created with the password the person chose (``password_hash``)
+      or for ProConnect only (``oidc_subject``), and ``display_name``.
+    Read and write in one write transaction, so a token cannot be used twice at once."""
+    with store.write_transaction() as session:
+        invitation = _valid_invitation(session, token)
+        if invitation is None:
+            raise InvitationError(INVALID_INVITATION, "invalid")
+        user = session.scalar(select(User).where(User.email == invitation.email))
+        if signed_in_user_id is not None:
+            signed_in = session.get(User, signed_in_user_id)
+            if signed_in is None or signed_in.id != (user.id if user else None):
+                raise InvitationError(
+                    f"Cette invitation est adressée à {invitation.email}, pas au compte avec "
+                    "lequel vous êtes connecté : déconnectez-vous, puis rouvrez le lien.",
+                    "other_account",
+                )
+        created = user is None
+        if user is not None:
+            if signed_in_user_id is None:
+                raise InvitationError(
+                    f"Un compte existe déjà pour {invitation.email} : connectez-vous avec ce "
+                    "compte pour accepter l'invitation.",
+                    "sign_in",
+                )
+            if not user.is_active:
+                raise InvitationError("Ce compte est désactivé.", "inactive")
+        else:
+            if password_hash is None and oidc_subject is None:
+                raise InvitationError(
+                    "Choisissez un mot de passe pour créer votre compte.", "password"
+                )
+            if oidc_subject is not None and session.scalar(
+                select(User.id).where(User.oidc_subject == oidc_subject)
+            ):
+                raise InvitationError(
+                    "Cette identité ProConnect est déjà associée à un autre compte sobrenum.",
+                    "other_account",
+                )
+            user = User(
+                email=invitation.email,
+                display_name=" ".join(display_name.split())[:200],
+                password_hash=password_hash,
+                oidc_subject=oidc_subject,
+                is_instance_admin=False,
+                is_active=True,
+            )
+            session.add(user)
+            session.flush()
+        membership = _membership(session, user.id, invitation.organisation_id)
+        before = membership.role if membership else None
+        if membership is None:
+            session.add(
+                Membership(
+                    user_id=user.id,
+                    organisation_id=invitation.organisation_id,
+                    role=invitation.role,
+                )
+            )
+        else:
+            membership.role = invitation.role
+        invitation.accepted_at = utc_now()
+        record_event(
+            session,
+            "invitation.accept",
+            actor=user.email,
+            organisation_id=invitation.organisation_id,
+            details={
+                "invitation_id": invitation.id,
+                "role": invitation.role,
+                "before": before,
+                "account_created": created,
+                "invited_by": invitation.invited_by,
+            },
+        )
+        return user
 
 
 # --- API tokens ----------------------------------------------------------------------------
@@ -543,8 +896,19 @@ def close_web_session(store: Store, session_id: str, *, actor: str) -> None:
 # --- login attempts ------------------------------------------------------------------------
 
 
-def recent_failures(store: Store, *, email: str, ip: str, since: dt.datetime) -> tuple[int, int]:
-    """Failed logins since ``since``: for this account (after its last success), for this IP."""
+@dataclass(frozen=True)
+class LoginFailures:
+    """Recent failed logins: for one account (since its last success) and one address."""
+
+    account: int
+    account_last: dt.datetime | None
+    address: int
+    address_last: dt.datetime | None
+
+
+def login_failures(store: Store, *, email: str, ip: str, since: dt.datetime) -> LoginFailures:
+    """Failed logins since ``since``: for this account (after its last success), for this IP,
+    with the time of the latest of each (the login delay runs from it)."""
     with store.transaction() as session:
         last_success = session.scalar(
             select(func.max(LoginAttempt.at)).where(
@@ -552,21 +916,24 @@ def recent_failures(store: Store, *, email: str, ip: str, since: dt.datetime) ->
             )
         )
         account_since = max(since, _aware(last_success)) if last_success else since
-        by_account = session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
+        by_account = session.execute(
+            select(func.count(), func.max(LoginAttempt.at)).where(
                 LoginAttempt.email == email,
                 LoginAttempt.success.is_(False),
                 LoginAttempt.at > account_since,
             )
+        ).one()
+        by_ip = session.execute(
+            select(func.count(), func.max(LoginAttempt.at)).where(
+                LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > since
+            )
+        ).one()
+        return LoginFailures(
+            account=int(by_account[0] or 0),
+            account_last=_aware(by_account[1]) if by_account[1] else None,
+            address=int(by_ip[0] or 0),
+            address_last=_aware(by_ip[1]) if by_ip[1] else None,
         )
-        by_ip = session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > since)
-        )
-        return int(by_account or 0), int(by_ip or 0)
 
 
 def record_login_attempt(store: Store, *, email: str, ip: str, success: bool) -> None:

@@ -193,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         openapi_tags=[
             {"name": "compte", "description": "Votre compte et vos jetons d'API."},
+            {"name": "comptes", "description": "Tous les comptes (administrateurs de l'instance)."},
             {"name": "collectivités", "description": "Collectivités dont vous êtes membre."},
             {"name": "membres", "description": "Comptes et rôles d'une collectivité."},
             {"name": "parc", "description": "Parc informatique (équipements)."},

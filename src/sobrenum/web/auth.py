@@ -8,12 +8,18 @@ Routes:
 
 A login opens a server-side session (``web_session``) whose random id is kept in the signed
 cookie; logging out deletes it, so a copied cookie is useless afterwards. A ProConnect user is
-matched to an existing active account by email; nobody is created by logging in.
+matched to an existing active account by email; nobody is created by logging in, except when
+the person comes from an invitation link addressed to that e-mail and has no account yet.
+
+Failed logins slow down the next tries of the account and of the address (growing delays,
+:func:`sobrenum.web.security.login_wait`), without ever refusing the right password once the
+delay is over.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, status
@@ -24,17 +30,20 @@ from sobrenum.store.models import utc_now
 from sobrenum.store.users import (
     AccountError,
     User,
+    accept_invitation,
     close_web_session,
     find_user_by_email,
+    invitation_for_token,
+    login_failures,
     normalise_email,
     open_web_session,
-    recent_failures,
     record_login_attempt,
     remember_oidc_subject,
 )
 from sobrenum.web.deps import StoreDep, optional_user
 from sobrenum.web.oidc import ProConnectError, proconnect_client
 from sobrenum.web.security import (
+    login_wait,
     new_session_id,
     rotate_csrf_token,
     verify_password,
@@ -102,6 +111,31 @@ def login_form(request: Request, suivant: str = "/") -> Response:
     return _login_page(request, next_path=suivant)
 
 
+def seconds_to_wait(settings: Settings, store: Any, *, email: str, ip: str) -> float:
+    """Seconds before a login try for this account from this address is examined."""
+    now = utc_now()
+    failures = login_failures(
+        store, email=email, ip=ip, since=now - dt.timedelta(minutes=settings.login_window_minutes)
+    )
+    delays = {"base": settings.login_delay_seconds, "cap": settings.login_max_delay_seconds}
+    return max(
+        login_wait(
+            failures.account,
+            failures.account_last,
+            now,
+            free=settings.free_failures_per_account,
+            **delays,
+        ),
+        login_wait(
+            failures.address,
+            failures.address_last,
+            now,
+            free=settings.free_failures_per_ip,
+            **delays,
+        ),
+    )
+
+
 @router.post(LOGIN_PATH, name="login_submit")
 def login_submit(
     request: Request,
@@ -116,20 +150,21 @@ def login_submit(
         clean = normalise_email(email)
     except AccountError:
         clean = email.strip().lower()[:320]
-    since = utc_now() - dt.timedelta(minutes=settings.login_window_minutes)
-    by_account, by_ip = recent_failures(store, email=clean, ip=ip, since=since)
-    if by_account >= settings.max_failures_per_account or by_ip >= settings.max_failures_per_ip:
-        minutes = int(settings.login_window_minutes)
-        return _login_page(
+    wait = seconds_to_wait(settings, store, email=clean, ip=ip)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        page = _login_page(
             request,
             error=(
-                "Trop de tentatives de connexion échouées : par sécurité, réessayez dans "
-                f"{minutes} minutes."
+                "Trop de tentatives de connexion échouées : par sécurité, attendez "
+                f"{seconds} seconde{'s' if seconds > 1 else ''} avant de réessayer."
             ),
             email=clean,
             next_path=suivant,
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         )
+        page.headers["Retry-After"] = str(seconds)
+        return page
     user = find_user_by_email(store, clean) if clean else None
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
@@ -189,6 +224,9 @@ async def proconnect_callback(request: Request) -> Response:
     store = request.app.state.store
     email = str(claims.get("email") or "")
     user = await run_in_threadpool(find_user_by_email, store, email) if email else None
+    invitation = request.session.pop("invitation", None)
+    if user is None and email and isinstance(invitation, str):
+        user = await run_in_threadpool(_account_from_invitation, store, invitation, claims)
     if user is None or not user.is_active:
         await run_in_threadpool(
             record_login_attempt, store, email=email[:320], ip=client_ip(request), success=False
@@ -198,7 +236,7 @@ async def proconnect_callback(request: Request) -> Response:
             error=(
                 f"Aucun compte sobrenum actif n'est associé à l'adresse {email or '(inconnue)'} "
                 "transmise par ProConnect : demandez à l'administrateur de votre collectivité "
-                "de vous créer un compte avec cette adresse."
+                "de vous inviter avec cette adresse."
             ),
             status_code=status.HTTP_403_FORBIDDEN,
         )
@@ -206,6 +244,20 @@ async def proconnect_callback(request: Request) -> Response:
     await run_in_threadpool(_remember_subject, store, user, claims)
     await run_in_threadpool(start_session, request, user, "proconnect")
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+
+
+def _account_from_invitation(store: Any, token: str, claims: dict[str, Any]) -> User | None:
+    """A new account for ProConnect, from an invitation addressed to the ProConnect e-mail."""
+    view = invitation_for_token(store, token)
+    try:
+        if view is None or view.has_account or view.email != normalise_email(claims["email"]):
+            return None
+        name = " ".join(str(claims.get(k) or "") for k in ("given_name", "usual_name"))
+        return accept_invitation(
+            store, token, oidc_subject=str(claims.get("sub") or "") or None, display_name=name
+        )
+    except AccountError:
+        return None
 
 
 def _remember_subject(store: Any, user: User, claims: dict[str, Any]) -> None:

@@ -1,6 +1,12 @@
-"""Secrets and cookies: password hashes, API tokens, the signed session cookie, CSRF tokens.
+"""Secrets and cookies: password hashes and rules, login delays, API and invitation tokens,
+the signed session cookie, CSRF tokens.
 
-- Passwords: argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile).
+- Passwords: argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile); 12 characters at
+  least, not in the shipped list of common passwords (``sobrenum/data/
+  mots-de-passe-courants.txt``), not one character or a short pattern repeated.
+- Login delays: after a few failures, each new try of an account (or from an address) waits
+  a delay that doubles with every failure, up to a cap (:func:`login_delay`): guessing is
+  slowed down, nobody is locked out.
 - The session cookie holds a small JSON dict signed with itsdangerous (HMAC-SHA1 over the
   secret from the settings): the random id of the server-side session once logged in, the
   CSRF token, and the OpenID Connect state during a ProConnect login. It is ``HttpOnly``,
@@ -12,9 +18,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hmac
 import json
 import secrets
+import string
+from importlib import resources
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -35,19 +45,93 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("sobrenum: compte inexistant")
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+COMMON_PASSWORDS_FILE = "mots-de-passe-courants.txt"
+_EDGES = string.digits + string.punctuation + " "
 
 
 class PasswordPolicyError(ValueError):
     """The password is too weak; the message says why, in French."""
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower case), read once."""
+    text = (resources.files("sobrenum") / "data" / COMMON_PASSWORDS_FILE).read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def is_common_password(password: str) -> bool:
+    """True when the password, in lower case, is in the list, or is a listed word surrounded
+    by digits and symbols (« Marseille2025! »), or holds nothing but digits and symbols."""
+    lower = password.lower()
+    core = lower.strip(_EDGES)
+    if not core:
+        return True
+    listed = common_passwords()
+    return lower in listed or core in listed or core.replace(" ", "") in listed
+
+
+def repeats_a_pattern(password: str, longest: int = 4) -> bool:
+    """True when the password is one piece of at most ``longest`` characters repeated
+    (« aaaaaaaaaaaa », « abcabcabcabc »)."""
+    size = len(password)
+    return any(
+        size % width == 0 and password == password[:width] * (size // width)
+        for width in range(1, min(longest, size - 1) + 1)
+    )
+
+
 def check_password_policy(password: str) -> None:
+    """Refuse a weak password with a French message (length, spaces only, repeated pattern,
+    common password)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordPolicyError(
             f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
         )
-    if len(password) > 1024:
+    if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordPolicyError("Le mot de passe est trop long (1 024 caractères au plus).")
+    if not password.strip():
+        raise PasswordPolicyError("Le mot de passe ne peut pas être fait que d'espaces.")
+    if repeats_a_pattern(password):
+        raise PasswordPolicyError(
+            "Le mot de passe ne peut pas être un caractère ou un motif répété : choisissez "
+            "par exemple une phrase de quatre mots."
+        )
+    if is_common_password(password):
+        raise PasswordPolicyError(
+            "Ce mot de passe est trop courant (il figure dans les listes de mots de passe les "
+            "plus utilisés) : choisissez par exemple une phrase de quatre mots."
+        )
+
+
+def login_delay(failures: int, *, free: int, base: float, cap: float) -> float:
+    """Seconds to wait after the latest failed login before the next try is examined.
+
+    The first ``free`` failures cost nothing; then ``base``, twice ``base``, four times…
+    never more than ``cap``. The right password after the delay works: nobody is locked out.
+    """
+    if failures < free:
+        return 0.0
+    return float(min(cap, base * 2 ** min(failures - free, 40)))
+
+
+def login_wait(
+    failures: int,
+    last_failure: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    free: int,
+    base: float,
+    cap: float,
+) -> float:
+    """Seconds left before the next login try is examined (0: go ahead)."""
+    if last_failure is None:
+        return 0.0
+    delay = login_delay(failures, free=free, base=base, cap=cap)
+    return max(0.0, delay - (now - last_failure).total_seconds())
 
 
 def hash_password(password: str) -> str:
@@ -68,6 +152,11 @@ def new_api_token() -> str:
 
 
 def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_invitation_token() -> str:
+    """A new invitation token (256 bits, URL-safe): shown once, only its SHA-256 is kept."""
     return secrets.token_urlsafe(32)
 
 

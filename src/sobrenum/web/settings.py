@@ -44,8 +44,15 @@ ENVIRONMENT: dict[str, tuple[str, str, float]] = {
     "trusted_proxies": (ENV_TRUSTED_PROXIES, "", 0),
     "session_hours": ("SOBRENUM_SESSION_HEURES", "durée en heures attendue", 0),
     "login_window_minutes": ("SOBRENUM_CONNEXION_FENETRE_MINUTES", "durée en minutes attendue", 0),
-    "max_failures_per_account": ("SOBRENUM_CONNEXION_ECHECS_COMPTE", "nombre entier attendu", 1),
-    "max_failures_per_ip": ("SOBRENUM_CONNEXION_ECHECS_IP", "nombre entier attendu", 1),
+    "free_failures_per_account": ("SOBRENUM_CONNEXION_ECHECS_COMPTE", "nombre entier attendu", 1),
+    "free_failures_per_ip": ("SOBRENUM_CONNEXION_ECHECS_IP", "nombre entier attendu", 1),
+    "login_delay_seconds": ("SOBRENUM_CONNEXION_DELAI", "durée en secondes attendue", 0),
+    "login_max_delay_seconds": (
+        "SOBRENUM_CONNEXION_DELAI_MAX",
+        "durée en secondes attendue",
+        0,
+    ),
+    "invitation_days": ("SOBRENUM_INVITATION_JOURS", "durée en jours attendue", 0),
     "max_upload_bytes": ("SOBRENUM_ENVOI_MAX_OCTETS", "taille en octets attendue", 0),
     "proconnect_issuer": (ENV_PROCONNECT_ISSUER, "", 0),
     "proconnect_client_id": (ENV_PROCONNECT_CLIENT_ID, "", 0),
@@ -110,8 +117,17 @@ class Settings:
     ``X-Forwarded-Proto`` / ``X-Forwarded-For`` headers are believed: the https proxy."""
     session_hours: float = 12.0
     login_window_minutes: float = 15.0
-    max_failures_per_account: int = 5
-    max_failures_per_ip: int = 50
+    """Failed logins older than this no longer slow down the next ones."""
+    free_failures_per_account: int = 3
+    """Failed logins of an account (since its last success) before the delays start."""
+    free_failures_per_ip: int = 20
+    """Failed logins from one address before the delays start."""
+    login_delay_seconds: float = 1.0
+    """First delay; it doubles with every further failure…"""
+    login_max_delay_seconds: float = 60.0
+    """…up to this cap: the right password, after the delay, always works."""
+    invitation_days: float = 7.0
+    """How long an invitation link stays valid."""
     max_upload_bytes: int = 50 * 1024 * 1024
     proconnect_issuer: str | None = None
     proconnect_client_id: str | None = None

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+import datetime as dt
+
+from fastapi import APIRouter, HTTPException, Request, status
 
 from sobrenum.store import Organisation, organisations_among, update_organisation
 from sobrenum.store.users import (
-    create_user,
-    find_user_by_email,
+    AccountError,
+    AlreadyMember,
+    Invitation,
+    cancel_invitation,
+    invite_member,
     organisation_members,
+    pending_invitations,
     remove_membership,
     set_membership,
 )
 from sobrenum.web.api.common import ERRORS, PREFIX, IdPath
 from sobrenum.web.api.schemas import (
+    InvitationOut,
     MemberIn,
     MemberOut,
     MemberPatch,
+    NewInvitationOut,
     OrganisationOut,
     OrganisationPatch,
 )
@@ -28,7 +36,8 @@ from sobrenum.web.deps import (
     forbidden,
     not_found,
 )
-from sobrenum.web.security import hash_password
+from sobrenum.web.security import new_invitation_token
+from sobrenum.web.settings import Settings
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", responses=ERRORS)
 
@@ -87,64 +96,88 @@ def members(access: OrgAdminDep, store: StoreDep) -> list[MemberOut]:
     ]
 
 
+def invitation_out(row: Invitation) -> InvitationOut:
+    return InvitationOut(
+        id=row.id,
+        email=row.email,
+        role=row.role,  # type: ignore[arg-type]
+        cree_le=row.created_at,
+        expire_le=row.expires_at,
+    )
+
+
+def invitation_link(request: Request, token: str) -> str:
+    """The absolute link that opens an invitation (given once to the inviting admin)."""
+    return str(request.url_for("invitation_page").include_query_params(jeton=token))
+
+
+def invite(
+    request: Request, store: StoreDep, access: OrgAdminDep, email: str, role: str
+) -> tuple[Invitation, str]:
+    """Invite ``email`` with ``role`` (the answer never says whether it has an account):
+    the invitation and its link. 409 when the e-mail is already a member."""
+    settings: Settings = request.app.state.settings
+    token = new_invitation_token()
+    try:
+        row = invite_member(
+            store,
+            organisation_id=access.organisation_id,
+            email=email,
+            role=role,
+            token=token,
+            lifetime=dt.timedelta(days=settings.invitation_days),
+            actor=access.user.actor,
+        )
+    except AlreadyMember as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except AccountError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return row, invitation_link(request, token)
+
+
 @router.post(
     "/{organisation_id}/membres",
     tags=["membres"],
     status_code=status.HTTP_201_CREATED,
-    summary="Ajouter un membre",
+    summary="Inviter un membre",
 )
-def add_member(body: MemberIn, access: OrgAdminDep, store: StoreDep) -> MemberOut:
-    """Donne un rôle à un compte existant, ou crée le compte (avec un mot de passe, ou sans
-    pour une connexion par ProConnect uniquement)."""
-    user = find_user_by_email(store, body.email)
-    if user is None:
-        user = create_user(
-            store,
-            email=body.email,
-            password_hash=hash_password(body.mot_de_passe) if body.mot_de_passe else None,
-            display_name=body.nom,
-            organisation_id=access.organisation_id,
-            role=body.role,
-            actor=access.user.actor,
-        )
-    else:
-        if user.is_instance_admin and not access.user.is_instance_admin:
-            raise forbidden("Ce compte est administrateur de l'instance.")
-        set_membership(
-            store,
-            user_id=user.id,
-            organisation_id=access.organisation_id,
-            role=body.role,
-            actor=access.user.actor,
-        )
-    return MemberOut(
-        id=user.id, email=user.email, nom=user.display_name, role=body.role, actif=user.is_active
-    )
+def add_member(
+    request: Request, body: MemberIn, access: OrgAdminDep, store: StoreDep
+) -> NewInvitationOut:
+    """Invite une adresse électronique avec un rôle. La personne choisit elle-même son mot
+    de passe (ou se connecte avec ProConnect) en ouvrant le lien d'invitation, valable
+    7 jours et une seule fois ; si l'adresse a déjà un compte, son titulaire accepte
+    l'invitation une fois connecté. La réponse est la même que l'adresse ait un compte ou
+    non. Le lien n'est affiché qu'ici : transmettez-le à la personne."""
+    row, link = invite(request, store, access, body.email, body.role)
+    return NewInvitationOut(**invitation_out(row).model_dump(), lien=link)
 
 
-def _member(store: StoreDep, organisation_id: int, user_id: int) -> tuple[int, str]:
-    for user, role in organisation_members(store, organisation_id):
-        if user.id == user_id:
-            return user.id, role
-    raise not_found("Ce compte n'est pas membre de la collectivité.")
+@router.get("/{organisation_id}/invitations", tags=["membres"], summary="Invitations en attente")
+def list_invitations(access: OrgAdminDep, store: StoreDep) -> list[InvitationOut]:
+    """Les invitations ni acceptées ni expirées (administrateur), sans leur lien."""
+    return [invitation_out(row) for row in pending_invitations(store, access.organisation_id)]
 
 
-@router.patch("/{organisation_id}/membres/{user_id}", tags=["membres"], summary="Changer le rôle")
-def change_role(
-    user_id: IdPath, body: MemberPatch, access: OrgAdminDep, store: StoreDep
-) -> MemberOut:
-    """Change le rôle d'un membre (administrateur)."""
-    _member(store, access.organisation_id, user_id)
-    if user_id == access.user.id and body.role != "admin" and not access.user.is_instance_admin:
-        raise forbidden("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
-    set_membership(
+@router.delete(
+    "/{organisation_id}/invitations/{invitation_id}",
+    tags=["membres"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Annuler une invitation",
+)
+def cancel_pending_invitation(invitation_id: IdPath, access: OrgAdminDep, store: StoreDep) -> None:
+    """Annule une invitation en attente : son lien cesse aussitôt de fonctionner."""
+    if not cancel_invitation(
         store,
-        user_id=user_id,
         organisation_id=access.organisation_id,
-        role=body.role,
+        invitation_id=invitation_id,
         actor=access.user.actor,
-    )
-    for user, role in organisation_members(store, access.organisation_id):
+    ):
+        raise not_found("Invitation introuvable.")
+
+
+def _member_out(store: StoreDep, organisation_id: int, user_id: int) -> MemberOut:
+    for user, role in organisation_members(store, organisation_id):
         if user.id == user_id:
             return MemberOut(
                 id=user.id,
@@ -156,6 +189,26 @@ def change_role(
     raise not_found("Ce compte n'est pas membre de la collectivité.")
 
 
+@router.patch("/{organisation_id}/membres/{user_id}", tags=["membres"], summary="Changer le rôle")
+def change_role(
+    user_id: IdPath, body: MemberPatch, access: OrgAdminDep, store: StoreDep
+) -> MemberOut:
+    """Change le rôle d'un membre (administrateur)."""
+    if user_id == access.user.id and body.role != "admin" and not access.user.is_instance_admin:
+        raise forbidden("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+    changed = set_membership(
+        store,
+        user_id=user_id,
+        organisation_id=access.organisation_id,
+        role=body.role,
+        actor=access.user.actor,
+        only_existing=True,
+    )
+    if changed is None:
+        raise not_found("Ce compte n'est pas membre de la collectivité.")
+    return _member_out(store, access.organisation_id, user_id)
+
+
 @router.delete(
     "/{organisation_id}/membres/{user_id}",
     tags=["membres"],
@@ -164,9 +217,9 @@ def change_role(
 )
 def remove_member(user_id: IdPath, access: OrgAdminDep, store: StoreDep) -> None:
     """Retire un compte de la collectivité (le compte lui-même est conservé)."""
-    _member(store, access.organisation_id, user_id)
     if user_id == access.user.id and not access.user.is_instance_admin:
         raise forbidden("Vous ne pouvez pas vous retirer vous-même de la collectivité.")
-    remove_membership(
+    if not remove_membership(
         store, user_id=user_id, organisation_id=access.organisation_id, actor=access.user.actor
-    )
+    ):
+        raise not_found("Ce compte n'est pas membre de la collectivité.")

@@ -78,16 +78,66 @@ class MemberOut(BaseModel):
 
 
 class MemberIn(BaseModel):
+    """An invitation: the person sets their own password (nobody sets it for them)."""
+
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=320)
     role: Role
-    nom: str = Field(default="", max_length=200)
+
+
+class InvitationOut(BaseModel):
+    id: int = Field(description="Numéro de l'invitation.")
+    email: str
+    role: Role
+    cree_le: dt.datetime
+    expire_le: dt.datetime
+
+
+class NewInvitationOut(InvitationOut):
+    lien: str = Field(
+        description="Lien à transmettre à la personne invitée (affiché une seule fois)."
+    )
+
+
+class InvitationAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    jeton: str = Field(min_length=20, max_length=200, description="Jeton du lien d'invitation.")
     mot_de_passe: str | None = Field(
         default=None,
-        min_length=12,
         max_length=1024,
-        description="Pour un nouveau compte sans ProConnect (12 caractères au moins).",
+        description="Pour un nouveau compte : le mot de passe que vous choisissez.",
     )
+    nom: str = Field(default="", max_length=200, description="Pour un nouveau compte.")
+
+
+class InvitationAccepted(BaseModel):
+    email: str
+    collectivite: int
+    role: Role
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actuel: str = Field(max_length=1024, description="Votre mot de passe actuel.")
+    nouveau: str = Field(max_length=1024, description="Le nouveau mot de passe.")
+
+
+class PasswordSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mot_de_passe: str = Field(max_length=1024)
+
+
+class AccountOut(BaseModel):
+    id: int
+    email: str
+    nom: str
+    actif: bool
+    admin_instance: bool
+
+
+class AccountPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actif: bool = Field(description="Faux : le compte ne peut plus se connecter.")
 
 
 class MemberPatch(BaseModel):

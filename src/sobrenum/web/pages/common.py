@@ -29,6 +29,7 @@ from sobrenum.store.fleet import FleetFilter, count_devices, latest_import
 from sobrenum.web import i18n
 from sobrenum.web.api.common import FIRST_YEAR, LAST_YEAR, MAX_ID, IdPath
 from sobrenum.web.deps import OrganisationAccess
+from sobrenum.web.notices import checked
 from sobrenum.web.services import organisation_referential, referential, reporting_year
 
 # Re-exported: the pages read ids and years with the same bounds as the API.
@@ -255,9 +256,10 @@ def form_year(text: str, default: int) -> int:
 
 
 def redirect_done(
-    request: Request, route: str, organisation_id: int, year: int, message: str
+    request: Request, route: str, organisation_id: int, year: int, notice: str
 ) -> RedirectResponse:
-    """After a form: back to the organisation's page ``route`` for ``year``, with a message."""
+    """After a form: back to the organisation's page ``route`` for ``year``, with the key of
+    a success message of :data:`sobrenum.web.notices.NOTICES`."""
     path = request.url_for(route, organisation_id=organisation_id).path
-    query = urlencode({"annee": year, "ok": message})
+    query = urlencode({"annee": year, "ok": checked(notice)})
     return RedirectResponse(f"{path}?{query}", status_code=303)

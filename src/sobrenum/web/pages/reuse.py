@@ -26,6 +26,7 @@ from sobrenum.reuse.vocabulary import (
     category_label,
 )
 from sobrenum.web.deps import EditorDep, OrganisationAccess, ReaderDep, StoreDep
+from sobrenum.web.notices import notice
 from sobrenum.web.pages.common import (
     MessageQuery,
     YearQuery,
@@ -89,7 +90,8 @@ def reuse_page(
     annee: YearQuery = None,
     ok: MessageQuery = None,
 ) -> Response:
-    return _page(request, access, store, annee or reporting_year(access.organisation), message=ok)
+    year = annee or reporting_year(access.organisation)
+    return _page(request, access, store, year, message=notice(ok, year=year))
 
 
 def _date(value: str) -> dt.date:
@@ -142,7 +144,7 @@ def wipe_form(
     }
     try:
         day = _date(date)
-        row = register.record_wipe(
+        register.record_wipe(
             store,
             access.organisation_id,
             asset_id=equipement,
@@ -164,7 +166,7 @@ def wipe_form(
             values=values,
             status_code=422,
         )
-    return _done(request, access, day.year, f"Effacement de {row.subject_ref} enregistré.")
+    return _done(request, access, day.year, "effacement")
 
 
 @router.post("/collectivites/{organisation_id}/reemploi/sortie", name="reuse_exit")
@@ -196,7 +198,7 @@ def exit_form(
     try:
         day = _date(date)
         beneficiary = _id(beneficiaire, "Bénéficiaire")
-        row = register.record_exit(
+        register.record_exit(
             store,
             access.organisation_id,
             asset_id=equipement,
@@ -225,7 +227,7 @@ def exit_form(
         request,
         access,
         day.year,
-        f"Sortie de {row.asset_id} enregistrée : {DESTINATIONS[row.destination].lower()}.",
+        "sortie",
     )
 
 
@@ -239,7 +241,7 @@ def beneficiary_form(
     code_postal: Text = "",
 ) -> Response:
     try:
-        row = register.add_beneficiary(
+        register.add_beneficiary(
             store,
             access.organisation_id,
             pseudonym=initiales,
@@ -262,7 +264,7 @@ def beneficiary_form(
         request,
         access,
         reporting_year(access.organisation),
-        f"Bénéficiaire n° {row.id} enregistré.",
+        "beneficiaire",
     )
 
 

@@ -16,6 +16,7 @@ from sobrenum.reporting.comparison import MIN_OTHERS, ComparisonError, compare
 from sobrenum.store import strategy as st
 from sobrenum.web.deps import EditorDep, OrgAdminDep, OrganisationAccess, ReaderDep, StoreDep
 from sobrenum.web.downloads import attachment
+from sobrenum.web.notices import notice
 from sobrenum.web.pages.common import (
     MessageQuery,
     YearQuery,
@@ -97,7 +98,8 @@ def strategy_page(
     annee: YearQuery = None,
     ok: MessageQuery = None,
 ) -> Response:
-    return _page(request, access, store, annee or reporting_year(access.organisation), message=ok)
+    year = annee or reporting_year(access.organisation)
+    return _page(request, access, store, year, message=notice(ok, year=year))
 
 
 def _number(text: str) -> float | None:
@@ -142,7 +144,7 @@ def declare_form(
             )  # fmt: skip
     except SobrenumError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
-    return _done(request, access, year, f"« {indicator.label} » enregistré pour {year}.")
+    return _done(request, access, year, "indicateur")
 
 
 @router.post("/collectivites/{organisation_id}/strategie/figer", name="strategy_freeze")
@@ -165,7 +167,7 @@ def freeze_form(
         )
     except SobrenumError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
-    return _done(request, access, year, f"Année {year} figée.")
+    return _done(request, access, year, "annee-figee")
 
 
 @router.post("/collectivites/{organisation_id}/strategie/consentement", name="strategy_consent")
@@ -183,9 +185,7 @@ def consent_form(
         request,
         access,
         year,
-        "Votre collectivité figure désormais dans les comparaisons."
-        if agreed
-        else "Votre collectivité ne figure plus dans les comparaisons.",
+        "comparaisons-oui" if agreed else "comparaisons-non",
     )
 
 
