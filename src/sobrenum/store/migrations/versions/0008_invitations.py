@@ -1,7 +1,7 @@
 """Invitations into an organisation (membership by invitation, token kept as its SHA-256).
 
 Revision ID: invitations
-Revises: hypotheses
+Revises: sources
 Create Date: 2026-12-01 08:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "invitations"
-down_revision: str | Sequence[str] | None = "hypotheses"
+down_revision: str | Sequence[str] | None = "sources"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
