@@ -498,8 +498,11 @@ def demo_command(
         Path, option("--sortie", english="--output", help="Dossier des résultats.")
     ] = Path("sobrenum-demo"),
 ) -> None:
-    """Démonstration : une commune fictive (parc, stratégie, registre de réemploi, année
-    figée), son empreinte et ses rapports (HTML, PDF au conseil)."""
+    """Démonstration : une commune fictive, son empreinte et ses rapports (HTML, PDF au conseil).
+
+    La commune a son parc, sa stratégie (indicateurs, objectifs, actions), son registre de
+    réemploi et son année figée, dans une base SQLite du dossier de sortie.
+    """
     from sobrenum.cli.commands_report import demo_council
     from sobrenum.demo import (
         DEMO_ORGANISATION,

@@ -219,8 +219,11 @@ def demo_web_command(
         ),
     ] = True,
 ) -> None:
-    """La démonstration dans l'application web : la commune de « sobrenum demo » (parc,
-    stratégie, registre de réemploi, année figée), un compte administrateur, le serveur."""
+    """La démonstration dans l'application web : la même commune, un compte, le serveur.
+
+    La commune de « sobrenum demo » (parc, stratégie, registre de réemploi, année figée) dans
+    sa propre base, un compte administrateur ; l'adresse et le mot de passe s'affichent une fois.
+    """
     import secrets
 
     from sobrenum.demo import DEMO_ORGANISATION, prepare_demo
