@@ -165,3 +165,39 @@ def test_demo_web_prepares_the_demo_and_serves_it(tmp_path: Path) -> None:
             "donation",
             "refurbisher",
         ]
+
+
+def test_user_password_and_deactivation_commands(tmp_path: Path) -> None:
+    """An operator (instance level) resets a password, deactivates, reactivates; audited."""
+    from sobrenum.store import list_events
+
+    url = f"sqlite:///{tmp_path / 'base.sqlite3'}"
+    base = ["--base", url]
+    made = runner.invoke(
+        app,
+        ["utilisateur", "creer", "--courriel", "dsi@ville.fr", "--role", "admin-instance",
+         "--mot-de-passe-stdin", *base],
+        input="un mot de passe solide\n",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    weak = runner.invoke(
+        app, ["user", "password", "--email", "dsi@ville.fr", "--password-stdin", *base],
+        input="aaaaaaaaaaaa\n",
+    )  # fmt: skip
+    assert weak.exit_code == 2 and "répété" in weak.output
+    done = runner.invoke(
+        app, ["utilisateur", "mot-de-passe", "--courriel", "dsi@ville.fr", "--mot-de-passe-stdin", *base],
+        input="une toute nouvelle phrase\n",
+    )  # fmt: skip
+    assert done.exit_code == 0 and "changé" in done.output
+    off = runner.invoke(app, ["utilisateur", "desactiver", "--courriel", "dsi@ville.fr", *base])
+    assert off.exit_code == 0 and "désactivé" in off.output
+    with open_store(url) as store:
+        user = find_user_by_email(store, "dsi@ville.fr")
+        assert user is not None and not user.is_active
+        actions = [e.action for e in list_events(store)]
+        assert "user.password_set" in actions and "user.deactivate" in actions
+    on = runner.invoke(app, ["user", "reactivate", "--email", "dsi@ville.fr", *base])
+    assert on.exit_code == 0 and "réactivé" in on.output
+    unknown = runner.invoke(app, ["utilisateur", "desactiver", "--courriel", "x@ville.fr", *base])
+    assert unknown.exit_code == 2 and "Aucun compte" in unknown.output

@@ -191,6 +191,76 @@ def user_add(
     console.print(f"{user.email} : rôle {role} dans {org.name}.", highlight=False)
 
 
+def _account(store: Any, email: str) -> Any:
+    from sobrenum.store.users import AccountError, find_user_by_email
+
+    user = find_user_by_email(store, email)
+    if user is None:
+        raise AccountError(f"Aucun compte pour {email}.")
+    return user
+
+
+@command(user_app, "mot-de-passe", "password")
+def user_password(
+    email: Annotated[str, option("--courriel", english="--email", help="Adresse du compte.")],
+    password_stdin: Annotated[
+        bool,
+        option(
+            "--mot-de-passe-stdin",
+            english="--password-stdin",
+            help="Lire le mot de passe sur l'entrée standard.",
+        ),
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Donner un nouveau mot de passe à un compte (sessions fermées, jetons révoqués)."""
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import default_actor, open_store
+    from sobrenum.store.users import set_password_hash
+    from sobrenum.web.security import PasswordPolicyError, hash_password
+
+    try:
+        with open_store(database) as store:
+            user = _account(store, email)
+            password = _read_password(password_stdin)
+            set_password_hash(store, user.id, hash_password(password), actor=default_actor())
+    except (SobrenumError, PasswordPolicyError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"Mot de passe de {user.email} changé.", highlight=False)
+
+
+def _set_active(email: str, active: bool, database: str | None) -> None:
+    from sobrenum.domain import SobrenumError
+    from sobrenum.store import default_actor, open_store
+    from sobrenum.store.users import set_active
+
+    try:
+        with open_store(database) as store:
+            user = set_active(store, _account(store, email).id, active, actor=default_actor())
+    except SobrenumError as exc:
+        raise _fail(exc) from exc
+    state = "réactivé" if active else "désactivé (sessions fermées, jetons révoqués)"
+    console.print(f"Compte {user.email} {state}.", highlight=False)
+
+
+@command(user_app, "desactiver", "deactivate")
+def user_deactivate(
+    email: Annotated[str, option("--courriel", english="--email", help="Adresse du compte.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Désactiver un compte : il ne peut plus se connecter ni utiliser ses jetons."""
+    _set_active(email, False, database)
+
+
+@command(user_app, "reactiver", "reactivate")
+def user_reactivate(
+    email: Annotated[str, option("--courriel", english="--email", help="Adresse du compte.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Réactiver un compte désactivé."""
+    _set_active(email, True, database)
+
+
 DEMO_ADMIN = "demo@exemple.fr"
 
 
