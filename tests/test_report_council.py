@@ -36,10 +36,11 @@ DEMO_ACTIONS = [
     ActionLine(ind.THEMES[theme], title, ACTION_STATE_LABELS[state])
     for theme, title, state in ACTIONS
 ]
+from sobrenum.reporting.trajectory import demo_trajectory
 
 #: The demo's report: key figures, scope, footprint (2 pages), indicators (3), actions,
-#: uncertainty, appendices A (1), B (2) and C (2).
-DEMO_PAGES = 13
+#: uncertainty, the trajectory of the chosen scenario, appendices A (1), B (2) and C (2).
+DEMO_PAGES = 14
 MM = 72 / 25.4
 
 
@@ -58,6 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[CouncilReport, Outpu
         objectives=DEMO_OBJECTIVES,
         actions=DEMO_ACTIONS,
         demo=True,
+        trajectory=demo_trajectory(DEMO_ORGANISATION, fleet, 420, ref, 2025),
     )
     folder = tmp_path_factory.mktemp("conseil")
     outputs = write_outputs(
@@ -102,7 +104,7 @@ def test_first_page_speaks_to_elected_officials(demo: tuple[CouncilReport, Outpu
     assert report.interval is not None
     assert "avec 90 %" in first  # the Monte Carlo interval is said in plain words
     assert "Lot reconditionné" in first  # planned actions
-    assert "page 1 / 13" in first
+    assert f"page 1 / {DEMO_PAGES}" in first
 
 
 def test_charts_are_drawn_on_the_footprint_pages(demo: tuple[CouncilReport, Outputs]) -> None:

@@ -236,3 +236,23 @@ def test_cli_creates_compares_and_chooses(
     assert "oui" in listed.output
     gone = cli.invoke(app, ["scenario", "supprimer", "Inconnu"])
     assert gone.exit_code == 2 and "Aucun scénario nommé « Inconnu »" in gone.output
+
+
+def test_council_report_shows_the_chosen_trajectory(store: Store, stocked: Organisation) -> None:
+    from sobrenum.reporting.annual import report_from_store
+    from sobrenum.reporting.council import render_council_html
+
+    ref = load()
+    report, _ = report_from_store(store, stocked, 2025, ref, with_interval=False)
+    assert report.trajectory is None
+    assert "Trajectoire : scénario" not in render_council_html(report)
+    save_demo_scenarios(store, stocked, 2025)
+    report, _ = report_from_store(store, stocked, 2025, ref, with_interval=False)
+    html = render_council_html(report)
+    assert "Trajectoire : scénario « Sobriété »" in html
+    section = html.split('id="trajectoire"')[1]
+    assert "Sans levier" in section and "2035" in section and "<svg" in section
+    # The report's footprint and the trajectory's first year are the same figure.
+    assert report.trajectory is not None
+    first = report.trajectory.runs[0].trajectory.years[0].gwp
+    assert first == pytest.approx(report.summary.annual_gwp, rel=1e-12)

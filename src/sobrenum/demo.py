@@ -102,11 +102,21 @@ def prepare_demo(store: Store, ref: Referential) -> Organisation:
                 actor=DEMO_ACTOR,
             )
     _register_entries(store, organisation)
+    _scenarios(store, organisation)
     if st.get_snapshot(store, organisation, DEMO_YEAR) is None:
         from sobrenum.reporting.snapshots import freeze
 
         freeze(store, organisation, DEMO_YEAR, ref)
     return organisation
+
+
+def _scenarios(store: Store, organisation: Organisation) -> None:
+    """« Tendance » and « Sobriété » (the chosen trajectory), and a −30 % per agent target."""
+    from sobrenum.reporting.trajectory import save_demo_scenarios
+    from sobrenum.store import scenarios as saved
+
+    if not saved.list_scenarios(store, organisation):
+        save_demo_scenarios(store, organisation, DEMO_YEAR)
 
 
 def _import_fleet(store: Store, organisation: Organisation, ref: Referential) -> None:

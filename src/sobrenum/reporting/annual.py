@@ -33,6 +33,7 @@ from sobrenum.reporting.council import (
     write_council_report,
 )
 from sobrenum.reporting.summary import Summary
+from sobrenum.reporting.trajectory import TrajectoryView, chosen_trajectory
 from sobrenum.reuse.avoided import avoided_impacts
 from sobrenum.reuse.inclusion import inclusion_indicators
 from sobrenum.reuse.rates import reuse_rate
@@ -134,6 +135,7 @@ def report_from_fleet(
     actions: Sequence[ActionLine] = (),
     demo: bool = False,
     with_interval: bool = True,
+    trajectory: TrajectoryView | None = None,
 ) -> CouncilReport:
     """The council report of a fleet computed without a store (not frozen)."""
     year = summary.reporting_year
@@ -152,6 +154,7 @@ def report_from_fleet(
         demo=demo,
         amortised_devices=_amortised(fleet, ref, summary),
         smartphone_adpe=smartphone_adpe(ref),
+        trajectory=trajectory,
     )
 
 
@@ -213,6 +216,11 @@ def report_from_store(
         comparison = compare(store, organisation, year)
     except ComparisonError as exc:
         comparison_note = str(exc)
+    trajectory, trajectory_note = None, ""
+    try:
+        trajectory = chosen_trajectory(store, organisation, ref)
+    except SobrenumError as exc:
+        trajectory_note = f"Trajectoire non calculée : {exc}"
     report = CouncilReport(
         summary=current.summary,
         indicators=values,
@@ -232,6 +240,8 @@ def report_from_store(
         amortised_devices=_amortised(current.fleet, ref, current.summary),
         avoided=avoided_impacts(store, organisation.id, year, ref),
         smartphone_adpe=smartphone_adpe(ref),
+        trajectory=trajectory,
+        trajectory_note=trajectory_note,
     )
     return report, current
 

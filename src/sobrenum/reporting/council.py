@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import ibis
@@ -132,11 +132,18 @@ class CouncilReport:
     frozen: bool = False
     frozen_at: dt.datetime | None = None
     demo: bool = False
+    #: The strategy's chosen scenario against the baseline (section « Trajectoire »).
+    trajectory: TrajectoryView | None = None
+    trajectory_note: str = ""
     generated: dt.date = field(default_factory=dt.date.today)
 
     @property
     def year(self) -> int:
         return self.summary.reporting_year
+
+
+if TYPE_CHECKING:
+    from sobrenum.reporting.trajectory import TrajectoryView
 
 
 # --- uncertainty ---------------------------------------------------------------------------
@@ -423,6 +430,23 @@ def _french_date(iso: str) -> str:
         return iso
 
 
+def _trajectory(
+    view: TrajectoryView | None,
+) -> tuple[str, list[str], list[tuple[int, float, float]]]:
+    """Chart, plain sentences and (year, baseline t, scenario t) rows of the chosen scenario."""
+    if view is None or not view.runs:
+        return "", [], []
+    from sobrenum.reporting.trajectory import plain_summary, trajectory_chart
+
+    run = view.runs[0]
+    only_chosen = replace(view, runs=[run])
+    rows = [
+        (y.year, view.baseline.trajectory.year(y.year).gwp / 1000, y.gwp / 1000)
+        for y in run.trajectory.years
+    ]
+    return trajectory_chart(only_chosen, width=380, height=170), plain_summary(view, run), rows
+
+
 def render_council_html(report: CouncilReport) -> str:
     s = report.summary
     env = environment()
@@ -446,8 +470,12 @@ def render_council_html(report: CouncilReport) -> str:
         (category_label(c), age_by_cat.get(c), life) for c, life in planned.items()
     )
     template = env.get_template("council.html.j2")
+    trajectory_chart, trajectory_sentences, trajectory_rows = _trajectory(report.trajectory)
     return template.render(
         r=report,
+        chart_trajectory=trajectory_chart,
+        trajectory_sentences=trajectory_sentences,
+        trajectory_rows=trajectory_rows,
         s=s,
         key_sentences=_key_sentences(report),
         key_figures=key_figures(report),

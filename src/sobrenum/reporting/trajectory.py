@@ -253,12 +253,41 @@ def demo_scenarios(start_year: int) -> list[Scenario]:
     return [trend, sobriety]
 
 
+#: The demo's trajectory target: −30 % of kgCO2e per agent in 2030 against the first year.
+DEMO_TARGET_CHANGE = -0.30
+DEMO_TARGET_YEAR = 2030
+
+
+def demo_trajectory(
+    organisation_name: str, fleet: pa.Table, staff: float | None, ref: Referential, start_year: int
+) -> TrajectoryView:
+    """« Sobriété » (the demo's chosen trajectory) and « Tendance » on the demo fleet."""
+    trend, sobriety = demo_scenarios(start_year)
+    goal = Target(Indicator.GWP_PER_AGENT, start_year, DEMO_TARGET_YEAR, DEMO_TARGET_CHANGE)
+    return compare_scenarios(
+        organisation_name,
+        fleet,
+        staff,
+        ref,
+        [Candidate(sobriety, chosen=True), Candidate(trend)],
+        [goal] if staff and start_year < DEMO_TARGET_YEAR else [],
+    )
+
+
 def save_demo_scenarios(store: Store, organisation: Organisation, start_year: int) -> None:
     for i, scenario in enumerate(demo_scenarios(start_year)):
         record = saved.save_scenario(store, organisation, scenario.name, scenario.to_json())
         if i == 1:
             saved.choose_scenario(store, organisation, record.id)
-    saved.set_target(store, organisation, Indicator.GWP_PER_AGENT.value, start_year, 2030, -0.30)
+    if start_year < DEMO_TARGET_YEAR:
+        saved.set_target(
+            store,
+            organisation,
+            Indicator.GWP_PER_AGENT.value,
+            start_year,
+            DEMO_TARGET_YEAR,
+            DEMO_TARGET_CHANGE,
+        )
 
 
 # --- charts ----------------------------------------------------------------------------------
@@ -377,6 +406,13 @@ def plain_summary(view: TrajectoryView, run: ScenarioRun) -> list[str]:
         f"{last.year} : le scénario éviterait {fmt_number(view.cumulative_avoided(run) / 1000, 1)} "
         f"t CO2e sur {len(run.trajectory.years)} ans.",
     ]
+    base_first = view.baseline.trajectory.years[0]
+    if base_last.gwp > base_first.gwp * 1.05:
+        words.append(
+            "Sans levier, l'empreinte augmente d'abord : les équipements déjà amortis ne "
+            "comptent plus de fabrication dans l'empreinte annuelle ; quand ils sont remplacés, "
+            "la fabrication des neufs est de nouveau amortie."
+        )
     for outcome in run.outcomes:
         if outcome.base_value is None:
             words.append(
@@ -407,6 +443,7 @@ __all__ = [
     "chosen_trajectory",
     "compare_scenarios",
     "demo_scenarios",
+    "demo_trajectory",
     "plain_summary",
     "save_demo_scenarios",
     "trajectories",

@@ -186,7 +186,7 @@ def _run_out(view: TrajectoryView, run: ScenarioRun) -> RunOut:
 
 
 @router.get("/{organisation_id}/scenarios", summary="Scénarios enregistrés")
-def list_scenarios(access: ReaderDep, store: StoreDep) -> list[ScenarioOut]:
+def scenario_list(access: ReaderDep, store: StoreDep) -> list[ScenarioOut]:
     return [_scenario_out(r) for r in saved.list_scenarios(store, access.organisation)]
 
 
@@ -195,7 +195,7 @@ def list_scenarios(access: ReaderDep, store: StoreDep) -> list[ScenarioOut]:
     status_code=status.HTTP_201_CREATED,
     summary="Créer ou remplacer un scénario (par son nom)",
 )
-def save(body: ScenarioIn, access: EditorDep, store: StoreDep) -> ScenarioOut:
+def scenario_save(body: ScenarioIn, access: EditorDep, store: StoreDep) -> ScenarioOut:
     try:
         scenario = Scenario(
             body.nom,
@@ -215,7 +215,7 @@ def save(body: ScenarioIn, access: EditorDep, store: StoreDep) -> ScenarioOut:
 
 
 @router.get("/{organisation_id}/scenarios/{scenario_id}", summary="Un scénario")
-def get_one(scenario_id: IdPath, access: ReaderDep, store: StoreDep) -> ScenarioOut:
+def scenario_get(scenario_id: IdPath, access: ReaderDep, store: StoreDep) -> ScenarioOut:
     try:
         return _scenario_out(saved.get_scenario(store, access.organisation, scenario_id))
     except saved.ScenarioStoreError as exc:
@@ -227,7 +227,7 @@ def get_one(scenario_id: IdPath, access: ReaderDep, store: StoreDep) -> Scenario
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Supprimer un scénario",
 )
-def delete(scenario_id: IdPath, access: EditorDep, store: StoreDep) -> None:
+def scenario_delete(scenario_id: IdPath, access: EditorDep, store: StoreDep) -> None:
     try:
         saved.delete_scenario(store, access.organisation, scenario_id, actor=access.user.actor)
     except saved.ScenarioStoreError as exc:
@@ -238,7 +238,7 @@ def delete(scenario_id: IdPath, access: EditorDep, store: StoreDep) -> None:
     "/{organisation_id}/scenarios/{scenario_id}/retenir",
     summary="Retenir le scénario comme trajectoire de la stratégie",
 )
-def choose(scenario_id: IdPath, access: EditorDep, store: StoreDep) -> ScenarioOut:
+def scenario_choose(scenario_id: IdPath, access: EditorDep, store: StoreDep) -> ScenarioOut:
     try:
         saved.choose_scenario(store, access.organisation, scenario_id, actor=access.user.actor)
         return _scenario_out(saved.get_scenario(store, access.organisation, scenario_id))
@@ -250,7 +250,7 @@ def choose(scenario_id: IdPath, access: EditorDep, store: StoreDep) -> ScenarioO
     "/{organisation_id}/trajectoires",
     summary="Trajectoires année par année des scénarios (4 au plus) et de la référence",
 )
-def compare(
+def trajectories_compare(
     request: Request,
     access: ReaderDep,
     store: StoreDep,
@@ -274,7 +274,7 @@ def compare(
 
 
 @router.get("/{organisation_id}/objectifs-trajectoire", summary="Objectifs de trajectoire")
-def list_targets(access: ReaderDep, store: StoreDep) -> list[TargetOut]:
+def trajectory_targets(access: ReaderDep, store: StoreDep) -> list[TargetOut]:
     out = []
     for t in saved.targets(store, access.organisation):
         goal = Target(Indicator(t.indicator), t.base_year, t.year, t.change)
@@ -291,7 +291,7 @@ def list_targets(access: ReaderDep, store: StoreDep) -> list[TargetOut]:
 
 
 @router.put("/{organisation_id}/objectifs-trajectoire", summary="Fixer un objectif de trajectoire")
-def set_target(body: TargetIn, access: EditorDep, store: StoreDep) -> TargetOut:
+def trajectory_target_set(body: TargetIn, access: EditorDep, store: StoreDep) -> TargetOut:
     try:
         goal = Target(body.indicateur, body.reference, body.annee, body.evolution / 100.0)
         saved.set_target(
