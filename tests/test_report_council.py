@@ -29,6 +29,7 @@ from sobrenum.reporting.annual import (
     write_outputs,
 )
 from sobrenum.reporting.council import ActionLine, CouncilReport
+from sobrenum.reporting.trajectory import demo_trajectory
 from sobrenum.store.strategy import ACTION_STATE_LABELS
 
 DEMO_DECLARED = {code: ind.Declared(value) for code, value in DECLARED.items()}
@@ -36,7 +37,6 @@ DEMO_ACTIONS = [
     ActionLine(ind.THEMES[theme], title, ACTION_STATE_LABELS[state])
     for theme, title, state in ACTIONS
 ]
-from sobrenum.reporting.trajectory import demo_trajectory
 
 #: The demo's report: key figures, scope, footprint (2 pages), indicators (3), actions,
 #: uncertainty, the trajectory of the chosen scenario, appendices A (1), B (2) and C (2).
