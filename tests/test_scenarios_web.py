@@ -164,4 +164,8 @@ def test_page_compares_and_forms_write(
             },
         )
         assert goal.status_code == 303
-        assert "−30 % en 2030 par rapport à 2025" in client.get(page).text
+        after = client.get(goal.headers["location"])
+        assert "Objectif de trajectoire enregistré." in after.text
+        assert "−30 % en 2030 par rapport à 2025" in after.text
+        forged = client.get(page, params={"ok": "Vous avez gagné"})
+        assert "Vous avez gagné" not in forged.text

@@ -14,6 +14,10 @@ NOTICES: dict[str, str] = {
     "effacement": "Effacement enregistré.",
     "sortie": "Sortie enregistrée.",
     "beneficiaire": "Bénéficiaire enregistré : il figure dans la liste des bénéficiaires.",
+    "scenario": "Scénario enregistré.",
+    "scenario-retenu": "Scénario retenu comme trajectoire de la stratégie.",
+    "scenario-supprime": "Scénario supprimé.",
+    "objectif-trajectoire": "Objectif de trajectoire enregistré.",
     "mot-de-passe": (
         "Mot de passe changé : vos autres sessions sont fermées et vos jetons d'API révoqués."
     ),

@@ -30,6 +30,7 @@ from sobrenum.scenarios import (
 from sobrenum.store import scenarios as saved
 from sobrenum.web.api.common import MAX_ID
 from sobrenum.web.deps import EditorDep, OrganisationAccess, ReaderDep, StoreDep
+from sobrenum.web.notices import notice
 from sobrenum.web.pages.common import (
     MessageQuery,
     form_year,
@@ -128,7 +129,7 @@ def scenarios_page(
     scenarios: ScenarioIds = None,
     ok: MessageQuery = None,
 ) -> Response:
-    return _page(request, access, store, scenarios, message=ok)
+    return _page(request, access, store, scenarios, message=notice(ok))
 
 
 def _levers(form: FormData, year: int) -> list[Lever]:
@@ -172,7 +173,7 @@ async def create_form(request: Request, access: EditorDep, store: StoreDep) -> R
         )
     except SobrenumError as exc:
         return _page(request, access, store, error=str(exc), status_code=422)
-    return _done(request, access, f"Scénario « {scenario.name} » enregistré.")
+    return _done(request, access, "scenario")
 
 
 @router.post("/collectivites/{organisation_id}/trajectoires/retenir", name="scenarios_choose")
@@ -186,7 +187,7 @@ def choose_form(
         return _page(request, access, store, error="Scénario inconnu.", status_code=422)
     except SobrenumError as exc:
         return _page(request, access, store, error=str(exc), status_code=422)
-    return _done(request, access, f"« {record.name} » est la trajectoire retenue.")
+    return _done(request, access, "scenario-retenu")
 
 
 @router.post("/collectivites/{organisation_id}/trajectoires/supprimer", name="scenarios_delete")
@@ -200,7 +201,7 @@ def delete_form(
         return _page(request, access, store, error="Scénario inconnu.", status_code=422)
     except SobrenumError as exc:
         return _page(request, access, store, error=str(exc), status_code=422)
-    return _done(request, access, f"Scénario « {record.name} » supprimé.")
+    return _done(request, access, "scenario-supprime")
 
 
 @router.post("/collectivites/{organisation_id}/trajectoires/objectif", name="scenarios_target")
@@ -243,4 +244,4 @@ def target_form(
         )
     except SobrenumError as exc:
         return _page(request, access, store, error=str(exc), status_code=422)
-    return _done(request, access, f"Objectif enregistré : {goal.describe()}.")
+    return _done(request, access, "objectif-trajectoire")
