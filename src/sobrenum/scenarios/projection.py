@@ -543,10 +543,8 @@ def _year_fleet(
         both = both.set_column(
             both.schema.get_field_index("pue"), "pue", pa.array(pue, pa.float64())
         )
-    ids = pa.array([f"cohorte-{i}" for i in range(both.num_rows)], pa.string())
-    both = both.append_column("asset_id", ids)
-    # Columns the engine reads that cohorts do not carry (sites, services…) are null; the
-    # quantity stays fractional (an expected number of devices).
+    # Columns the engine reads that cohorts do not carry (identifiers, sites, services…) are
+    # null: totals never group by them. The quantity stays fractional (an expected number).
     for name in FLEET_SCHEMA.names:
         if name not in both.column_names:
             both = both.append_column(name, pa.nulls(both.num_rows, FLEET_SCHEMA.field(name).type))
