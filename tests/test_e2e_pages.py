@@ -295,10 +295,10 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
 
     page.get_by_role("link", name="Paramètres").click()
     page.get_by_label("Nombre d'agents").fill("quatre cents")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Nombre d'agents : indiquez un nombre entier")
     page.get_by_label("Nombre d'agents").fill("400")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Paramètres enregistrés")
     check_page(page, "13-parametres")
 

@@ -321,3 +321,9 @@ def test_target_not_met_and_base_outside_the_horizon() -> None:
     assert not evaluate(target, {2025: 100.0, 2030: 70.01}).met
     assert evaluate(target, {2026: 10.0}).base_value is None
     assert "−30 % en 2030 par rapport à 2025" in target.describe()
+
+
+@pytest.mark.parametrize("mean", [0.0, -2.0])
+def test_a_lifetime_law_needs_a_positive_mean(mean: float) -> None:
+    with pytest.raises(ValueError, match="positives"):
+        Weibull.from_mean(mean)
