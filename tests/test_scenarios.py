@@ -327,3 +327,12 @@ def test_target_not_met_and_base_outside_the_horizon() -> None:
 def test_a_lifetime_law_needs_a_positive_mean(mean: float) -> None:
     with pytest.raises(ValueError, match="positives"):
         Weibull.from_mean(mean)
+
+
+def test_levers_describe_themselves_in_plain_french() -> None:
+    assert make_lever("refurbished_share", 0.3, 2026).describe() == (
+        "Acheter du reconditionné : 30 % des achats dès 2026"
+    )
+    assert make_lever("lifetime_extension", 2.5, 2027, ["laptop"]).describe() == (
+        "Allonger la durée de vie : 2,5 années de plus dès 2027 (Ordinateur portable)"
+    )

@@ -241,13 +241,13 @@ def demo_scenarios(start_year: int) -> list[Scenario]:
             make_lever("lifetime_extension", 2, nxt),
             make_lever("refurbished_share", 0.3, nxt),
             make_lever("agents_per_printer", 15, nxt),
-            make_lever("screens_per_workstation", 1.0, nxt),
+            make_lever("smartphone_reduction", 0.2, nxt),
             make_lever("reuse_share", 0.5, nxt),
         ),
         description=(
             "Deux ans de plus pour chaque équipement, 30 % d'achats reconditionnés, un "
-            "multifonction pour 15 agents, un écran par poste, la moitié des sorties vers le "
-            "réemploi."
+            "multifonction pour 15 agents, un smartphone sur cinq partagé, la moitié des sorties "
+            "vers le réemploi."
         ),
     )
     return [trend, sobriety]

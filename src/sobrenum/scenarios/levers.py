@@ -103,12 +103,19 @@ class Lever:
         return year >= self.start_year
 
     def describe(self) -> str:
-        """« Allonger la durée de vie : +2 années de plus dès 2026 (portables) »."""
-        value = f"{self.value:g}".replace(".", ",")
+        """« Allonger la durée de vie : 2 années de plus dès 2026 (Ordinateur portable) »,
+        « Acheter du reconditionné : 30 % des achats dès 2026 »."""
+        unit = self.info.unit
+        if unit.startswith("part "):  # a share: « 30 % des achats »
+            number = f"{self.value * 100:g}".replace(".", ",")
+            value = f"{number} %"
+            unit = unit.removeprefix("part ").removesuffix(" (0 à 1)")
+        else:
+            value = f"{self.value:g}".replace(".", ",")
         cats = ""
         if self.categories:
             cats = " (" + ", ".join(CATEGORIES_BY_CODE[c].label_fr for c in self.categories) + ")"
-        return f"{self.info.label} : {value} {self.info.unit} dès {self.start_year}{cats}"
+        return f"{self.info.label} : {value} {unit} dès {self.start_year}{cats}"
 
 
 def make_lever(kind: str, value: float, start_year: int, categories: Iterable[str] = ()) -> Lever:
