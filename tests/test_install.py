@@ -167,13 +167,15 @@ def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 120) ->
 @pytest.fixture(scope="module")
 def server(installed: Installed) -> Iterator[tuple[str, str]]:
     """``sobrenum servir`` of the installation on the web demo: (address, demo password)."""
-    prepared = installed.run("demo-web")
+    # ``demo-web`` prepares the demo in its own database, then would serve it: only prepare.
+    prepared = installed.run("demo-web", "--sans-lancer")
     assert prepared.returncode == 0, prepared.stdout + prepared.stderr
-    password = re.search(r"mot de passe\s*:?\s+(\S+)", prepared.stdout)
+    password = re.search(r"mot de passe\s*:?\s+(\S+)", prepared.stdout, re.IGNORECASE)
     assert password, prepared.stdout
+    database = f"sqlite:///{Path(installed.env['SOBRENUM_DATA']) / 'demonstration.sqlite'}"
     port = _free_port()
     process = subprocess.Popen(
-        [str(installed.sobrenum), "servir", "--port", str(port)],
+        [str(installed.sobrenum), "servir", "--base", database, "--port", str(port)],
         cwd=installed.work,
         env=installed.env,
         stdout=subprocess.PIPE,

@@ -41,6 +41,7 @@ def _import(store: Store, org: Organisation, rows: list[dict[str, Any]], day: dt
         file_sha256=f"{day.isoformat():0>64}"[-64:],
         file_name=f"parc-{day}.csv",
         inventory_date=day,
+        confirm_gone=True,  # the tests retire devices on purpose
     )
 
 

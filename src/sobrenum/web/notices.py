@@ -14,6 +14,7 @@ NOTICES: dict[str, str] = {
     "effacement": "Effacement enregistré.",
     "sortie": "Sortie enregistrée.",
     "beneficiaire": "Bénéficiaire enregistré : il figure dans la liste des bénéficiaires.",
+    "beneficiaire-efface": "Données du bénéficiaire effacées (les comptes du registre restent).",
     "scenario": "Scénario enregistré.",
     "scenario-retenu": "Scénario retenu comme trajectoire de la stratégie.",
     "scenario-supprime": "Scénario supprimé.",

@@ -283,4 +283,4 @@ def beneficiary_erase_form(
         register.erase_beneficiary(store, access.organisation_id, number, actor=access.user.actor)
     except ReuseError as exc:
         return _page(request, access, store, year, error=str(exc), status_code=422)
-    return _done(request, access, year, f"Données du bénéficiaire n° {number} effacées.")
+    return _done(request, access, year, "beneficiaire-efface")
