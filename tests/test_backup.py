@@ -88,8 +88,10 @@ def _utc(value: Any) -> Any:
 def picture(store: Store, organisation_id: int) -> dict[str, Any]:
     """What must survive: the fleet, the register, the strategy and the audit log, and every
     row of the organisation's tables (backup events themselves left aside)."""
-    organisation = store.sessions().get(Organisation, organisation_id)
-    assert organisation is not None
+    with store.sessions() as session:  # closed at once: it must hold no lock during a restore
+        organisation = session.get(Organisation, organisation_id)
+        assert organisation is not None
+        session.expunge(organisation)
     rows: dict[str, Any] = {}
     with store.transaction() as session:
         for table in organisation_tables():
@@ -147,7 +149,8 @@ def test_instance_backup_wipe_restore_compares_equal(
     store.close()
     _wipe(database_url, tmp_path)
     with open_store(database_url) as empty:
-        assert empty.sessions().scalar(select(Organisation)) is None
+        with empty.sessions() as session:  # closed: no transaction left holding locks
+            assert session.scalar(select(Organisation)) is None
         # An empty database is not refused; one holding organisations needs --remplacer.
         create_organisation(empty, name="Autre", siren="200068989", type="commune")
     with pytest.raises(BackupError, match="contient déjà des collectivités"):
@@ -194,9 +197,9 @@ def test_organisation_restore_refuses_a_different_organisation(
         with pytest.raises(BackupError, match=r"est « Commune d'Ailleurs ».*restauration refusée"):
             restore_organisation(other, saved.path)
         # Nothing written: the other organisation is untouched and alone.
-        assert [o.name for o in other.sessions().scalars(select(Organisation))] == [
-            "Commune d'Ailleurs"
-        ]
+        with other.sessions() as session:
+            names = [o.name for o in session.scalars(select(Organisation))]
+        assert names == ["Commune d'Ailleurs"]
     # The register's history is append-only: a restore cannot take it back in time.
     record_wipe(
         store, organisation.id, asset_id="PC-2", method="clear", tool="outil", operator="DSI",

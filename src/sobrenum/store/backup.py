@@ -120,6 +120,8 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     """A libpq connection string for pg_dump / pg_restore, the password in the environment
     (never on the command line, where other users could read it)."""
     env = dict(os.environ)
+    # A lock held by another connection fails the command in French instead of hanging it.
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout=60s".strip()
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
     plain = url.set(drivername="postgresql", password=None)
