@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -133,3 +138,111 @@ def test_migrations_downgrade_and_upgrade_again(store: Store) -> None:
     upgrade_schema(store)
     assert store.schema_revision() == head_revision()
     create_organisation(store, name="Après migration", type="syndicat")
+
+
+def test_head_revision_is_alembics_head() -> None:
+    # head_revision() reads the revision files without Alembic; Alembic's own reading of
+    # the same files must agree (a new revision file with an unusual header would not).
+    from alembic.script import ScriptDirectory
+
+    from sobrenum.store.database import _alembic_config
+
+    assert head_revision() is not None
+    assert head_revision() == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def test_opening_an_older_schema_migrates_it(store: Store) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from sobrenum.store.database import _alembic_config
+
+    config = _alembic_config()
+    head = head_revision()
+    assert head is not None
+    script = ScriptDirectory.from_config(config).get_revision(head)
+    assert script is not None
+    previous = script.down_revision
+    assert isinstance(previous, str)
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, previous)
+    assert store.schema_revision() == previous
+    with open_store(store.engine.url.render_as_string(hide_password=False)) as reopened:
+        assert reopened.schema_revision() == head_revision()
+
+
+def test_opening_a_store_at_head_runs_no_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'base.sqlite3'}"
+    open_store(url).close()
+    probe = (
+        "import sys; from sobrenum.store import open_store; "
+        f"open_store({url!r}).close(); print(sorted(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in ast.literal_eval(done.stdout.strip())}
+    assert not loaded & {"alembic", "pyarrow", "duckdb"}, sorted(loaded)
+
+
+def test_device_columns_are_the_fleet_schema() -> None:
+    # The store's device tables carry exactly the canonical fields (FIELDS, but the key),
+    # each with the SQL type of its Arrow type.
+    import pyarrow as pa
+    from sqlalchemy import BigInteger, Boolean, Date, Float, Table, Text
+    from sqlalchemy.types import TypeEngine
+
+    from sobrenum.domain import FIELDS, FLEET_SCHEMA
+    from sobrenum.store.models import DEVICE_FIELDS, Device, DeviceVersion
+
+    def sql_type(arrow: pa.DataType) -> type[TypeEngine[Any]]:
+        checks: tuple[tuple[Callable[[pa.DataType], bool], type[TypeEngine[Any]]], ...] = (
+            (pa.types.is_string, Text),
+            (pa.types.is_large_string, Text),
+            (pa.types.is_int64, BigInteger),
+            (pa.types.is_floating, Float),
+            (pa.types.is_date, Date),
+            (pa.types.is_boolean, Boolean),
+        )
+        for check, sql in checks:
+            if check(arrow):
+                return sql
+        raise AssertionError(f"type Arrow non prévu : {arrow}")
+
+    assert tuple(f.code for f in FIELDS if f.code != "asset_id") == DEVICE_FIELDS
+    tables: tuple[Table, ...] = (Device.__table__, DeviceVersion.__table__)  # type: ignore[assignment]
+    for table in tables:
+        for field in FLEET_SCHEMA:
+            column = table.c[field.name]
+            assert isinstance(column.type, sql_type(field.type)), (table.name, field.name)
+            if isinstance(column.type, Float):
+                assert column.type.precision == 53, (table.name, field.name)
+
+
+def test_a_backup_knows_every_table_in_a_fresh_process() -> None:
+    # Table modules are imported when first used: a backup must still see them all.
+    probe = (
+        "from sobrenum.store.backup import organisation_tables; "
+        "print(sorted(t.name for t in organisation_tables()))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    names = set(ast.literal_eval(done.stdout.strip()))
+    assert {"scenario", "trajectory_target", "organisation_hypothesis", "reuse_event"} <= names
+
+
+def test_organisation_summaries_are_the_stored_organisations(
+    database_url: str, store: Store
+) -> None:
+    from sobrenum.store import list_organisations
+    from sobrenum.store.light import organisation_summaries
+
+    for name in ("Ville de Lyon", "arles", "Épinal", "Aix"):
+        create_organisation(store, name=name, type="commune", population=0, staff_count=12)
+    create_organisation(store, name="Métropole", type="epci", siren="200046977")
+    summaries = organisation_summaries(database_url)
+    assert [(s.name, s.type, s.siren, s.population, s.staff_count) for s in summaries] == [
+        (o.name, o.type, o.siren, o.population, o.staff_count) for o in list_organisations(store)
+    ]
+    if store.dialect == "sqlite":  # byte order: capitals, then small letters, then accents
+        assert [s.name for s in summaries] == [
+            "Aix", "Métropole", "Ville de Lyon", "arles", "Épinal"
+        ]  # fmt: skip

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.store.light import ORGANISATION_TYPES
 
 if TYPE_CHECKING:
     from sobrenum import intake
@@ -35,11 +36,10 @@ err = Console(stderr=True)
 organisation_app = typer.Typer(help="Créer et lister les collectivités.", no_args_is_help=True)
 add_group(app, organisation_app, "organisation")
 
-#: For the help texts, which are built before any command runs (the store and the GLPI reader
-#: are not imported then): tests/test_cli_start.py checks they match
-#: ``sobrenum.inventory.glpi.GLPI_ITEMTYPES`` and ``sobrenum.store.ORGANISATION_TYPES``.
+#: For the help texts, which are built before any command runs (the GLPI reader is not
+#: imported then): tests/test_cli_start.py checks it matches
+#: ``sobrenum.inventory.glpi.GLPI_ITEMTYPES``.
 GLPI_DEFAULT_TYPES = ("Computer", "Monitor", "NetworkEquipment", "Phone", "Printer", "Peripheral")
-ORGANISATION_TYPES_HELP = ("commune", "epci", "departement", "region", "syndicat", "autre")
 #: ``sobrenum.store.imports.GONE_CONFIRMATION_THRESHOLD``, for the help (tested equal).
 GONE_CONFIRMATION_THRESHOLD = 0.25
 
@@ -610,7 +610,7 @@ def organisation_create(
     name: Annotated[str, option("--nom", english="--name", help="Nom de la collectivité.")],
     type: Annotated[
         str,
-        typer.Option("--type", help="Type : " + ", ".join(ORGANISATION_TYPES_HELP) + "."),
+        typer.Option("--type", help="Type : " + ", ".join(ORGANISATION_TYPES) + "."),
     ] = "commune",
     siren: Annotated[str | None, typer.Option("--siren", help="SIREN (9 chiffres).")] = None,
     population: Annotated[
@@ -630,7 +630,7 @@ def organisation_create(
     """Créer une collectivité."""
     from sobrenum.domain import SobrenumError
     from sobrenum.store import create_organisation, open_store
-    from sobrenum.store.organisations import type_label
+    from sobrenum.store.light import type_label
 
     try:
         with open_store(database) as store:
@@ -658,12 +658,10 @@ def organisation_list(database: DatabaseOption = None) -> None:
     from rich.table import Table
 
     from sobrenum.domain import SobrenumError
-    from sobrenum.store import list_organisations, open_store
-    from sobrenum.store.organisations import type_label
+    from sobrenum.store.light import organisation_summaries, type_label
 
     try:
-        with open_store(database) as store:
-            organisations = list_organisations(store)
+        organisations = organisation_summaries(database)
     except SobrenumError as exc:
         raise _fail(exc) from exc
     if not organisations:

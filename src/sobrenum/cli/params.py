@@ -6,8 +6,6 @@ from typing import Any
 
 import click
 
-from sobrenum.domain.numbers import parse_french_number
-
 
 class FrenchNumber(click.ParamType):
     """« 1 234,5 », « 1.234,5 », « 1234.5 »: the reader of the import and the web forms."""
@@ -17,6 +15,8 @@ class FrenchNumber(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, float | int):
             return float(value)
+        from sobrenum.domain.numbers import parse_french_number  # Babel: only when used
+
         try:
             number = parse_french_number(str(value))
         except ValueError:

@@ -47,13 +47,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
-# Imported for their tables (every table of the database is mapped on Base).
-import sobrenum.store.reuse_tables
-import sobrenum.store.strategy
-import sobrenum.store.users  # noqa: F401
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store, StoreError, head_revision, open_store, resolve_url
-from sobrenum.store.models import Base, Organisation
+from sobrenum.store.models import Organisation, load_all_tables
 
 ORGANISATION_FORMAT = "sobrenum-sauvegarde-collectivite"
 ORGANISATION_FORMAT_VERSION = 1
@@ -236,7 +232,7 @@ def restore_instance(url: str | None, source: Path, *, replace: bool = False) ->
 def organisation_tables() -> list[Table]:
     """Tables holding an organisation's rows (an ``organisation_id`` column), in dependency
     order (a row comes after the rows it refers to)."""
-    return [t for t in Base.metadata.sorted_tables if "organisation_id" in t.c]
+    return [t for t in load_all_tables().sorted_tables if "organisation_id" in t.c]
 
 
 def _encode(value: Any) -> Any:
@@ -289,7 +285,7 @@ def _rows(session: Session, table: Table, *where: Any) -> list[dict[str, Any]]:
 
 
 def _table(name: str) -> Table:
-    return Base.metadata.tables[name]
+    return load_all_tables().tables[name]
 
 
 def backup_organisation(

@@ -1,57 +1,54 @@
-"""Opening the store: where the database is, and bringing its schema to the latest revision."""
+"""Opening the store: where the database is, and bringing its schema to the latest revision.
+
+Alembic is imported only when the schema is not at the latest revision already (one cheap
+query on ``alembic_version`` tells): opening an up-to-date database costs no migration run.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sobrenum.domain import SobrenumError
+from sobrenum.store.light import (
+    ENV_DATA_DIR,
+    ENV_DATABASE_URL,
+    MIGRATIONS,
+    SQLITE_FILE_NAME,
+    data_dir,
+    head_revision,
+    owner_only_sqlite,
+    resolve_url,
+)
 
-ENV_DATABASE_URL = "SOBRENUM_DATABASE_URL"
-ENV_DATA_DIR = "SOBRENUM_DATA"
-SQLITE_FILE_NAME = "sobrenum.sqlite3"
+if TYPE_CHECKING:
+    from alembic.config import Config
 
-_MIGRATIONS = Path(__file__).with_name("migrations")
+__all__ = [
+    "ENV_DATABASE_URL",
+    "ENV_DATA_DIR",
+    "SQLITE_FILE_NAME",
+    "Store",
+    "StoreError",
+    "data_dir",
+    "head_revision",
+    "open_store",
+    "owner_only_sqlite",
+    "resolve_url",
+    "upgrade_schema",
+]
 
 
 class StoreError(SobrenumError):
     """The database cannot be opened or used; the message says why, in French."""
-
-
-def data_dir() -> Path:
-    """The folder of sobrenum's own files: ``$SOBRENUM_DATA``, else the platform's data dir."""
-    configured = os.environ.get(ENV_DATA_DIR)
-    if configured:
-        return Path(configured).expanduser()
-    return Path(platformdirs.user_data_dir("sobrenum", appauthor=False))
-
-
-def resolve_url(url: str | None) -> str:
-    """The database URL to use: the one given, ``$SOBRENUM_DATABASE_URL``, else SQLite.
-
-    ``postgresql://`` URLs are routed to psycopg 3 (``postgresql+psycopg://``).
-    """
-    chosen = url or os.environ.get(ENV_DATABASE_URL)
-    if not chosen:
-        return f"sqlite:///{data_dir() / SQLITE_FILE_NAME}"
-    for prefix in ("postgresql://", "postgres://"):
-        if chosen.startswith(prefix):
-            return "postgresql+psycopg://" + chosen[len(prefix) :]
-    return chosen
 
 
 WRITE_OPTION = "sobrenum_write"
@@ -102,14 +99,19 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
-def head_revision() -> str | None:
-    """The latest migration shipped with this version of sobrenum."""
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def current_revision(conn: Connection) -> str | None:
+    """The schema revision recorded in the database (``None`` for an empty database)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    revision: str | None = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    return revision
 
 
 @dataclass
@@ -146,7 +148,7 @@ class Store:
 
     def schema_revision(self) -> str | None:
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return current_revision(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -158,23 +160,6 @@ class Store:
         self.close()
 
 
-def owner_only_sqlite(path: Path) -> None:
-    """The SQLite file readable by its owner only (0600; SQLite gives its WAL and shared-memory
-    files the same mode): created so when missing, tightened when it exists. Its folder is
-    created when missing, for the owner only (0700)."""
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        for found in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            try:
-                if found.exists() and found.stat().st_mode & 0o077:
-                    found.chmod(0o600)
-            except OSError:  # another user's file: left as it is
-                pass
-
-
 def open_store(
     url: str | None = None,
     *,
@@ -182,7 +167,8 @@ def open_store(
     echo: bool = False,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> Store:
-    """Open the store at ``url`` (see :func:`resolve_url`) and upgrade its schema to head.
+    """Open the store at ``url`` (see :func:`resolve_url`) and upgrade its schema to head
+    (unless it is there already).
 
     The SQLite file's folder is created when missing. Raises :class:`StoreError` with a
     French message when the database cannot be reached. A transaction waits at most
@@ -215,7 +201,16 @@ def open_store(
 
 
 def upgrade_schema(store: Store) -> None:
-    """Bring the schema to the latest revision (creates every table on an empty database)."""
+    """Bring the schema to the latest revision (creates every table on an empty database).
+
+    Alembic runs only when the database is not at :func:`head_revision` (it also runs when
+    the revision files cannot be read without it, ``head_revision() is None``).
+    """
+    head = head_revision()
+    if head is not None and store.schema_revision() == head:
+        return
+    from alembic import command
+
     config = _alembic_config()
     with store.engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -10,9 +10,9 @@ any date is the set of versions whose interval contains that date.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
-import pyarrow as pa
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -26,35 +26,31 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeEngine
 
-from sobrenum.domain import FIELDS, FLEET_SCHEMA
+from sobrenum.store.light import ORGANISATION_TYPE_LABELS, ORGANISATION_TYPES
 
-ORGANISATION_TYPES: tuple[str, ...] = (
-    "commune",
-    "epci",
-    "departement",
-    "region",
-    "syndicat",
-    "autre",
-)
-"""Kinds of local authority (``organisation.type``)."""
-
-ORGANISATION_TYPE_LABELS: dict[str, str] = {
-    "commune": "Commune",
-    "epci": "Intercommunalité (EPCI)",
-    "departement": "Département",
-    "region": "Région",
-    "syndicat": "Syndicat",
-    "autre": "Autre",
-}
+__all__ = [
+    "DEFAULT_SOURCE",
+    "DEVICE_FIELDS",
+    "ORGANISATION_TYPES",
+    "ORGANISATION_TYPE_LABELS",
+    "AuditEvent",
+    "Base",
+    "Device",
+    "DeviceVersion",
+    "InventoryImport",
+    "InventorySource",
+    "JSONType",
+    "Organisation",
+    "load_all_tables",
+    "utc_now",
+]
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -75,23 +71,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sql_type(arrow_type: pa.DataType) -> TypeEngine[Any]:
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return Text()
-    if pa.types.is_int64(arrow_type):
-        return BigInteger()
-    if pa.types.is_floating(arrow_type):
-        return Float(precision=53)
-    if pa.types.is_date(arrow_type):
-        return Date()
-    if pa.types.is_boolean(arrow_type):
-        return Boolean()
-    raise TypeError(f"unsupported arrow type in FLEET_SCHEMA: {arrow_type}")
-
-
-#: Canonical columns stored for each device (every FLEET_SCHEMA field except the key).
-DEVICE_FIELDS: tuple[str, ...] = tuple(f.code for f in FIELDS if f.code != "asset_id")
-_FIELD_TYPES: dict[str, pa.DataType] = {f.name: f.type for f in FLEET_SCHEMA}
+#: Canonical columns stored for each device: every field of ``sobrenum.domain.FIELDS`` but the
+#: key, in its order (tests/test_store.py checks them, and their column types, against it).
+DEVICE_FIELDS: tuple[str, ...] = (
+    "category",
+    "manufacturer",
+    "model",
+    "quantity",
+    "acquisition_date",
+    "acquisition_date_estimated",
+    "retirement_date",
+    "status",
+    "condition",
+    "lifetime_years",
+    "upstream_lifetime_years",
+    "downstream_lifetime_years",
+    "site",
+    "department",
+    "country",
+    "annual_kwh",
+    "power_w",
+    "hours_per_day",
+    "pue",
+)
 
 STATUSES = ("in_use", "in_stock", "retired")
 CONDITIONS = ("new", "refurbished")
@@ -304,16 +306,13 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
-def _check_fleet_columns() -> None:
-    """The device tables must carry exactly the canonical fields, with matching types."""
-    tables: tuple[Table, ...] = (Device.__table__, DeviceVersion.__table__)  # type: ignore[assignment]
-    for table in tables:
-        for code in ("asset_id", *DEVICE_FIELDS):
-            if code not in table.c:
-                raise RuntimeError(f"{table.name} lacks canonical column {code}")
-            expected = type(_sql_type(_FIELD_TYPES[code]))
-            if not isinstance(table.c[code].type, expected):
-                raise RuntimeError(f"{table.name}.{code} is not {expected.__name__}")
+#: The modules mapping the other tables (each imports this one).
+TABLE_MODULES = ("hypotheses", "reuse_tables", "scenarios", "strategy", "users")
 
 
-_check_fleet_columns()
+def load_all_tables() -> MetaData:
+    """The metadata with every table of the database (a module is imported when first
+    used: migrations and backups need them all)."""
+    for name in TABLE_MODULES:
+        importlib.import_module(f"sobrenum.store.{name}")
+    return Base.metadata

@@ -13,7 +13,21 @@ from stdnum.fr import siren as stdnum_siren
 from sobrenum.domain import DEFAULT_COUNTRY, SobrenumError
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store
-from sobrenum.store.models import ORGANISATION_TYPE_LABELS, ORGANISATION_TYPES, Organisation
+from sobrenum.store.light import ORGANISATION_TYPES, type_label
+from sobrenum.store.models import Organisation
+
+__all__ = [
+    "OrganisationError",
+    "create_organisation",
+    "find_organisation",
+    "get_organisation",
+    "list_organisations",
+    "normalise_siren",
+    "organisation_or_none",
+    "organisations_among",
+    "type_label",
+    "update_organisation",
+]
 
 
 class OrganisationError(SobrenumError):
@@ -219,7 +233,3 @@ def _names(organisations: list[Organisation]) -> str:
     return "; ".join(
         f"{o.name} ({o.siren})" if o.siren else f"{o.name} (n°{o.id})" for o in organisations
     )
-
-
-def type_label(code: str) -> str:
-    return ORGANISATION_TYPE_LABELS.get(code, code)

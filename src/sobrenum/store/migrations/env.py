@@ -12,15 +12,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from sobrenum.store import hypotheses as _hypotheses  # noqa: F401  (organisation's hypotheses)
-from sobrenum.store import reuse_tables as _reuse_tables  # noqa: F401  (reuse register)
-from sobrenum.store import scenarios as _scenarios  # noqa: F401  (scenarios, targets)
-from sobrenum.store import strategy as _strategy  # noqa: F401  (strategy and reporting)
-from sobrenum.store import users as _users  # noqa: F401  (registers the account tables)
-from sobrenum.store.models import Base
+from sobrenum.store.models import load_all_tables
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_all_tables()
 
 
 def _run(connection: Connection) -> None:
