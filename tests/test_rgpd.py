@@ -121,11 +121,11 @@ def test_secret_key_is_owner_only(store: Store, tmp_path: Path) -> None:
 
 def _all_text(store: Store) -> str:
     """Every value of every table, as text (to look for what must be gone)."""
-    from sobrenum.store.models import Base
+    from sobrenum.store.models import load_all_tables
 
     out = []
     with store.transaction() as session:
-        for table in Base.metadata.sorted_tables:
+        for table in load_all_tables().sorted_tables:
             for row in session.execute(select(table)):
                 out.append(repr(tuple(row)))
     return "\n".join(out)
