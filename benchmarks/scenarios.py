@@ -24,7 +24,6 @@ import time
 from engine import REPORTING_YEAR, referential, synthetic_fleet
 from sobrenum.engine import Parameters, compute
 from sobrenum.scenarios import Scenario, YearEngine, make_lever, project
-from sobrenum.scenarios.projection import _cohorts
 
 TARGET_SECONDS = 5.0
 
@@ -55,12 +54,11 @@ def main() -> None:
     t0 = time.perf_counter()
     engine_rows = compute(fleet, ref, Parameters(start)).totals(["criterion", "phase"])
     engine_s = time.perf_counter() - t0
-    cohorts = _cohorts(fleet).num_rows
-
     runner = YearEngine(ref)
     t0 = time.perf_counter()
     first = project(fleet, ref, scenario, staff, engine=runner)
     projection_s = time.perf_counter() - t0
+    cohorts = runner.base(fleet, start, start + args.years).cohorts.num_rows
     t0 = time.perf_counter()
     project(fleet, ref, scenario, staff, engine=runner)
     again_s = time.perf_counter() - t0

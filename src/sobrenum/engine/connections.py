@@ -11,6 +11,16 @@ _database_lock = threading.Lock()
 _database: duckdb.DuckDBPyConnection | None = None
 
 
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A DuckDB cursor of its own on the process's in-memory database (see :func:`connection`),
+    for code that registers Arrow tables and runs compiled queries itself."""
+    global _database
+    with _database_lock:
+        if _database is None:
+            _database = duckdb.connect(":memory:")
+        return _database.cursor()
+
+
 def connection() -> ibis.BaseBackend:
     """A DuckDB connection of its own, for one computation: never shared between threads.
 
@@ -21,9 +31,4 @@ def connection() -> ibis.BaseBackend:
     one connection for the whole process (the cause of a server freeze: two threads
     registering and querying it at once wait on each other forever).
     """
-    global _database
-    with _database_lock:
-        if _database is None:
-            _database = duckdb.connect(":memory:")
-        cursor = _database.cursor()
-    return ibis.duckdb.from_connection(cursor)
+    return ibis.duckdb.from_connection(cursor())

@@ -18,19 +18,19 @@ The model (docs/scenarios.md states it):
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import ibis
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sobrenum.domain import FLEET_SCHEMA, Condition, Status
+from sobrenum.domain import FLEET_SCHEMA, Condition, Phase, Status
 from sobrenum.engine import Parameters, totals
-from sobrenum.engine.compute import DAYS_PER_YEAR
+from sobrenum.engine.compute import DAYS_PER_YEAR, MODEL_FACTOR_ID, MODEL_GWP
+from sobrenum.engine.connections import cursor
 from sobrenum.engine.run import as_fleet_table
 from sobrenum.referential import Referential
 from sobrenum.reuse.vocabulary import agec_it_target, reuse_rate_target
@@ -60,6 +60,10 @@ COHORT_KEYS = (
     "pue",
 )
 GWP = "gwp"
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -131,35 +135,279 @@ class Trajectory:
 
 
 class YearEngine:
-    """The engine's totals of many fleets and years on one DuckDB connection.
+    """The engine's totals of many fleets and years, on a DuckDB cursor of its own.
 
-    Each year's query (:func:`sobrenum.engine.totals` by criterion and phase) is built and
-    compiled once, then run on whatever fleet is registered: the levers of a scenario, its
-    contributions and the scenarios compared share the same compiled queries. One instance
-    belongs to one thread.
+    The engine reads a fleet's dates only through their differences and their overlap with
+    the reporting year, so rows moved by whole days into another year of the same length (365
+    or 366 days) have there exactly the footprint of their own year. Every year of a horizon
+    is therefore computed with the query of one of two reference years, each row labelled
+    (column ``site``, which totals can group by) with the year and group it belongs to; each
+    query is built and compiled once, then run on whatever rows are registered. The stored
+    fleet's part does not depend on the scenario and is kept for the next projections of the
+    same fleet (levers, their contributions, scenarios compared). One instance belongs to one
+    thread.
     """
 
     TABLE = "sobrenum_scenario_fleet"
+    INPUT = "sobrenum_scenario_input"
+    LABEL = "site"
+    CACHED_FLEETS = 4
 
-    def __init__(self, ref: Referential, backend: ibis.BaseBackend | None = None) -> None:
+    def __init__(self, ref: Referential) -> None:
         self.ref = ref
-        self.con: Any = backend or ibis.duckdb.connect()
+        self._cursor = cursor()
+        self._con = ibis.duckdb.from_connection(self._cursor)
         self._sql: dict[int, str] = {}
         self._keep: list[object] = []  # the expressions own the memtables their SQL names
+        self._bases: list[_Base] = []
+        factors = zip(
+            ref.factors["criterion"].to_pylist(), ref.factors["phase"].to_pylist(), strict=True
+        )
+        use = ((c, Phase.USE.value) for c in ref.electricity["criterion"].to_pylist())
+        self.keys: tuple[tuple[str, str], ...] = tuple(sorted({*factors, *use}))
+        """The (criterion, phase) pairs the engine can give, in the order of :meth:`sums`."""
+        self._key_names = pa.array([f"{c}\x1f{p}" for c, p in self.keys])
 
-    def totals(self, fleet: pa.Table, year: int) -> pa.Table:
-        self.con.con.register(self.TABLE, fleet)
-        sql = self._sql.get(year)
-        if sql is None:
-            expr = totals(
-                self.con.table(self.TABLE), self.ref, Parameters(year), ("criterion", "phase")
+    def base(self, fleet: pa.Table, start: int, end: int) -> _Base:
+        """The stored fleet over ``start``–``end`` (kept for the next projections of it)."""
+        for known in self._bases:
+            if known.fleet is fleet and (known.start, known.end) == (start, end):
+                return known
+        made = _base(self, fleet, start, end)
+        self._bases = [made, *self._bases][: self.CACHED_FLEETS]
+        return made
+
+    def cohorts(self, fleet: pa.Table) -> pa.Table:
+        """Rows equal on every column the engine reads, their quantities summed, with the
+        columns of :data:`ENGINE_SCHEMA` (those it does not group by are null)."""
+        f = as_fleet_table(fleet)
+        keys = [*COHORT_KEYS, *(c for c in MODEL_COLUMNS if c in f.column_names)]
+        columns = ", ".join(f'"{k}"' for k in keys)
+        self._cursor.register(self.INPUT, f)
+        try:
+            grouped: pa.Table = self._cursor.execute(
+                f"SELECT {columns}, sum(coalesce(quantity, 1))::DOUBLE AS quantity "
+                f"FROM {self.INPUT} GROUP BY ALL"
+            ).to_arrow_table()
+        finally:
+            self._cursor.unregister(self.INPUT)
+        return _engine_table(dict(zip(grouped.column_names, grouped.columns, strict=True)))
+
+    def sums(
+        self,
+        rows: pa.Table,
+        years: IntArray,
+        labels: IntArray,
+        n_labels: int,
+        prefer: int | None = None,
+    ) -> tuple[FloatArray, BoolArray]:
+        """Each row's footprint in its own year (``years``), summed per label (0 to n_labels − 1).
+
+        Returns (values, seen): ``values[label, i]`` is the annual impact for ``keys[i]``,
+        ``seen[label, i]`` whether the engine gave that criterion and phase at all. ``prefer``
+        is computed unmoved when it is one of the years (the first year of a projection).
+        """
+        values = np.zeros((n_labels, len(self.keys)), dtype=np.float64)
+        seen = np.zeros(values.shape, dtype=bool)
+        lengths = _year_length(years)
+        for length in np.unique(lengths):
+            mask = lengths == length
+            reference = self._reference(np.unique(years[mask]), int(length), prefer)
+            part = rows if mask.all() else rows.filter(pa.array(mask))
+            shift = _jan1_days(np.array([reference])) - _jan1_days(years[mask])
+            if shift.any():
+                part = _shifted(part, shift)
+            # The label is a number: totals only group by it.
+            part = part.set_column(
+                part.schema.get_field_index(self.LABEL), self.LABEL, pa.array(labels[mask])
             )
-            out: pa.Table = self.con.to_pyarrow(expr)
-            self._keep.append(expr)
-            self._sql[year] = str(self.con.compile(expr))
-            return out
-        result: pa.Table = self.con.con.execute(sql).to_arrow_table()
-        return result
+            out = self._run(part, reference)
+            label = out[self.LABEL].to_numpy()
+            joined = pc.binary_join_element_wise(out["criterion"], out["phase"], "\x1f")
+            key = pc.index_in(joined, value_set=self._key_names)
+            if key.null_count:
+                raise ValueError("the engine gave a criterion and phase outside the referential")
+            index = key.to_numpy(zero_copy_only=False)
+            annual = pc.fill_null(out["annual"], 0.0).to_numpy()
+            np.add.at(values, (label, index), annual)
+            seen[label, index] = True
+        return values, seen
+
+    def _reference(self, years: IntArray, length: int, prefer: int | None) -> int:
+        """The year whose query computes ``years`` (all ``length`` days long)."""
+        if prefer is not None and prefer in years:
+            return prefer
+        compiled = [y for y in self._sql if int(_year_length(np.array([y]))[0]) == length]
+        return compiled[0] if compiled else int(years[0])
+
+    def _run(self, rows: pa.Table, year: int) -> pa.Table:
+        """:func:`sobrenum.engine.totals` of ``rows`` in ``year`` by label, criterion, phase."""
+        self._cursor.register(self.TABLE, rows)
+        try:
+            sql = self._sql.get(year)
+            if sql is None:
+                expr = totals(
+                    self._con.table(self.TABLE),
+                    self.ref,
+                    Parameters(year),
+                    (self.LABEL, "criterion", "phase"),
+                )
+                out: pa.Table = self._con.to_pyarrow(expr)
+                self._keep.append(expr)
+                self._sql[year] = str(self._con.compile(expr))
+                return out
+            result: pa.Table = self._cursor.execute(sql).to_arrow_table()
+            return result
+        finally:
+            self._cursor.unregister(self.TABLE)
+
+
+#: Optional fleet columns the engine reads (a model's own manufacture footprint): always
+#: present, null when the fleet has none, so that one compiled query fits every fleet.
+MODEL_COLUMNS = (MODEL_GWP, MODEL_FACTOR_ID)
+#: The quantity is fractional: an expected number of devices.
+ENGINE_SCHEMA = pa.schema(
+    [
+        *(pa.field(f.name, pa.float64()) if f.name == "quantity" else f for f in FLEET_SCHEMA),
+        pa.field(MODEL_GWP, pa.float64()),
+        pa.field(MODEL_FACTOR_ID, pa.string()),
+    ]
+)
+#: Past this, a row has no known retirement (its last year in the fleet).
+NEVER = 10_000
+
+
+def _engine_table(columns: Mapping[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
+    """A table of :data:`ENGINE_SCHEMA` from some of its columns (the others null)."""
+    n = len(next(iter(columns.values())))
+    return pa.table(
+        [
+            columns[f.name].cast(f.type) if f.name in columns else pa.nulls(n, f.type)
+            for f in ENGINE_SCHEMA
+        ],
+        schema=ENGINE_SCHEMA,
+    )
+
+
+def _jan1_days(years: IntArray) -> IntArray:
+    """1 January of each year, in days since 1970-01-01."""
+    first = (np.asarray(years, dtype=np.int64) - 1970).astype("datetime64[Y]")
+    return np.asarray(first.astype("datetime64[D]").astype(np.int64), dtype=np.int64)
+
+
+def _year_length(years: IntArray) -> IntArray:
+    return _jan1_days(np.asarray(years) + 1) - _jan1_days(years)
+
+
+def _days(column: pa.ChunkedArray) -> tuple[IntArray, BoolArray]:
+    """A date column as days since 1970-01-01 (0 where null) and where it is given."""
+    days = pc.fill_null(pc.cast(column, pa.int32()), 0).to_numpy().astype(np.int64)
+    return days, pc.is_valid(column).to_numpy(zero_copy_only=False)
+
+
+def _shifted(rows: pa.Table, days: IntArray) -> pa.Table:
+    """``rows`` with their dates moved by ``days`` (per row)."""
+    move = pa.array(days.astype(np.int32))
+    for name in ("acquisition_date", "retirement_date"):
+        moved = pc.add(pc.cast(rows[name].combine_chunks(), pa.int32()), move)
+        rows = rows.set_column(rows.schema.get_field_index(name), name, pc.cast(moved, pa.date32()))
+    return rows
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The stored fleet over a horizon, as every scenario of it starts from.
+
+    Its rows (cohorts) are put in groups of one category and one month of acquisition (the
+    rows without a date: one group per category); a group's survival is that of its mean age.
+    """
+
+    fleet: pa.Table
+    start: int
+    end: int
+    cohorts: pa.Table
+    group: IntArray
+    """Group of each cohort."""
+    last_year: IntArray
+    """Last year each cohort is in the fleet on 1 January (its retirement's; NEVER if none)."""
+    categories: list[str]
+    """Category names by code."""
+    group_category: IntArray
+    group_age: FloatArray
+    """Mean age on 1 January of the first year (NaN: no acquisition date)."""
+    present: FloatArray
+    """[year index 0 … horizon + 1, group]: devices in the fleet on 1 January, before survival."""
+    impacts: FloatArray
+    """[year index, group, key]: the engine's footprint of the group's rows in that year."""
+    seen: BoolArray
+    """[year index, key]: the criteria and phases the engine gave that year."""
+    countries: dict[str, str | None]
+    """Most frequent country of each category (that of its purchases)."""
+    laws: dict[tuple[tuple[str, float], ...], dict[str, Weibull]] = field(default_factory=dict)
+    """Survival laws of the fleet, per set of the organisation's lifetimes."""
+
+
+def _base(runner: YearEngine, fleet: pa.Table, start: int, end: int) -> _Base:
+    cohorts = runner.cohorts(fleet)
+    n = cohorts.num_rows
+    encoded = pc.dictionary_encode(pc.fill_null(cohorts["category"], "")).combine_chunks()
+    categories = [str(c) for c in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    jan1 = int(_jan1_days(np.array([start]))[0])
+    acquired, dated = _days(cohorts["acquisition_date"])
+    age = (jan1 - acquired) / DAYS_PER_YEAR
+    # One key per (category, month of acquisition); rows without a date: month 0.
+    months = np.floor(age * 12.0).astype(np.int64)
+    months = np.where(dated, months - months.min(initial=0, where=dated) + 1, 0)
+    span = int(months.max(initial=0)) + 1
+    keys = codes * span + months
+    unique, group = np.unique(keys, return_inverse=True)
+    n_groups = len(unique)
+    quantity = cohorts["quantity"].to_numpy()
+    weighted = np.bincount(group, np.where(dated, quantity * age, 0.0), n_groups)
+    total = np.bincount(group, quantity, n_groups)
+    plain = np.bincount(group, np.where(dated, age, 0.0), n_groups) / np.maximum(
+        np.bincount(group, minlength=n_groups), 1
+    )
+    group_age = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), plain)
+    group_age[unique % span == 0] = np.nan
+    retired_day, retired_dated = _days(cohorts["retirement_date"])
+    retired = pc.fill_null(pc.equal(cohorts["status"], Status.RETIRED.value), False).to_numpy()
+    # In the fleet on 1 January of N when retired after it (the engine's rule): the last year
+    # is that of the day before the retirement. Retired without a date: gone after the first.
+    last_day = (retired_day - 1).astype("datetime64[D]").astype("datetime64[Y]")
+    last_year = np.where(
+        retired_dated,
+        last_day.astype(np.int64) + 1970,
+        np.where(retired, start - 1, NEVER),
+    )
+    years = np.arange(start, end + 2)
+    present = np.stack(
+        [np.bincount(group, np.where(last_year >= y, quantity, 0.0), n_groups) for y in years]
+    ).astype(np.float64)
+    # The engine, once for every year of the horizon, on all rows: it leaves out what has
+    # gone before the year, as for the dashboard.
+    horizon = end - start + 1
+    rows = pa.concat_tables([cohorts] * horizon)
+    row_index = np.repeat(np.arange(horizon), n)
+    labels = row_index * n_groups + np.tile(group, horizon)
+    values, seen = runner.sums(rows, row_index + start, labels, horizon * n_groups, start)
+    n_keys = len(runner.keys)
+    return _Base(
+        fleet,
+        start,
+        end,
+        cohorts,
+        group,
+        last_year,
+        categories,
+        unique // span,
+        group_age,
+        present,
+        values.reshape(-1, n_groups, n_keys),
+        np.asarray(seen.reshape(-1, n_groups, n_keys).any(axis=1), dtype=bool),
+        _main_country(cohorts),
+    )
 
 
 def survival_models(
@@ -170,61 +418,28 @@ def survival_models(
     referential's)."""
     defaults = {**ref.default_lifetimes(), **(lifetimes or {})}
     f = as_fleet_table(fleet)
-    jan1 = dt.date(start_year, 1, 1)
+    jan1 = int(_jan1_days(np.array([start_year]))[0])
+    acquired, dated = _days(f["acquisition_date"])
+    retired_day, retired_dated = _days(f["retirement_date"])
+    retired = pc.fill_null(pc.equal(f["status"], Status.RETIRED.value), False).to_numpy()
+    # A lifetime observed to its end (retired, or a retirement date already past), else the
+    # age reached in service (censored); retired without a date: nothing known.
+    done = dated & retired_dated & (retired | (retired_day < jan1))
+    censored = dated & ~done & ~retired
+    ages = np.where(done, retired_day - acquired, jan1 - acquired) / DAYS_PER_YEAR
+    encoded = pc.dictionary_encode(pc.fill_null(f["category"], "")).combine_chunks()
+    codes = encoded.indices.to_numpy()
     models: dict[str, Weibull] = {}
-    categories = pc.unique(f["category"]).to_pylist()
-    for category in categories:
-        if category is None or category not in defaults:
+    for code, name in sorted(enumerate(encoded.dictionary.to_pylist()), key=lambda c: c[1]):
+        if name not in defaults:
             continue
-        rows = f.filter(pc.equal(f["category"], category))
-        acquired = rows["acquisition_date"].to_pylist()
-        retired_at = rows["retirement_date"].to_pylist()
-        status = rows["status"].to_pylist()
-        ages: list[float] = []
-        done: list[bool] = []
-        for a, r, s in zip(acquired, retired_at, status, strict=True):
-            if a is None:
-                continue
-            if r is not None and (s == Status.RETIRED.value or r < jan1):
-                ages.append((r - a).days / DAYS_PER_YEAR)
-                done.append(True)
-            elif s != Status.RETIRED.value:
-                ages.append((jan1 - a).days / DAYS_PER_YEAR)
-                done.append(False)
-        if sum(done) >= MIN_RETIREMENTS_TO_FIT:
-            models[category] = fit(np.array(ages), np.array(done))
+        mask = codes == code
+        used = mask & (done | censored)
+        if int((mask & done).sum()) >= MIN_RETIREMENTS_TO_FIT:
+            models[name] = fit(ages[used], done[used])
         else:
-            models[category] = Weibull.from_mean(defaults[category])
+            models[name] = Weibull.from_mean(defaults[name])
     return models
-
-
-def _cohorts(fleet: pa.Table) -> pa.Table:
-    """Rows equal on every column the engine reads, their quantities summed."""
-    f = as_fleet_table(fleet)
-    f = f.set_column(
-        f.schema.get_field_index("quantity"),
-        "quantity",
-        pc.cast(pc.fill_null(f["quantity"], 1), pa.float64()),
-    )
-    grouped = f.select([*COHORT_KEYS, "quantity"]).group_by(list(COHORT_KEYS), use_threads=False)
-    return grouped.aggregate([("quantity", "sum")]).rename_columns([*COHORT_KEYS, "quantity"])
-
-
-@dataclass
-class _Rows:
-    """Cohorts being projected: the stored fleet's, then each year's purchases."""
-
-    categories: np.ndarray
-    quantity: np.ndarray
-    age0: np.ndarray
-    """Age on 1 January of the first year (negative for a purchase of a later year)."""
-    last_year: np.ndarray
-    """Last year a row is in the fleet (its retirement year; far away when unknown)."""
-    weight: np.ndarray
-    """Expected share of the row still there on 1 January of the current year."""
-
-    def counted(self, year: int) -> np.ndarray:
-        return np.where(self.last_year >= year, self.quantity * self.weight, 0.0)
 
 
 def project(
@@ -242,60 +457,50 @@ def project(
 
     ``staff`` is the headcount of the first year (None: per-agent figures are not given);
     ``lifetimes`` the organisation's own lifetimes per category; ``survival`` forces the laws;
-    ``engine`` shares compiled queries between projections of the same referential.
+    ``engine`` shares the engine's queries and the stored fleet's footprints between
+    projections of the same referential (and fleet).
     """
     start, end = scenario.start_year, scenario.end_year
     runner = engine or YearEngine(ref)
+    base = runner.base(fleet, start, end)
     default_life = {**ref.default_lifetimes(), **(lifetimes or {})}
-    laws = dict(survival or survival_models(fleet, ref, start, lifetimes))
-    base = _cohorts(fleet)
-    jan1 = dt.date(start, 1, 1)
-    categories = np.array(base["category"].to_pylist(), dtype=object)
+    if survival is None:
+        key = tuple(sorted((lifetimes or {}).items()))
+        if key not in base.laws:
+            base.laws[key] = survival_models(fleet, ref, start, lifetimes)
+        survival = base.laws[key]
+    laws = dict(survival)
+    names = list(base.categories)
+    code_of = {c: i for i, c in enumerate(names)}
     # Categories first bought during the horizon (thin clients, shared printers…) too.
-    for category in {*categories.tolist(), *default_life}:
+    for category in sorted({*names, *default_life}):
         laws.setdefault(category, Weibull.from_mean(default_life.get(category, 5.0)))
-    status = base["status"].to_pylist()
-    retired_at = base["retirement_date"].to_pylist()
-    # A row retired before the first year (or retired with no date) is left to the engine in
-    # the first year, as the stored fleet has it, and is gone afterwards.
-    last_year = np.array(
-        [
-            r.year if r is not None else (start - 1 if s == Status.RETIRED.value else 10_000)
-            for r, s in zip(retired_at, status, strict=True)
-        ],
-        dtype=np.int64,
-    )
-    age0 = np.array(
-        [
-            (jan1 - a).days / DAYS_PER_YEAR if a is not None else 0.5 * laws[c].mean
-            for a, c in zip(base["acquisition_date"].to_pylist(), categories, strict=True)
-        ],
-        dtype=np.float64,
-    )
-    rows = _Rows(
-        categories,
-        base["quantity"].to_numpy(zero_copy_only=False).astype(np.float64),
-        age0,
-        last_year,
-        np.ones(len(categories), dtype=np.float64),
-    )
-    stock0 = _by_category(rows.categories, rows.counted(start))
+    n_groups = len(base.group_category)
+    mean_age = np.array([0.5 * laws[names[c]].mean for c in base.group_category])
+    stock0 = _by_category(names, base.group_category, base.present[0])
     if not stock0 or sum(stock0.values()) <= 0:
         raise ScenarioError("Le parc est vide au début de l'horizon : rien à projeter.")
-    countries = _main_country(base)
-    bought_rows: list[dict[str, object]] = []
+    # Everything that ages: the groups of the stored fleet, then each year's purchases.
+    codes = base.group_category
+    age0 = np.where(np.isnan(base.group_age), mean_age, base.group_age)
+    weight = np.ones(n_groups)
+    bought = np.zeros(0)
+    purchases = _Purchases()
+    weights: list[FloatArray] = []
     results: list[YearResult] = []
-    for year in range(start, end + 1):
-        k = year - start
+
+    def counted(k: int, w: FloatArray) -> FloatArray:
+        return np.concatenate([base.present[k] * w[:n_groups], bought * w[n_groups:]])
+
+    for k, year in enumerate(range(start, end + 1)):
         staff_y = staff * (1.0 + scenario.staff_growth) ** k if staff else None
         new = refurbished = cost = 0.0
         euros = refurbished_euros = 0.0
         priced = False
         if k > 0:
-            rows.weight = rows.weight * _kept(
-                scenario, laws, rows.categories, rows.age0 + k - 1, year
-            )
-            present = _by_category(rows.categories, rows.counted(year))
+            weight = weight * _kept(scenario, laws, names, codes, age0 + k - 1, year)
+            present = _by_category(names, codes, counted(k, weight))
+            added: list[float] = []
             for cat, target in _targets(scenario, stock0, year, k, staff, staff_y).items():
                 missing = target - present.get(cat, 0.0)
                 if missing <= 1e-9:
@@ -308,24 +513,11 @@ def project(
                 ):
                     if qty <= 0:
                         continue
-                    bought_rows.append(
-                        {
-                            "category": cat,
-                            "acquisition_date": dt.date(year, 1, 1),
-                            "condition": condition,
-                            "lifetime_years": lifetime,
-                            "country": countries.get(cat),
-                            "status": Status.IN_USE.value,
-                            "quantity": qty,
-                        }
-                    )
-                    rows = _Rows(
-                        np.append(rows.categories, np.array([cat], dtype=object)),
-                        np.append(rows.quantity, qty),
-                        np.append(rows.age0, float(start - year)),
-                        np.append(rows.last_year, 10_000),
-                        np.append(rows.weight, 1.0),
-                    )
+                    if cat not in code_of:
+                        code_of[cat] = len(names)
+                        names.append(cat)
+                    purchases.add(k, code_of[cat], condition, lifetime)
+                    added.append(qty)
                     refurbished_buy = condition == Condition.REFURBISHED.value
                     if refurbished_buy:
                         refurbished += qty
@@ -337,27 +529,18 @@ def project(
                         unit = price[1] if refurbished_buy else price[0]
                         euros += qty * unit
                         refurbished_euros += qty * unit if refurbished_buy else 0.0
-        year_fleet = _year_fleet(base, bought_rows, rows, scenario, year)
-        out = runner.totals(year_fleet, year)
-        impacts = {
-            (c, p): float(v)
-            for c, p, v in zip(
-                out["criterion"].to_pylist(),
-                out["phase"].to_pylist(),
-                out["annual"].to_pylist(),
-                strict=True,
-            )
-        }
-        by_category = _by_category(rows.categories, rows.counted(year))
-        bought = new + refurbished
+            codes = np.concatenate([codes, purchases.codes[len(bought) :]])
+            age0 = np.concatenate([age0, np.full(len(added), float(start - year))])
+            weight = np.concatenate([weight, np.ones(len(added))])
+            bought = np.concatenate([bought, added])
+        weights.append(weight)
+        by_category = _by_category(names, codes, counted(k, weight))
+        bought_now = new + refurbished
         agec: float | None = None
         if priced and euros > 0:
             cost, agec = euros, 100.0 * refurbished_euros / euros
-        elif bought > 0:
-            agec = 100.0 * refurbished / bought
-        low = high = None
-        if uncertainty_draws:
-            low, high = _band(year_fleet, ref, year, uncertainty_draws)
+        elif bought_now > 0:
+            agec = 100.0 * refurbished / bought_now
         results.append(
             YearResult(
                 year=year,
@@ -368,27 +551,188 @@ def project(
                 purchases_refurbished=refurbished,
                 retirements=0.0,
                 retired_to_reuse=0.0,
-                impacts=impacts,
+                impacts={},
                 cost_eur=cost if priced else None,
-                agec_share=agec if bought > 0 else None,
-                gwp_low=low,
-                gwp_high=high,
+                agec_share=agec if bought_now > 0 else None,
             )
         )
+    values, seen = _footprints(runner, base, scenario, names, weights, bought, purchases)
     # Retirements of each year: what is there on 1 January and gone on the next.
-    survivors = rows.weight * _kept(
-        scenario, laws, rows.categories, rows.age0 + end - start, end + 1
-    )
+    survivors = weights[-1] * _kept(scenario, laws, names, codes, age0 + end - start, end + 1)
+    kept_after = float(counted(end - start + 1, survivors).sum())
     final: list[YearResult] = []
-    for i, result in enumerate(results):
-        if i + 1 < len(results):
-            nxt = results[i + 1]
+    for k, result in enumerate(results):
+        if k + 1 < len(results):
+            nxt = results[k + 1]
             retired = result.devices + nxt.purchases_new + nxt.purchases_refurbished - nxt.devices
         else:
-            kept = np.where(rows.last_year >= end + 1, rows.quantity * survivors, 0.0)
-            retired = result.devices - float(kept.sum())
-        final.append(_with_retirements(result, max(retired, 0.0), scenario))
+            retired = result.devices - kept_after
+        impacts = {key: float(values[k, i]) for i, key in enumerate(runner.keys) if seen[k, i]}
+        low = high = None
+        if uncertainty_draws:
+            year_fleet = _year_fleet(base, scenario, names, weights[k], bought, purchases, k)
+            low, high = _band(year_fleet, ref, result.year, uncertainty_draws)
+        final.append(
+            _with_retirements(
+                replace(result, impacts=impacts, gwp_low=low, gwp_high=high),
+                max(retired, 0.0),
+                scenario,
+            )
+        )
     return Trajectory(scenario, tuple(final), ref.version, laws)
+
+
+@dataclass
+class _Purchases:
+    """Each year's purchases of a projection: one row per category and condition."""
+
+    year_index: list[int] = field(default_factory=list)
+    code: list[int] = field(default_factory=list)
+    condition: list[str] = field(default_factory=list)
+    lifetime: list[float] = field(default_factory=list)
+
+    def add(self, k: int, code: int, condition: str, lifetime: float) -> None:
+        self.year_index.append(k)
+        self.code.append(code)
+        self.condition.append(condition)
+        self.lifetime.append(lifetime)
+
+    @property
+    def codes(self) -> IntArray:
+        return np.array(self.code, dtype=np.int64)
+
+    def rows(
+        self,
+        base: _Base,
+        scenario: Scenario,
+        names: Sequence[str],
+        quantity: FloatArray,
+        which: IntArray,
+        k: int,
+    ) -> pa.Table:
+        """The purchases ``which`` as fleet rows of year index ``k``, with ``quantity``."""
+        year = base.start + k
+        cats = [names[self.code[i]] for i in which]
+        bought_on = _jan1_days(base.start + np.array([self.year_index[i] for i in which]))
+        return _engine_table(
+            {
+                "category": pa.array(cats, pa.string()),
+                "acquisition_date": pa.array(bought_on.astype(np.int32)).cast(pa.date32()),
+                "condition": pa.array([self.condition[i] for i in which], pa.string()),
+                "lifetime_years": pa.array([self.lifetime[i] for i in which], pa.float64()),
+                "country": pa.array([base.countries.get(c) for c in cats], pa.string()),
+                "status": pa.array([Status.IN_USE.value] * len(cats), pa.string()),
+                "quantity": pa.array(quantity, pa.float64()),
+                "pue": pa.array([_hosting_pue(scenario, c, year) for c in cats], pa.float64()),
+            }
+        )
+
+
+def _footprints(
+    runner: YearEngine,
+    base: _Base,
+    scenario: Scenario,
+    names: Sequence[str],
+    weights: Sequence[FloatArray],
+    bought: FloatArray,
+    purchases: _Purchases,
+) -> tuple[FloatArray, BoolArray]:
+    """[year index, key]: each year's footprint (stored fleet's groups by their survival,
+    plus the purchases), and which criteria and phases the engine gave."""
+    n_groups = len(base.group_category)
+    impacts = _with_hosting_pue(runner, base, scenario)
+    values = np.stack([w[:n_groups] @ impacts[k] for k, w in enumerate(weights)])
+    seen = base.seen.copy()
+    if not len(bought):
+        return values, seen
+    tables: list[pa.Table] = []
+    years: list[IntArray] = []
+    for k, w in enumerate(weights):
+        which = np.flatnonzero(np.array(purchases.year_index) <= k)
+        if not len(which):
+            continue
+        tables.append(
+            purchases.rows(base, scenario, names, bought[which] * w[n_groups + which], which, k)
+        )
+        years.append(np.full(len(which), base.start + k))
+    row_years = np.concatenate(years)
+    extra, extra_seen = runner.sums(
+        pa.concat_tables(tables), row_years, row_years - base.start, len(weights)
+    )
+    return values + extra, seen | extra_seen
+
+
+def _with_hosting_pue(runner: YearEngine, base: _Base, scenario: Scenario) -> FloatArray:
+    """The stored fleet's footprints, recomputed for the hosted categories and years where a
+    PUE lever is in force."""
+    if not scenario.levers_of(LeverKind.HOSTING_PUE):
+        return base.impacts
+    n_groups = len(base.group_category)
+    category = pc.fill_null(base.cohorts["category"], "").to_numpy(zero_copy_only=False)
+    tables: list[pa.Table] = []
+    years: list[IntArray] = []
+    labels: list[IntArray] = []
+    touched: list[tuple[int, BoolArray]] = []
+    for k, year in enumerate(range(base.start, base.end + 1)):
+        pue = {c: v for c in base.categories if (v := _hosting_pue(scenario, c, year)) is not None}
+        if not pue:
+            continue
+        rows = np.isin(category, list(pue))
+        if k > 0:
+            rows &= base.last_year >= year
+        which = np.flatnonzero(rows)
+        part = base.cohorts.take(pa.array(which))
+        part = part.set_column(
+            part.schema.get_field_index("pue"),
+            "pue",
+            pa.array([pue[c] for c in category[which]], pa.float64()),
+        )
+        tables.append(part)
+        years.append(np.full(len(which), year))
+        labels.append(k * n_groups + base.group[which])
+        touched.append((k, np.isin(np.array(base.categories)[base.group_category], list(pue))))
+    if not tables:
+        return base.impacts
+    values, _ = runner.sums(
+        pa.concat_tables(tables),
+        np.concatenate(years),
+        np.concatenate(labels),
+        len(base.impacts) * n_groups,
+    )
+    values = values.reshape(base.impacts.shape)
+    impacts = base.impacts.copy()
+    for k, groups in touched:
+        impacts[k, groups] = values[k, groups]
+    return impacts
+
+
+def _year_fleet(
+    base: _Base,
+    scenario: Scenario,
+    names: Sequence[str],
+    weight: FloatArray,
+    bought: FloatArray,
+    purchases: _Purchases,
+    k: int,
+) -> pa.Table:
+    """The fleet of year index ``k`` as one table for the engine: the stored fleet's rows with
+    their expected quantities, and the purchases still there."""
+    year = base.start + k
+    n_groups = len(base.group_category)
+    keep = np.ones(base.cohorts.num_rows, dtype=bool) if k == 0 else base.last_year >= year
+    rows = base.cohorts.filter(pa.array(keep))
+    quantity = rows["quantity"].to_numpy() * weight[base.group[keep]]
+    rows = rows.set_column(
+        rows.schema.get_field_index("quantity"), "quantity", pa.array(quantity, pa.float64())
+    )
+    pue = [
+        _hosting_pue(scenario, c, year) or p
+        for c, p in zip(rows["category"].to_pylist(), rows["pue"].to_pylist(), strict=True)
+    ]
+    rows = rows.set_column(rows.schema.get_field_index("pue"), "pue", pa.array(pue, pa.float64()))
+    which = np.flatnonzero(np.array(purchases.year_index, dtype=np.int64) <= k)
+    quantities = bought[which] * weight[n_groups + which]
+    return pa.concat_tables([rows, purchases.rows(base, scenario, names, quantities, which, k)])
 
 
 def _with_retirements(result: YearResult, retired: float, scenario: Scenario) -> YearResult:
@@ -421,24 +765,22 @@ def _law(scenario: Scenario, laws: Mapping[str, Weibull], category: str, year: i
 def _kept(
     scenario: Scenario,
     laws: Mapping[str, Weibull],
-    categories: np.ndarray,
-    ages: np.ndarray,
+    names: Sequence[str],
+    codes: IntArray,
+    ages: FloatArray,
     year: int,
-) -> np.ndarray:
+) -> FloatArray:
     """Probability that devices of these ages on 1 January of year − 1 are there in ``year``."""
-    kept = np.ones(len(categories), dtype=np.float64)
-    for category in set(categories.tolist()):
-        mask = categories == category
-        law = _law(scenario, laws, category, year)
-        kept[mask] = law.kept(ages[mask])
+    kept = np.ones(len(codes), dtype=np.float64)
+    for code in np.unique(codes):
+        mask = codes == code
+        kept[mask] = _law(scenario, laws, names[code], year).kept(ages[mask])
     return kept
 
 
-def _by_category(categories: np.ndarray, quantities: np.ndarray) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for c in set(categories.tolist()):
-        out[c] = float(quantities[categories == c].sum())
-    return dict(sorted(out.items()))
+def _by_category(names: Sequence[str], codes: IntArray, quantities: FloatArray) -> dict[str, float]:
+    sums = np.bincount(codes, quantities, len(names))
+    return dict(sorted((names[c], float(sums[c])) for c in np.unique(codes)))
 
 
 def _targets(
@@ -488,18 +830,17 @@ def _refurbished_share(scenario: Scenario, category: str, year: int) -> float:
     return active[-1].value if active else 0.0
 
 
-def _main_country(base: pa.Table) -> dict[str, str | None]:
+def _main_country(cohorts: pa.Table) -> dict[str, str | None]:
+    counts = (
+        cohorts.select(["category", "country", "quantity"])
+        .group_by(["category", "country"], use_threads=False)
+        .aggregate([("quantity", "sum")])
+        .to_pylist()
+    )
+    counts.sort(key=lambda r: (-r["quantity_sum"], r["country"] or ""))
     out: dict[str, str | None] = {}
-    counts: dict[tuple[str, str | None], float] = {}
-    for c, country, q in zip(
-        base["category"].to_pylist(),
-        base["country"].to_pylist(),
-        base["quantity"].to_pylist(),
-        strict=True,
-    ):
-        counts[(c, country)] = counts.get((c, country), 0.0) + q
-    for (c, country), _ in sorted(counts.items(), key=lambda kv: -kv[1]):
-        out.setdefault(c, country)
+    for r in counts:
+        out.setdefault(r["category"], r["country"])
     return out
 
 
@@ -510,45 +851,6 @@ def _hosting_pue(scenario: Scenario, category: str, year: int) -> float | None:
         if lv.active(year) and category in lv.applies_to
     ]
     return active[-1].value if active else None
-
-
-def _year_fleet(
-    base: pa.Table,
-    bought: Sequence[Mapping[str, object]],
-    rows: _Rows,
-    scenario: Scenario,
-    year: int,
-) -> pa.Table:
-    """The fleet of 1 January of ``year`` for the engine: every cohort, its expected quantity."""
-    if bought:
-        purchases = pa.Table.from_pylist(list(bought), schema=base.schema)
-        both = pa.concat_tables([base, purchases])
-    else:
-        both = base
-    n = both.num_rows
-    quantity = rows.quantity[:n] * rows.weight[:n]
-    # The first year keeps what the stored fleet says (the engine then matches the dashboard);
-    # later years drop what left before them.
-    if year > scenario.start_year:
-        quantity = np.where(rows.last_year[:n] >= year, quantity, 0.0)
-    both = both.set_column(
-        both.schema.get_field_index("quantity"), "quantity", pa.array(quantity, pa.float64())
-    )
-    both = both.filter(pc.greater(both["quantity"], 0.0))
-    if any(lv.active(year) for lv in scenario.levers_of(LeverKind.HOSTING_PUE)):
-        pue = [
-            _hosting_pue(scenario, c, year) or p
-            for c, p in zip(both["category"].to_pylist(), both["pue"].to_pylist(), strict=True)
-        ]
-        both = both.set_column(
-            both.schema.get_field_index("pue"), "pue", pa.array(pue, pa.float64())
-        )
-    # Columns the engine reads that cohorts do not carry (identifiers, sites, services…) are
-    # null: totals never group by them. The quantity stays fractional (an expected number).
-    for name in FLEET_SCHEMA.names:
-        if name not in both.column_names:
-            both = both.append_column(name, pa.nulls(both.num_rows, FLEET_SCHEMA.field(name).type))
-    return both
 
 
 def _band(fleet: pa.Table, ref: Referential, year: int, draws: int) -> tuple[float, float]:
