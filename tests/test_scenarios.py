@@ -7,12 +7,13 @@ import itertools
 import math
 from importlib import resources
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pytest
 
 from sobrenum.domain import FLEET_SCHEMA
-from sobrenum.engine import Parameters, compute
+from sobrenum.engine import Parameters, compute, connection, totals
 from sobrenum.inventory import load_inventory
 from sobrenum.referential import Referential, load
 from sobrenum.scenarios import (
@@ -336,3 +337,102 @@ def test_levers_describe_themselves_in_plain_french() -> None:
     assert make_lever("lifetime_extension", 2.5, 2027, ["laptop"]).describe() == (
         "Allonger la durée de vie : 2,5 années de plus dès 2027 (Ordinateur portable)"
     )
+
+
+# --- Every year is the engine's -----------------------------------------------------------
+
+
+def engine_impacts(
+    rows: list[dict[str, object]], ref: Referential, year: int
+) -> dict[tuple[str, str], float]:
+    """The engine's totals of a hand-built year fleet (fractional quantities)."""
+    schema = pa.schema(
+        [pa.field(f.name, pa.float64()) if f.name == "quantity" else f for f in FLEET_SCHEMA]
+    )
+    table = pa.Table.from_pylist(
+        [{name: row.get(name) for name in schema.names} for row in rows], schema=schema
+    )
+    out = connection().to_pyarrow(
+        totals(ibis.memtable(table), ref, Parameters(year), ("criterion", "phase"))
+    )
+    return {(r["criterion"], r["phase"]): r["annual"] for r in out.to_pylist()}
+
+
+@pytest.mark.parametrize("year", [2027, 2028])  # 2028 has 366 days
+def test_a_later_year_is_the_engines_footprint_of_that_years_fleet(
+    ref: Referential, year: int
+) -> None:
+    law = Weibull.from_mean(5.0, shape=2.0)
+    f = fleet([laptops(10, dt.date(2021, 1, 1))])
+    t = project(f, ref, Scenario("t", 2025, 2028), survival={"laptop": law})
+    a = (dt.date(2025, 1, 1) - dt.date(2021, 1, 1)).days / DAYS
+
+    def kept(age: float) -> float:
+        return float(law.kept(age))
+
+    # On 1 January of ``year``: the originals kept each year, each year's purchases kept
+    # since they were bought (at age 0 on their 1 January), lifetime the law's mean.
+    rows: list[dict[str, object]] = [
+        {
+            "category": "laptop",
+            "acquisition_date": dt.date(2021, 1, 1),
+            "quantity": 10 * math.prod(kept(a + i) for i in range(year - 2025)),
+        }
+    ]
+    for bought in range(2026, year + 1):
+        rows.append(
+            {
+                "category": "laptop",
+                "acquisition_date": dt.date(bought, 1, 1),
+                "condition": "new",
+                "status": "in_use",
+                "lifetime_years": 5.0,
+                "quantity": t.year(bought).purchases_new
+                * math.prod(kept(float(i)) for i in range(year - bought)),
+            }
+        )
+    assert t.year(year).impacts == pytest.approx(engine_impacts(rows, ref, year), rel=1e-9)
+
+
+def test_a_fleet_with_model_footprints_starts_at_the_engines_figure(ref: Referential) -> None:
+    f = fleet([laptops(3, dt.date(2023, 3, 1)), laptops(2, dt.date(2024, 5, 1))])
+    f = f.append_column("model_gwp_manufacture", pa.array([400.0, None], pa.float64()))
+    f = f.append_column("model_factor_id", pa.array(["pcf-1", None], pa.string()))
+    t = project(f, ref, Scenario("m", 2025, 2026))
+    expected = gwp_of_engine(f, ref, 2025)
+    assert t.years[0].gwp == pytest.approx(expected, rel=1e-12)
+    assert expected != pytest.approx(gwp_of_engine(f.drop(["model_gwp_manufacture"]), ref, 2025))
+
+
+@pytest.mark.parametrize(("retired_on", "bought_2026"), [((2026, 1, 1), 5.0), ((2026, 1, 2), 0.0)])
+def test_a_device_retired_on_1_january_is_out_of_that_year(
+    ref: Referential, retired_on: tuple[int, int, int], bought_2026: float
+) -> None:
+    # A law under which nobody leaves (kept ≈ 1): only the dated retirements count.
+    law = Weibull(2.0, 1e6)
+    gone = {**laptops(5, dt.date(2022, 1, 1)), "status": "retired"}
+    gone["retirement_date"] = dt.date(*retired_on)
+    f = fleet([gone, {**laptops(5, dt.date(2022, 1, 1)), "asset_id": "K"}])
+    t = project(f, ref, Scenario("r", 2025, 2027), survival={"laptop": law})
+    assert t.year(2025).devices == pytest.approx(10.0)
+    # Retired on 1 January 2026: no day of 2026 served, so it is replaced that day.
+    assert t.year(2026).purchases_new == pytest.approx(bought_2026, abs=1e-6)
+    assert t.year(2027).purchases_new == pytest.approx(5.0 - bought_2026, abs=1e-6)
+
+
+def test_hosting_pue_scales_the_use_of_hosted_devices_from_its_year(ref: Referential) -> None:
+    f = fleet([{**laptops(4, dt.date(2023, 1, 1)), "category": "rack_server"}])
+    lever = make_lever("hosting_pue", 1.2, 2026)
+    t = project(f, ref, Scenario("p", 2025, 2027, (lever,)))
+    base = project(f, ref, Scenario("b", 2025, 2027))
+    use = ("gwp", "use")
+    assert t.year(2025).impacts == pytest.approx(base.year(2025).impacts, rel=1e-12)
+    for year in (2026, 2027):
+        # Every server (stored and bought) had the referential's PUE 1.75, now 1.2.
+        assert t.year(year).impacts[use] == pytest.approx(
+            base.year(year).impacts[use] * 1.2 / 1.75, rel=1e-12
+        )
+        manufacture = ("gwp", "manufacture")
+        assert t.year(year).impacts[manufacture] == pytest.approx(
+            base.year(year).impacts[manufacture], rel=1e-12
+        )
