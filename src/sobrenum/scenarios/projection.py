@@ -6,14 +6,17 @@ The model (docs/scenarios.md states it):
   fleet as it is, so its footprint is exactly the engine's footprint of that year.
 - A device of age a on 1 January of N is still there on 1 January of N + 1 with probability
   S(a + 1) / S(a), S the Weibull survival of its category (:mod:`.survival`): the rows of the
-  fleet keep their own dates and figures and carry an expected quantity.
+  fleet keep their own dates and figures and carry an expected quantity. The stored fleet's
+  rows age by group of one category and one month of acquisition (the group's mean age).
 - Each category has a target stock: its stock of the first year × the headcount ratio ×
   the growth of equipment per agent, changed by the levers (screens per workstation, agents
   per multifunction printer, thin clients, fewer smartphones). What is missing on 1 January is
   bought that day, new or refurbished as the levers say; nobody is retired early to meet a
   lower target.
 - The footprint of every year is :func:`sobrenum.engine.totals` on that year's fleet: no
-  second formula.
+  second formula. It is linear in the quantities, so it is the sum over the groups of their
+  surviving share × the engine's footprint of their rows that year (computed once per fleet,
+  see :class:`YearEngine`), plus the purchases'.
 """
 
 from __future__ import annotations
