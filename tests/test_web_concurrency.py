@@ -49,7 +49,7 @@ from sobrenum.store.users import add_api_token, create_user
 from sobrenum.web.footprints import Computations, ServerBusy
 from sobrenum.web.security import new_api_token
 from test_web_api import bearer, token_for, upload_demo
-from web_support import _HASH, client_for, make_app
+from web_support import _HASH, client_for, login, make_app
 
 T = TypeVar("T")
 
@@ -486,3 +486,31 @@ def test_year_footprints_are_kept_by_content_never_stale() -> None:
     for key in ("a", "a", "b", "a", "c", "b"):
         memo.get_or_compute(key, lambda k=key: runs.append(k))  # type: ignore[misc]
     assert runs == ["a", "b", "c", "b"]  # kept until pushed out by two newer keys
+
+
+def test_a_report_too_slow_for_the_wait_offers_to_retry_then_arrives(
+    store: Store, organisation: Organisation, tmp_path: Path
+) -> None:
+    """The council report's page on a busy server: after the bounded wait, a French 503 with
+    Retry-After and a « Réessayer » link to the same address; the drawing went on, so
+    following the link (with the usual wait) gets the PDF."""
+    fleet = load_inventory(DEMO, 2025, load().default_lifetimes()).fleet
+    apply_import(
+        store, organisation, fleet, file_sha256="c" * 64, file_name="demo.xlsx",
+        inventory_date=dt.date(2025, 3, 1),
+    )  # fmt: skip
+    create_user(
+        store, email="elu@mairie.fr", password_hash=_HASH, organisation_id=organisation.id,
+        role="reader",
+    )  # fmt: skip
+    app = make_app(store, tmp_path, compute_wait_seconds=0.01)
+    path = f"/collectivites/{organisation.id}/strategie/rapport.pdf?annee=2025"
+    with client_for(app) as client:
+        assert login(client, "elu@mairie.fr").status_code == 303
+        busy = client.get(path)
+        assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0
+        assert "réessayez" in busy.text and "Erreur du serveur" in busy.text
+        assert f'<a href="{path.replace("&", "&amp;")}">Réessayer</a>' in busy.text
+        app.state.footprints.wait_seconds = 60.0  # the server is no longer busy
+        pdf = client.get(path)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -107,13 +107,15 @@ def describe_validation(errors: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _page(request: Request, status_code: int, detail: str) -> Response:
+def _page(
+    request: Request, status_code: int, detail: str, *, retry_url: str | None = None
+) -> Response:
     from sobrenum.web.templating import render
 
     return render(
         request,
         "error.html",
-        {"status_code": status_code, "detail": detail},
+        {"status_code": status_code, "detail": detail, "retry_url": retry_url},
         status_code=status_code,
     )
 
@@ -182,11 +184,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _unavailable(request: Request, detail: str, retry_after: int) -> Response:
-    """503 with ``Retry-After``: nothing went wrong that a retry in a moment will not fix."""
+    """503 with ``Retry-After``: nothing went wrong that a retry in a moment will not fix.
+
+    The page of a GET offers a « Réessayer » link to the same address (the computation goes
+    on meanwhile, so the retry finds it done or joins it); no automatic reload, which would
+    take the pace out of the reader's hands."""
     headers = {"retry-after": str(retry_after)}
     if wants_json(request):
         return JSONResponse({"detail": detail}, status_code=503, headers=headers)
-    response = _page(request, 503, detail)
+    retry = None
+    if request.method in ("GET", "HEAD"):
+        retry = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = _page(request, 503, detail, retry_url=retry)
     response.headers.update(headers)
     return response
 
