@@ -169,3 +169,12 @@ def test_open_redirect_refused(client: TestClient, store: Store) -> None:
     add_user(store, "agent@mairie.fr")
     done = login(client, "agent@mairie.fr", next_path="//evil.example/")
     assert done.headers["location"] == "/"
+
+
+def test_account_without_password_cannot_log_in_with_one(client: TestClient, store: Store) -> None:
+    """A ProConnect-only account has no password hash: the login form checks a dummy hash
+    for timing, and even that dummy's secret must not open the account."""
+    add_user(store, "agent@mairie.fr", password_hash=None)
+    for password in ("sobrenum: compte inexistant", PASSWORD, ""):
+        assert login(client, "agent@mairie.fr", password).status_code == 401
+    assert client.get("/api/v1/moi").status_code == 401
