@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from sobrenum.cli.commands_import import DatabaseOption, parse_date
+from sobrenum.cli.commands_report import OrganisationOption
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from sobrenum.referential import Referential
     from sobrenum.reporting import Summary
     from sobrenum.reporting.summary import UncertaintySummary
+    from sobrenum.store import Organisation
 
 # Commands import what they use when they run: ``sobrenum --help`` starts fast (see
 # benchmarks/cli_start.py and tests/test_cli_start.py).
@@ -207,10 +210,15 @@ def _warnings_from(result: ImportResult) -> list[str]:
 
 @dataclass
 class FootprintRun:
-    """What ``sobrenum empreinte`` and ``sobrenum demo`` are asked to do."""
+    """What ``sobrenum empreinte`` and ``sobrenum demo`` are asked to do.
 
-    path: Path
-    year: int
+    Without ``path``, the organisation's stored fleet (``database``, ``organisation_key``):
+    now, or on ``on``, or on 31 December of ``year`` when only the year is given.
+    """
+
+    path: Path | None
+    #: None: the year before this one for a file; the organisation's for the stored fleet.
+    year: int | None = None
     #: None: linear (the engine's default rule).
     allocation: Allocation | None = None
     overrides: list[Path] = field(default_factory=list)
@@ -230,6 +238,10 @@ class FootprintRun:
     base_url: str | None = None
     #: Large runs: the per-device impacts written to Parquet by the backend.
     parquet_out: Path | None = None
+    #: The stored fleet: which store, which organisation (None: the only one), which date.
+    database: str | None = None
+    organisation_key: str | None = None
+    on: dt.date | None = None
 
 
 def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[str]]:
@@ -262,18 +274,27 @@ def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[st
 
 
 def _compute_on_backend(
-    run: FootprintRun, ref: Referential, fleet: pa.Table | Path, notes: list[str]
+    run: FootprintRun,
+    ref: Referential,
+    fleet: pa.Table | Path,
+    notes: list[str],
+    year: int,
+    stored: Organisation | None = None,
 ) -> Summary:
-    """Compute on the chosen backend, with a progress display (large fleets take a while)."""
+    """Compute on the chosen backend, with a progress display (large fleets take a while).
+
+    ``stored``: the fleet is that organisation's stored fleet, summarised with its stored
+    name and sizes (``reporting.stored``, as the dashboard and the council report)."""
     import pyarrow as pa
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from sobrenum.engine import Allocation, Parameters, compute
     from sobrenum.engine.backends import BACKEND_LABELS, connect, load_fleet, write_impacts_parquet
     from sobrenum.reporting import summarise
+    from sobrenum.reporting.stored import summarise_stored
 
     allocation = run.allocation or Allocation.LINEAR
-    params = Parameters(reporting_year=run.year, allocation=allocation)
+    params = Parameters(reporting_year=year, allocation=allocation)
     label = BACKEND_LABELS.get(run.backend, run.backend)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -289,14 +310,19 @@ def _compute_on_backend(
             progress.update(task, description="Vérification du parc…")
             footprint = compute(table, ref, params, backend=con)
             progress.update(task, description=f"Calcul de l'empreinte ({label})…")
-            summary = summarise(
-                footprint,
-                run.organisation,
-                run.staff,
-                run.population,
-                notes,
-                uncertainty_draws=run.uncertainty_draws,
-            )
+            if stored is not None:
+                summary = summarise_stored(
+                    footprint, stored, warnings=notes, uncertainty_draws=run.uncertainty_draws
+                )
+            else:
+                summary = summarise(
+                    footprint,
+                    run.organisation,
+                    run.staff,
+                    run.population,
+                    notes,
+                    uncertainty_draws=run.uncertainty_draws,
+                )
             if run.parquet_out:
                 progress.update(task, description="Écriture des impacts par équipement (Parquet)…")
                 write_impacts_parquet(footprint, run.parquet_out)
@@ -309,12 +335,94 @@ def _compute_on_backend(
     return summary
 
 
+def _stored_footprint(run: FootprintRun, ref: Referential) -> Summary:
+    """The footprint of the organisation's stored fleet, as the dashboard and the council
+    report compute it (``sobrenum.reporting.stored``)."""
+    from sobrenum.reporting.formatting import number
+    from sobrenum.reporting.snapshots import year_end
+    from sobrenum.reporting.stored import organisation_referential, reporting_year, stored_fleet
+    from sobrenum.store import open_store
+    from sobrenum.store.organisations import find_organisation
+
+    on = run.on if run.on is not None or run.year is None else year_end(run.year)
+    with open_store(run.database) as store:
+        organisation = find_organisation(store, run.organisation_key)
+        ref = organisation_referential(store, organisation, ref)
+        with console.status("Lecture du parc enregistré…"):
+            fleet = stored_fleet(store, organisation, on)
+    year = run.year or reporting_year(organisation, on)
+    when = f"au {on:%d/%m/%Y}" if on is not None else "actuel (dernier inventaire de chaque source)"
+    sizes = [
+        f"{number(value)} {label}"
+        for value, label in (
+            (organisation.staff_count, "agents"),
+            (organisation.population, "habitants"),
+        )
+        if value is not None
+    ]
+    console.print(
+        f"Parc enregistré {when} de {organisation.name} : {number(fleet.num_rows)} ligne(s)"
+        + (f" ; {', '.join(sizes)} (enregistrés pour la collectivité)" if sizes else "")
+        + "."
+    )
+    fleet, notes = _apply_models(run, fleet)
+    return _compute_on_backend(run, ref, fleet, notes, year, stored=organisation)
+
+
+def _check_options(run: FootprintRun) -> None:
+    """Options of a file's footprint and of the stored fleet's are not mixed."""
+    from sobrenum.domain import SobrenumError
+
+    if run.path is not None:
+        stored_only = [
+            name
+            for name, value in (
+                ("--date", run.on),
+                ("--organisation", run.organisation_key),
+                ("--base", run.database),
+            )
+            if value is not None
+        ]
+        if stored_only:
+            raise SobrenumError(
+                f"{', '.join(stored_only)} : pour le parc enregistré seulement, sans fichier "
+                "(sobrenum empreinte --organisation … --date …)."
+            )
+        return
+    file_only = [
+        name
+        for name, value in (
+            ("--agents", run.staff),
+            ("--habitants", run.population),
+            ("--collectivite", run.organisation or None),
+            ("--hypotheses", run.hypotheses),
+        )
+        if value is not None
+    ]
+    if file_only:
+        raise SobrenumError(
+            f"{', '.join(file_only)} : pour un fichier seulement. Sans fichier, l'empreinte est "
+            "celle du parc enregistré, avec le nom, les effectifs et les hypothèses enregistrés "
+            "de la collectivité (ceux du tableau de bord et du rapport au conseil)."
+        )
+
+
+def _finish(run: FootprintRun, summary: Summary) -> Summary:
+    from sobrenum.reporting import write_footprint_html
+
+    print_summary(summary)
+    if run.report:
+        write_footprint_html(summary, run.report)
+        console.print(f"Rapport HTML écrit : [bold]{run.report}[/]")
+    return summary
+
+
 def run_footprint(run: FootprintRun) -> Summary:
     from sobrenum.domain import SobrenumError
     from sobrenum.engine.backends import BACKEND_NAMES
     from sobrenum.inventory import write_report_csv
-    from sobrenum.reporting import write_footprint_html
 
+    _check_options(run)
     ref = _load_referential(run.overrides)
     if run.hypotheses is not None:
         from sobrenum.referential.hypotheses import apply_hypotheses, read_hypotheses
@@ -324,16 +432,14 @@ def run_footprint(run: FootprintRun) -> Summary:
         raise SobrenumError(
             f"Moteur de calcul inconnu « {run.backend} » (attendu : {', '.join(BACKEND_NAMES)})."
         )
+    if run.path is None:
+        return _finish(run, _stored_footprint(run, ref))
+    year = run.year or dt.date.today().year - 1
     if run.path.suffix.lower() == ".parquet":
         # Large runs: a Parquet file in the canonical schema goes straight to the backend.
-        summary = _compute_on_backend(run, ref, run.path, [])
-        print_summary(summary)
-        if run.report:
-            write_footprint_html(summary, run.report)
-            console.print(f"Rapport HTML écrit : [bold]{run.report}[/]")
-        return summary
+        return _finish(run, _compute_on_backend(run, ref, run.path, [], year))
     with console.status("Lecture de l'inventaire…"):
-        result = _read_fleet(run.path, run.year, ref)
+        result = _read_fleet(run.path, year, ref)
     console.print(f"Inventaire {run.path.name} : {result.summary()}")
     from sobrenum.intake import require_accepted  # no store to load for a file's footprint
 
@@ -350,28 +456,43 @@ def run_footprint(run: FootprintRun) -> Summary:
             f"Rapport d'import (refus et avertissements, ligne par ligne) : [bold]{rejects}[/]"
         )
     fleet, notes = _apply_models(run, _with_lines(result))
-    summary = _compute_on_backend(run, ref, fleet, _warnings_from(result) + notes)
-    print_summary(summary)
-    if run.report:
-        write_footprint_html(summary, run.report)
-        console.print(f"Rapport HTML écrit : [bold]{run.report}[/]")
-    return summary
+    return _finish(run, _compute_on_backend(run, ref, fleet, _warnings_from(result) + notes, year))
 
 
 @command(app, "empreinte", "footprint")
 def footprint_command(
     file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             metavar="FICHIER",
-            help="Inventaire (CSV canonique, Excel, ODS…, ou Parquet au schéma canonique).",
+            help="Inventaire (CSV canonique, Excel, ODS…, ou Parquet au schéma canonique). "
+            "Sans fichier : le parc enregistré de la collectivité (celui du tableau de bord).",
             exists=True,
             dir_okay=False,
+            show_default=False,
         ),
-    ],
+    ] = None,
     year: Annotated[
-        int, option("--annee", english="--year", help="Année de reporting.")
-    ] = dt.date.today().year - 1,
+        int | None,
+        option(
+            "--annee",
+            english="--year",
+            help="Année de reporting (par défaut l'année dernière ; sans fichier, celle de la "
+            "collectivité, et seule elle prend le parc au 31 décembre de l'année).",
+            show_default=False,
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        option(
+            "--date",
+            help="Sans fichier : le parc enregistré tel qu'il était à cette date (AAAA-MM-JJ "
+            "ou JJ/MM/AAAA) ; par défaut aujourd'hui (le dernier inventaire de chaque source).",
+            show_default=False,
+        ),
+    ] = None,
+    organisation_key: OrganisationOption = None,
+    database: DatabaseOption = None,
     allocation: Annotated[
         str,
         option("--amortissement", english="--allocation", help="lineaire ou annee-acquisition."),
@@ -458,7 +579,9 @@ def footprint_command(
         ),
     ] = None,
 ) -> None:
-    """Calculer l'empreinte environnementale d'un parc."""
+    """Calculer l'empreinte environnementale d'un parc : un fichier, ou sans fichier le parc
+    enregistré de la collectivité (mêmes chiffres que le tableau de bord et le rapport au
+    conseil)."""
     from sobrenum.domain import SobrenumError
     from sobrenum.engine import Allocation
 
@@ -486,6 +609,9 @@ def footprint_command(
                 backend=backend,
                 base_url=base_url,
                 parquet_out=parquet_out,
+                database=database,
+                organisation_key=organisation_key,
+                on=parse_date(on) if on is not None else None,
             )
         )
     except SobrenumError as e:

@@ -78,7 +78,7 @@ ENV_GLPI_USER_TOKEN = "SOBRENUM_GLPI_USER_TOKEN"
 ENV_GLPI_APP_TOKEN = "SOBRENUM_GLPI_APP_TOKEN"
 
 
-def _parse_date(value: str | None) -> dt.date:
+def parse_date(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
     try:
@@ -331,7 +331,7 @@ def import_command(
             highlight=False,
         )
         raise typer.Exit(code=2)
-    inventory_date = _parse_date(date)
+    inventory_date = parse_date(date)
     options = _ImportOptions(
         organisation_key=organisation,
         inventory_date=inventory_date,

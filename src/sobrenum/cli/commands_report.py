@@ -82,7 +82,9 @@ def write_store_report(
     demo: bool = False,
 ) -> Outputs:
     from sobrenum.reporting.annual import footprint_by_criterion, report_from_store, write_outputs
+    from sobrenum.reporting.stored import organisation_referential
 
+    ref = organisation_referential(store, organisation, ref)  # as the web's report
     report, current = report_from_store(store, organisation, year, ref)
     report.demo = demo
     same_ref = current.summary.referential_version == ref.version
@@ -156,6 +158,7 @@ def indicators_command(
     from sobrenum.reporting import indicators as ind
     from sobrenum.reporting.annual import report_from_store
     from sobrenum.reporting.formatting import significant
+    from sobrenum.reporting.stored import organisation_referential
     from sobrenum.store import find_organisation, open_store
 
     if catalogue:
@@ -170,6 +173,7 @@ def indicators_command(
         ref = _referential()
         with open_store(database) as store:
             org = find_organisation(store, organisation)
+            ref = organisation_referential(store, org, ref)
             report, _ = report_from_store(store, org, year, ref, with_interval=False)
     except SobrenumError as exc:
         raise _fail(exc) from exc
@@ -400,12 +404,14 @@ def freeze_command(
     from sobrenum.domain import SobrenumError
     from sobrenum.reporting.formatting import number, tonnes
     from sobrenum.reporting.snapshots import freeze
+    from sobrenum.reporting.stored import organisation_referential
     from sobrenum.store import find_organisation, open_store
 
     try:
         ref = _referential()
         with open_store(database) as store:
             org = find_organisation(store, organisation)
+            ref = organisation_referential(store, org, ref)  # as the web's freeze
             with console.status(f"Calcul de l'année {year}…"):
                 result = freeze(store, org, year, ref, replace=replace)
     except SobrenumError as exc:

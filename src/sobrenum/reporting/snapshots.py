@@ -28,6 +28,7 @@ from sobrenum.engine import Allocation, Parameters, compute
 from sobrenum.engine.memo import Memo, fleet_digest, referential_digest
 from sobrenum.referential import Referential
 from sobrenum.reporting import indicators as ind
+from sobrenum.reporting.stored import EmptyFleetError, stored_fleet, summarise_stored
 from sobrenum.reporting.summary import (
     CategoryLine,
     IntervalLine,
@@ -37,7 +38,7 @@ from sobrenum.reporting.summary import (
     criterion_from_json,
     summarise,
 )
-from sobrenum.store import Organisation, Store, fleet_at
+from sobrenum.store import Organisation, Store
 from sobrenum.store import strategy as st
 
 #: Version of the layout of ``results`` (bumped if it changes).
@@ -104,13 +105,12 @@ _SUMMARIES = Memo(32)
 def compute_year(
     store: Store, organisation: Organisation, year: int, ref: Referential
 ) -> YearResult:
-    """The year computed now from the stored history (not frozen)."""
-    fleet = fleet_at(store, organisation, year_end(year))
-    if fleet.num_rows == 0:
-        raise SnapshotError(
-            f"Aucun inventaire de {organisation.name} n'est daté du 31/12/{year} ou avant : "
-            f"importez d'abord un inventaire (sobrenum importer) pour calculer l'année {year}."
-        )
+    """The year computed now from the stored history (not frozen): the fleet on
+    31 December, computed as everywhere else (:mod:`sobrenum.reporting.stored`)."""
+    try:
+        fleet = stored_fleet(store, organisation, year_end(year))
+    except EmptyFleetError as exc:
+        raise SnapshotError(f"{exc} (année {year})") from exc
     key = (
         fleet_digest(fleet),
         referential_digest(ref),
@@ -121,11 +121,8 @@ def compute_year(
     )
     summary = _SUMMARIES.get_or_compute(
         key,
-        lambda: summarise(
-            compute(fleet, ref, Parameters(reporting_year=year)),
-            organisation.name,
-            organisation.staff_count,
-            organisation.population,
+        lambda: summarise_stored(
+            compute(fleet, ref, Parameters(reporting_year=year)), organisation
         ),
     )
     gone = st.gone_during(store, organisation, year)

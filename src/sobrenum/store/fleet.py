@@ -5,13 +5,17 @@ The web API and the pages list the same devices with the same filters: one query
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import ColumnElement, func, or_, select
 
 from sobrenum.store.database import Store
-from sobrenum.store.models import Device, InventoryImport
+from sobrenum.store.imports import current_fleet, fleet_at
+from sobrenum.store.models import Device, InventoryImport, Organisation
 
 
 @dataclass(frozen=True)
@@ -175,3 +179,20 @@ def latest_import(store: Store, organisation_id: int) -> InventoryImport | None:
             .order_by(InventoryImport.inventory_date.desc(), InventoryImport.id.desc())
             .limit(1)
         )
+
+
+def organisation_fleet(
+    store: Store, organisation: Organisation, on: dt.date | None = None
+) -> pa.Table:
+    """The organisation's fleet now (``on=None``: the latest inventory of each source), or as
+    it stood on ``on``, as a FLEET_SCHEMA table by asset_id.
+
+    Devices without a country draw the organisation's electricity mix: the one rule the
+    footprint of the stored fleet follows everywhere (CLI, dashboard, council report).
+    """
+    fleet = current_fleet(store, organisation) if on is None else fleet_at(store, organisation, on)
+    if not organisation.country:
+        return fleet
+    index = fleet.column_names.index("country")
+    filled = pc.fill_null(fleet.column("country"), pa.scalar(organisation.country, pa.string()))
+    return fleet.set_column(index, "country", filled)

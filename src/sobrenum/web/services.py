@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sobrenum import intake
 from sobrenum.domain import SobrenumError
@@ -21,8 +20,7 @@ from sobrenum.engine import Parameters, compute, uncertainty
 from sobrenum.engine.backends import BackendName, connect, run_on_backend
 from sobrenum.inventory import ImportResult
 from sobrenum.referential import Referential, load
-from sobrenum.referential.hypotheses import apply_hypotheses
-from sobrenum.reporting import Summary, summarise
+from sobrenum.reporting import Summary, stored
 from sobrenum.reporting.annual import report_from_store
 from sobrenum.reporting.council import CouncilReport, html_to_pdf_bytes, render_council_html
 from sobrenum.reporting.snapshots import YearResult, freeze
@@ -35,11 +33,9 @@ from sobrenum.store import (
     Scope,
     Store,
     check_order,
-    current_fleet,
     find_import,
 )
 from sobrenum.store.fleet import fleet_version
-from sobrenum.store.hypotheses import get_hypotheses
 from sobrenum.store.imports import import_summary
 from sobrenum.store.models import Device
 from sobrenum.store.sources import clean_source_name
@@ -64,21 +60,11 @@ def referential() -> Referential:
 
 def organisation_referential(store: Store, organisation: Organisation) -> Referential:
     """The referential with the organisation's own hypotheses (its version records them)."""
-    return apply_hypotheses(referential(), get_hypotheses(store, organisation.id))
+    return stored.organisation_referential(store, organisation, referential())
 
 
 def reporting_year(organisation: Organisation) -> int:
-    return organisation.reporting_year or dt.date.today().year - 1
-
-
-def organisation_fleet(store: Store, organisation: Organisation) -> pa.Table:
-    """The organisation's current fleet; devices without a country take the organisation's."""
-    fleet = current_fleet(store, organisation.id)
-    if organisation.country and "country" in fleet.column_names:
-        index = fleet.column_names.index("country")
-        filled = pc.fill_null(fleet.column("country"), pa.scalar(organisation.country, pa.string()))
-        fleet = fleet.set_column(index, "country", filled)
-    return fleet
+    return stored.reporting_year(organisation)
 
 
 def _footprint_key(
@@ -116,12 +102,8 @@ def organisation_summary(
         return None
 
     def compute_summary() -> Summary:
-        fleet = organisation_fleet(store, organisation)
-        params = Parameters(reporting_year=reporting_year(organisation))
-        footprint = compute(fleet, organisation_referential(store, organisation), params)
-        return summarise(
-            footprint, organisation.name, organisation.staff_count, organisation.population
-        )
+        ref = organisation_referential(store, organisation)
+        return stored.stored_footprint(store, organisation, ref).summary
 
     summary: Summary = cache.get_or_compute(key, compute_summary)
     return summary
@@ -150,7 +132,7 @@ def organisation_uncertainty(
         return None
 
     def compute_uncertainty() -> UncertaintySummary:
-        fleet = organisation_fleet(store, organisation)
+        fleet = stored.stored_fleet(store, organisation)
         params = Parameters(reporting_year=reporting_year(organisation))
         ref = organisation_referential(store, organisation)
         result = uncertainty(fleet, ref, params, draws=draws, seed=seed)
@@ -266,13 +248,13 @@ def summary_on_backend(
         url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def build() -> Summary:
-        fleet = organisation_fleet(store, organisation)
+        fleet = stored.stored_fleet(store, organisation)
         params = Parameters(reporting_year=reporting_year(organisation))
+        ref = organisation_referential(store, organisation)
         con = connect(backend, url)
         try:
-            footprint = run_on_backend(fleet, referential(), params, backend=con)
-            return summarise(
-                footprint, organisation.name, organisation.staff_count, organisation.population
+            return stored.summarise_stored(
+                run_on_backend(fleet, ref, params, backend=con), organisation
             )
         finally:
             con.disconnect()
@@ -281,11 +263,22 @@ def summary_on_backend(
     return summary
 
 
-def device_impacts(organisation: Organisation, device: Device) -> list[dict[str, Any]]:
-    """Impact rows of one device (criterion × phase), with the factor and source used."""
-    ref = referential()
+def device_fleet(organisation: Organisation, device: Device) -> pa.Table:
+    """One stored device as a one-row fleet, computed as in the organisation's fleet (its
+    country, else the organisation's)."""
     row = {name: getattr(device, name, None) for name in _fleet_names()}
-    fleet = pa.Table.from_pylist([row], schema=_fleet_schema())
+    if row.get("country") is None:
+        row["country"] = organisation.country
+    return pa.Table.from_pylist([row], schema=_fleet_schema())
+
+
+def device_impacts(
+    store: Store, organisation: Organisation, device: Device
+) -> list[dict[str, Any]]:
+    """Impact rows of one device (criterion × phase), with the factor and source used: the
+    device's share of the dashboard's footprint (same referential, hypotheses and year)."""
+    ref = organisation_referential(store, organisation)
+    fleet = device_fleet(organisation, device)
     footprint = compute(fleet, ref, Parameters(reporting_year=reporting_year(organisation)))
     rows: list[dict[str, Any]] = footprint.devices([device.asset_id]).to_pylist()
     return rows

@@ -20,7 +20,7 @@ from sobrenum.store.users import FLEET_SORT_COLUMNS
 from sobrenum.web.api.common import ERRORS, PREFIX
 from sobrenum.web.api.schemas import DeviceDetail, DeviceOut, FleetPage, ImpactOut
 from sobrenum.web.deps import ReaderDep, StoreDep, not_found
-from sobrenum.web.services import device_impacts, referential
+from sobrenum.web.services import device_impacts, organisation_referential
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", tags=["parc"], responses=ERRORS)
 
@@ -106,7 +106,7 @@ def device_detail(access: ReaderDep, store: StoreDep, asset_id: str) -> DeviceDe
     row = current_device(store, access.organisation_id, asset_id)
     if row is None:
         raise not_found("Équipement introuvable dans le parc de cette collectivité.")
-    impacts = device_impacts(access.organisation, row) if row.gone_at is None else []
+    impacts = device_impacts(store, access.organisation, row) if row.gone_at is None else []
     known = {"criterion", "phase", "annual", "whole_life", "factor_id", "source_id"}
     out = [
         ImpactOut(
@@ -129,7 +129,11 @@ def device_detail(access: ReaderDep, store: StoreDep, asset_id: str) -> DeviceDe
         for r in impacts
     ]
     used = {i.source_id for i in out if i.source_id}
-    sources = [s for s in referential().sources.to_pylist() if s["source_id"] in used]
+    sources = [
+        s
+        for s in organisation_referential(store, access.organisation).sources.to_pylist()
+        if s["source_id"] in used
+    ]
     return DeviceDetail(equipement=device_out(row), impacts=out, sources=sources)
 
 

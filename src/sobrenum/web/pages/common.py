@@ -12,19 +12,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from fastapi import HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
 from sobrenum.domain.numbers import parse_french_number
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
-from sobrenum.engine import Parameters, compute
 from sobrenum.referential import Referential
-from sobrenum.reporting import Summary, summarise
+from sobrenum.reporting import Summary
 from sobrenum.reporting.charts import gwp_by_category, gwp_by_phase
-from sobrenum.store import Organisation, Store, current_fleet
+from sobrenum.reporting.stored import stored_footprint
+from sobrenum.store import Organisation, Store
 from sobrenum.store.fleet import FleetFilter, count_devices, latest_import
 from sobrenum.web import i18n
 from sobrenum.web.api.common import FIRST_YEAR, LAST_YEAR, MAX_ID, IdPath
@@ -110,15 +108,6 @@ def device_total(store: Store, organisation_id: int) -> int:
     return count_devices(store, organisation_id, FleetFilter())[0]
 
 
-def with_country(fleet: pa.Table, country: str | None) -> pa.Table:
-    """Devices without a country draw the organisation's electricity mix."""
-    if not country or "country" not in fleet.column_names:
-        return fleet
-    index = fleet.column_names.index("country")
-    filled = pc.fill_null(fleet.column("country"), pa.scalar(country, pa.string()))
-    return fleet.set_column(index, "country", filled)
-
-
 @dataclass(frozen=True)
 class DashboardData:
     """A summarised footprint and its charts (plain data: safe to share between threads)."""
@@ -157,14 +146,7 @@ def dashboard_data(request: Request, access: OrganisationAccess) -> DashboardDat
     ref = organisation_referential(store, organisation)
 
     def build() -> DashboardData:
-        fleet = with_country(current_fleet(store, organisation), organisation.country)
-        footprint = compute(fleet, ref, Parameters(reporting_year(organisation)))
-        summary = summarise(
-            footprint,
-            organisation=organisation.name,
-            staff_count=organisation.staff_count,
-            population=organisation.population,
-        )
+        summary = stored_footprint(store, organisation, ref).summary
         return DashboardData(
             summary=summary,
             chart_categories=gwp_by_category(summary) if summary.categories else "",

@@ -6,15 +6,15 @@ import math
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import pyarrow as pa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from sobrenum.domain import CRITERIA, FLEET_SCHEMA, PHASE_LABELS, Phase
+from sobrenum.domain import CRITERIA, PHASE_LABELS, Phase
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, prepare
 from sobrenum.engine.run import as_fleet_table
-from sobrenum.store import Device, device_history
+from sobrenum.referential import Referential
+from sobrenum.store import Device, Organisation, device_history
 from sobrenum.store.fleet import (
     FleetFilter,
     count_devices,
@@ -32,9 +32,13 @@ from sobrenum.web.pages.common import (
     organisation_context,
     phase_label,
     status_label,
-    with_country,
 )
-from sobrenum.web.services import referential, reporting_year
+from sobrenum.web.services import (
+    device_fleet,
+    device_impacts,
+    organisation_referential,
+    reporting_year,
+)
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -160,28 +164,17 @@ def fleet(
     return render(request, template, context)
 
 
-def _weights(device: Device, organisation: Any) -> dict[str, Any]:
+def _weights(device: Device, organisation: Organisation, ref: Referential) -> dict[str, Any]:
     """What the engine retained for this device: lifetime, weights, energy (engine.prepare)."""
     import ibis
 
     from sobrenum.engine.connections import connection
 
-    row = {name: getattr(device, name, None) for name in FLEET_SCHEMA.names}
-    table = with_country(pa.Table.from_pylist([row], schema=FLEET_SCHEMA), organisation.country)
+    table = device_fleet(organisation, device)
     params = Parameters(reporting_year(organisation))
-    expr = prepare(ibis.memtable(as_fleet_table(table)), referential(), params)
+    expr = prepare(ibis.memtable(as_fleet_table(table)), ref, params)
     rows = connection().to_pyarrow(expr).to_pylist()
     return rows[0] if rows else {}
-
-
-def _device_impacts(device: Device, organisation: Any) -> list[dict[str, Any]]:
-    from sobrenum.engine import compute
-
-    row = {name: getattr(device, name, None) for name in FLEET_SCHEMA.names}
-    table = with_country(pa.Table.from_pylist([row], schema=FLEET_SCHEMA), organisation.country)
-    footprint = compute(table, referential(), Parameters(reporting_year(organisation)))
-    rows: list[dict[str, Any]] = footprint.devices([device.asset_id]).to_pylist()
-    return rows
 
 
 @router.get("/collectivites/{organisation_id}/equipements/{asset_id:path}", name="device_page")
@@ -190,9 +183,9 @@ def device_page(request: Request, access: ReaderDep, store: StoreDep, asset_id: 
     device = current_device(store, organisation.id, asset_id)
     if device is None:
         raise not_found(f"Équipement « {asset_id} » introuvable dans le parc de la collectivité.")
-    ref = referential()
-    impacts = _device_impacts(device, organisation) if device.gone_at is None else []
-    weights = _weights(device, organisation) if device.gone_at is None else {}
+    ref = organisation_referential(store, organisation)
+    impacts = device_impacts(store, organisation, device) if device.gone_at is None else []
+    weights = _weights(device, organisation, ref) if device.gone_at is None else {}
     factors = {r["factor_id"]: r for r in ref.factors.to_pylist()}
     factors.update({r["factor_id"]: r for r in ref.electricity.to_pylist()})
     sources = {r["source_id"]: r for r in ref.sources.to_pylist()}
