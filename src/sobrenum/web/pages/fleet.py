@@ -14,6 +14,7 @@ from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.engine import Parameters, prepare
 from sobrenum.engine.run import as_fleet_table
 from sobrenum.referential import Referential
+from sobrenum.reuse.device import device_register
 from sobrenum.store import Device, Organisation, device_history
 from sobrenum.store.fleet import (
     FleetFilter,
@@ -215,6 +216,7 @@ def device_page(request: Request, access: ReaderDep, store: StoreDep, asset_id: 
         sources=sources,
         category=categories.get(device.category, {}),
         history=device_history(store, organisation.id, asset_id),
+        register=device_register(store, organisation.id, device.asset_id),
         year=reporting_year(organisation),
         version=ref.version,
         phases=order,
