@@ -8,32 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import command, option
+from sobrenum.cli.options import DatabaseOption, console, fail
 
 if TYPE_CHECKING:
-    from sobrenum.domain import SobrenumError
-
-console = Console()
-err = Console(stderr=True)
-
-DatabaseOption = Annotated[
-    str | None,
-    option(
-        "--base",
-        english="--database",
-        help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
-        "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
-        show_default=False,
-    ),
-]
-
-
-def _fail(error: SobrenumError) -> typer.Exit:
-    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
-    return typer.Exit(code=2)
+    pass
 
 
 @command(app, "sauvegarder", "backup")
@@ -70,7 +51,7 @@ def backup_command(
                 result = backup_organisation(store, organisation.id, output)
                 what = f"« {organisation.name} » ({result.rows} lignes)"
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"Sauvegarde de {what} écrite dans {result.path}.", highlight=False)
 
 
@@ -103,7 +84,7 @@ def restore_command(
             restore_instance(database, source, replace=replace)
             done = "Instance restaurée"
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"{done} depuis {source}.", highlight=False)
 
 
@@ -118,7 +99,7 @@ def purge_command(database: DatabaseOption = None) -> None:
         with open_store(database) as store:
             result = purge_expired(store)
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(
         f"Supprimés : {result.login_attempts} tentative(s) de connexion de plus de "
         f"{LOGIN_ATTEMPT_DAYS} jours, {result.audit_events} événement(s) du journal de plus "

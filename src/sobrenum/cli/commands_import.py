@@ -11,15 +11,21 @@ from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.cli.options import (
+    DatabaseOption,
+    OrganisationOption,
+    console,
+    err,
+    fail,
+    organisation_store,
+)
 from sobrenum.store.light import ORGANISATION_TYPES
 
 if TYPE_CHECKING:
     from sobrenum import intake
-    from sobrenum.domain import SobrenumError
     from sobrenum.inventory import ColumnMapping, ImportResult
     from sobrenum.store import (
         ImportPreview,
@@ -29,9 +35,6 @@ if TYPE_CHECKING:
         Store,
     )
 
-
-console = Console()
-err = Console(stderr=True)
 
 organisation_app = typer.Typer(help="Créer et lister les collectivités.", no_args_is_help=True)
 add_group(app, organisation_app, "organisation")
@@ -56,22 +59,6 @@ SourceOption = Annotated[
         show_default=False,
     ),
 ]
-
-DatabaseOption = Annotated[
-    str | None,
-    option(
-        "--base",
-        english="--database",
-        help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
-        "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
-        show_default=False,
-    ),
-]
-
-
-def _fail(error: SobrenumError) -> typer.Exit:
-    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
-    return typer.Exit(code=2)
 
 
 ENV_GLPI_USER_TOKEN = "SOBRENUM_GLPI_USER_TOKEN"
@@ -244,14 +231,7 @@ def import_command(
             rich_help_panel="GLPI",
         ),
     ] = None,
-    organisation: Annotated[
-        str | None,
-        typer.Option(
-            "--organisation",
-            "-o",
-            help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
-        ),
-    ] = None,
+    organisation: OrganisationOption = None,
     date: Annotated[
         str | None,
         typer.Option(
@@ -356,7 +336,7 @@ def import_command(
                 assert file is not None
                 summary = _run_import(store, file, options)
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if summary is not None and summary.already_imported:
         raise typer.Exit(code=0)
 
@@ -529,64 +509,38 @@ def _write_rejects(name: str, result: ImportResult, chosen: Path | None) -> Path
 @command(app, "annuler-import", "undo-import")
 def undo_command(
     source: SourceOption = None,
-    organisation: Annotated[
-        str | None,
-        typer.Option(
-            "--organisation",
-            "-o",
-            help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
-        ),
-    ] = None,
+    organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Annuler le dernier import d'une source : parc et historique remis comme avant.
 
     Le même fichier peut ensuite être importé de nouveau.
     """
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import default_actor, find_organisation, open_store, undo_import
+    from sobrenum.store import default_actor, undo_import
 
-    try:
-        with open_store(database) as store:
-            chosen = find_organisation(store, organisation)
-            summary = undo_import(store, chosen, source=source, actor=default_actor())
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, chosen):
+        summary = undo_import(store, chosen, source=source, actor=default_actor())
     console.print(summary.message(), highlight=False)
 
 
 @command(app, "sources")
 def sources_command(
-    organisation: Annotated[
-        str | None,
-        typer.Option(
-            "--organisation",
-            "-o",
-            help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
-        ),
-    ] = None,
+    organisation: OrganisationOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Lister les sources du parc (GLPI, fichiers…) et leur dernier inventaire."""
     from rich.table import Table
 
-    from sobrenum.domain import SobrenumError
     from sobrenum.store import (
-        find_organisation,
         last_import_of_source,
         list_imports,
         list_sources,
-        open_store,
     )
 
-    try:
-        with open_store(database) as store:
-            chosen = find_organisation(store, organisation)
-            sources = list_sources(store, chosen.id)
-            latest = {s.id: last_import_of_source(store, chosen, s.name) for s in sources}
-            imports = list_imports(store, chosen)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, chosen):
+        sources = list_sources(store, chosen.id)
+        latest = {s.id: last_import_of_source(store, chosen, s.name) for s in sources}
+        imports = list_imports(store, chosen)
     if not sources:
         console.print(f"Aucune source pour {chosen.name} : aucun inventaire importé.")
         return
@@ -644,7 +598,7 @@ def organisation_create(
                 reporting_year=year,
             )
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     siren_text = f", SIREN {created.siren}" if created.siren else ""
     console.print(
         f"Collectivité créée : [bold]{created.name}[/] ({type_label(created.type)}{siren_text}).",
@@ -663,7 +617,7 @@ def organisation_list(database: DatabaseOption = None) -> None:
     try:
         organisations = organisation_summaries(database)
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if not organisations:
         console.print("Aucune collectivité pour l'instant.")
         return

@@ -9,23 +9,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from sobrenum.cli.commands_import import DatabaseOption
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.cli.options import (
+    DatabaseOption,
+    OrganisationOption,
+    console,
+    organisation_store,
+)
 
 if TYPE_CHECKING:
-    from sobrenum.domain import SobrenumError
     from sobrenum.referential import Referential
     from sobrenum.reporting.annual import (
         Outputs,
     )
     from sobrenum.store import Organisation, Store
 
-
-console = Console()
-err = Console(stderr=True)
 
 strategy_app = typer.Typer(
     help="Stratégie numérique responsable : indicateurs, objectifs, actions, années figées, "
@@ -36,20 +36,7 @@ add_group(app, strategy_app, "strategie", "strategy")
 
 LAST_YEAR = dt.date.today().year - 1
 
-OrganisationOption = Annotated[
-    str | None,
-    typer.Option(
-        "--organisation",
-        "-o",
-        help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
-    ),
-]
 YearOption = Annotated[int, option("--annee", english="--year", help="Année de reporting.")]
-
-
-def _fail(error: SobrenumError) -> typer.Exit:
-    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
-    return typer.Exit(code=2)
 
 
 def _referential() -> Referential:
@@ -102,28 +89,22 @@ def report_command(
     database: DatabaseOption = None,
 ) -> None:
     """Rapport annuel au conseil (PDF et HTML) et données ouvertes d'une année."""
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import strategy as st
     from sobrenum.store.audit import record_download
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         ref = _referential()
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            with console.status("Rapport au conseil…"):
-                outputs = write_store_report(store, org, year, ref, output)
-            record_download(
-                store, "council_report_and_open_data", file_name=str(output),
-                organisation_id=org.id, details={"year": year},
-            )  # fmt: skip
-            if not st.get_snapshot(store, org, year):
-                console.print(
-                    f"[yellow]Attention :[/] l'année {year} n'est pas figée, les chiffres sont "
-                    f"provisoires (sobrenum strategie figer --annee {year})."
-                )
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        with console.status("Rapport au conseil…"):
+            outputs = write_store_report(store, org, year, ref, output)
+        record_download(
+            store, "council_report_and_open_data", file_name=str(output),
+            organisation_id=org.id, details={"year": year},
+        )  # fmt: skip
+        if not st.get_snapshot(store, org, year):
+            console.print(
+                f"[yellow]Attention :[/] l'année {year} n'est pas figée, les chiffres sont "
+                f"provisoires (sobrenum strategie figer --annee {year})."
+            )
     _print_outputs(outputs)
 
 
@@ -154,12 +135,10 @@ def indicators_command(
     """Indicateurs de l'année : valeur, origine, objectif, statut."""
     from rich.table import Table
 
-    from sobrenum.domain import SobrenumError
     from sobrenum.reporting import indicators as ind
     from sobrenum.reporting.annual import report_from_store
     from sobrenum.reporting.formatting import significant
     from sobrenum.reporting.stored import organisation_referential
-    from sobrenum.store import find_organisation, open_store
 
     if catalogue:
         table = Table(title="Indicateurs de la stratégie numérique responsable")
@@ -169,14 +148,10 @@ def indicators_command(
             table.add_row(i.code, i.theme, i.label, i.unit, i.mode.value)
         console.print(table)
         return
-    try:
+    with organisation_store(database, organisation) as (store, org):
         ref = _referential()
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            ref = organisation_referential(store, org, ref)
-            report, _ = report_from_store(store, org, year, ref, with_interval=False)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        ref = organisation_referential(store, org, ref)
+        report, _ = report_from_store(store, org, year, ref, with_interval=False)
     state = "figée" if report.frozen else "provisoire (non figée)"
     table = Table(title=f"Indicateurs {year} — {org.name} — année {state}", title_justify="left")
     for col in ("Code", "Indicateur", "Valeur", "Unité", "Objectif", "Statut", "Origine"):
@@ -229,24 +204,18 @@ def declare_command(
     database: DatabaseOption = None,
 ) -> None:
     """Déclarer la valeur d'un indicateur pour une année."""
-    from sobrenum.domain import SobrenumError
     from sobrenum.reporting import indicators as ind
     from sobrenum.reporting.formatting import significant
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import strategy as st
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         indicator = ind.get(code)
         if not indicator.declarable:
             raise ind.IndicatorError(
                 f"« {indicator.label} » est calculé à partir de l'inventaire : il ne se déclare pas."
             )
         number_value = ind.check_value(indicator, _parse_value(value))
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            st.declare_value(store, org, indicator.code, year, number_value, comment=comment)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        st.declare_value(store, org, indicator.code, year, number_value, comment=comment)
     console.print(
         f"{indicator.label} {year} : {significant(number_value)} {indicator.unit} (déclaré)."
     )
@@ -261,20 +230,14 @@ def objective_command(
     database: DatabaseOption = None,
 ) -> None:
     """Fixer l'objectif d'un indicateur pour une année."""
-    from sobrenum.domain import SobrenumError
     from sobrenum.reporting import indicators as ind
     from sobrenum.reporting.formatting import significant
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import strategy as st
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         indicator = ind.get(code)
         number_value = ind.check_value(indicator, _parse_value(target))
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            st.set_objective(store, org, indicator.code, year, number_value)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        st.set_objective(store, org, indicator.code, year, number_value)
     console.print(
         f"Objectif {year} — {indicator.label} : {significant(number_value)} {indicator.unit}."
     )
@@ -295,17 +258,11 @@ def import_declarations_command(
     database: DatabaseOption = None,
 ) -> None:
     """Importer des valeurs déclarées et des objectifs (CSV ; tout ou rien)."""
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import strategy as st
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         rows = _read_declarations(file)
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            st.apply_declarations(store, org, rows)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        st.apply_declarations(store, org, rows)
     console.print(f"{len(rows)} ligne(s) importée(s) depuis {file.name}.")
 
 
@@ -367,27 +324,21 @@ def action_command(
     database: DatabaseOption = None,
 ) -> None:
     """Inscrire une action de la stratégie."""
-    from sobrenum.domain import SobrenumError
     from sobrenum.reporting import indicators as ind
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import strategy as st
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         if theme not in ind.THEMES:
             raise ind.IndicatorError(f"Thème « {theme} » inconnu : 0 à 6.")
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            st.add_action(
-                store,
-                org,
-                year=year,
-                theme=theme,
-                title=title,
-                state=state,
-                description=description,
-            )
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        st.add_action(
+            store,
+            org,
+            year=year,
+            theme=theme,
+            title=title,
+            state=state,
+            description=description,
+        )
     console.print(f"Action inscrite ({ind.THEMES[theme]}) : {title}")
 
 
@@ -401,21 +352,15 @@ def freeze_command(
     database: DatabaseOption = None,
 ) -> None:
     """Figer une année : parc au 31 décembre, version du référentiel, résultats."""
-    from sobrenum.domain import SobrenumError
     from sobrenum.reporting.formatting import number, tonnes
     from sobrenum.reporting.snapshots import freeze
     from sobrenum.reporting.stored import organisation_referential
-    from sobrenum.store import find_organisation, open_store
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         ref = _referential()
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            ref = organisation_referential(store, org, ref)  # as the web's freeze
-            with console.status(f"Calcul de l'année {year}…"):
-                result = freeze(store, org, year, ref, replace=replace)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        ref = organisation_referential(store, org, ref)  # as the web's freeze
+        with console.status(f"Calcul de l'année {year}…"):
+            result = freeze(store, org, year, ref, replace=replace)
     s = result.summary
     console.print(
         f"Année {year} figée pour {org.name} : {number(s.devices)} équipements au 31/12/{year}, "
@@ -443,16 +388,10 @@ def consent_command(
     database: DatabaseOption = None,
 ) -> None:
     """Accepter ou refuser de figurer (anonymement) dans les comparaisons entre territoires."""
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import strategy as st
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            st.set_consent(store, org, accept)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, org):
+        st.set_consent(store, org, accept)
     console.print(
         f"{org.name} "
         + ("figure désormais" if accept else "ne figure plus")
@@ -469,17 +408,11 @@ def compare_command(
     """Situer la collectivité parmi des collectivités comparables (anonyme, au moins 5)."""
     from rich.table import Table
 
-    from sobrenum.domain import SobrenumError
     from sobrenum.reporting.comparison import compare
     from sobrenum.reporting.formatting import significant
-    from sobrenum.store import find_organisation, open_store
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            result = compare(store, org, year)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, org):
+        result = compare(store, org, year)
     if result.message:
         console.print(result.message)
         return

@@ -5,17 +5,22 @@ terminal only reads options and prints results."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.cli.options import (
+    DatabaseOption,
+    OrganisationOption,
+    console,
+    err,
+    organisation_store,
+)
 from sobrenum.cli.params import FRENCH_NUMBER
 from sobrenum.reuse.vocabulary import (  # light: the help texts list the codes
     DESTINATIONS,
@@ -26,10 +31,8 @@ from sobrenum.reuse.vocabulary import (  # light: the help texts list the codes
 )
 
 if TYPE_CHECKING:
-    from sobrenum.store import Organisation, Store
+    from sobrenum.store import Store
 
-console = Console()
-err = Console(stderr=True)
 
 reuse_app = typer.Typer(
     help="Registre de réemploi : sorties, effacements, dons, ressourcerie, taux légaux, "
@@ -43,23 +46,6 @@ T = TypeVar("T")
 #: ``sobrenum.reuse.agec.GRID_FILE_NAME`` (the AGEC module needs the store; tested equal).
 GRID_FILE_NAME = "grille-dons-agec.csv"
 
-DatabaseOption = Annotated[
-    str | None,
-    option(
-        "--base",
-        english="--database",
-        help="Adresse de la base (sqlite:///… ou postgresql://…) ; sinon SOBRENUM_DATABASE_URL.",
-        show_default=False,
-    ),
-]
-OrganisationOption = Annotated[
-    str | None,
-    typer.Option(
-        "--organisation",
-        "-o",
-        help="SIREN ou nom de la collectivité (facultatif s'il n'y en a qu'une).",
-    ),
-]
 DateOption = Annotated[
     str | None,
     typer.Option("--date", help="Date, AAAA-MM-JJ ou JJ/MM/AAAA (par défaut : aujourd'hui)."),
@@ -85,25 +71,8 @@ def _year(value: int | None) -> int:
     return value if value is not None else dt.date.today().year - 1
 
 
-@contextmanager
-def _session(
-    database: str | None, organisation: str | None
-) -> Iterator[tuple[Store, Organisation]]:
-    """The store and the organisation, French errors printed and exit code 2 on refusal."""
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import find_organisation
-    from sobrenum.store import open_store as _open_store
-
-    try:
-        with _open_store(database) as store:
-            yield store, find_organisation(store, organisation)
-    except SobrenumError as exc:
-        err.print(f"[bold red]Erreur :[/] {exc}", highlight=False)
-        raise typer.Exit(code=2) from exc
-
-
 def _run(database: str | None, organisation: str | None, work: Callable[[Store, int], T]) -> T:
-    with _session(database, organisation) as (store, org):
+    with organisation_store(database, organisation) as (store, org):
         return work(store, org.id)
 
 
@@ -594,7 +563,7 @@ def rates_command(
     from sobrenum.reuse.rates import reuse_rate
 
     chosen = _year(year)
-    with _session(database, organisation) as (store, org):
+    with organisation_store(database, organisation) as (store, org):
         rate = reuse_rate(store, org.id, chosen)
         inclusion = inclusion_indicators(store, org.id, chosen)
         avoided = avoided_impacts(
@@ -738,7 +707,7 @@ def agec_export_command(
     from sobrenum.store.audit import record_download
 
     chosen = _year(year)
-    with _session(database, organisation) as (store, org):
+    with organisation_store(database, organisation) as (store, org):
         grid_path = grid or data_dir() / agec.GRID_FILE_NAME
         loaded = agec.load_grid(grid_path) if grid is not None or grid_path.is_file() else None
         lines = agec.build_declaration(

@@ -9,6 +9,7 @@ import typer
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.cli.options import DatabaseOption, OrganisationOption, console, organisation_store
 
 if TYPE_CHECKING:
     from sobrenum.scenarios import Lever
@@ -20,19 +21,6 @@ scenario_app = typer.Typer(
 )
 add_group(app, scenario_app, "scenario")
 
-OrganisationOption = Annotated[
-    str | None,
-    typer.Option("--organisation", "-o", help="SIREN ou nom de la collectivité."),
-]
-DatabaseOption = Annotated[
-    str | None,
-    option(
-        "--base",
-        english="--database",
-        help="Adresse de la base (sqlite:///… ou postgresql://…) ; sinon SOBRENUM_DATABASE_URL.",
-        show_default=False,
-    ),
-]
 LeverOption = Annotated[
     list[str] | None,
     option(
@@ -43,13 +31,6 @@ LeverOption = Annotated[
         "« lifetime_extension=2@2026:laptop » (voir « sobrenum scenario leviers »).",
     ),
 ]
-
-
-def _fail(message: object) -> typer.Exit:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[bold red]Erreur :[/] {message}", highlight=False)
-    return typer.Exit(code=2)
 
 
 def parse_lever(text: str) -> Lever:
@@ -78,7 +59,6 @@ def parse_lever(text: str) -> Lever:
 @command(scenario_app, "leviers", "levers")
 def levers_list() -> None:
     """Lister les types de leviers, leur unité et leurs bornes."""
-    from rich.console import Console
     from rich.table import Table
 
     from sobrenum.scenarios import KINDS
@@ -86,7 +66,7 @@ def levers_list() -> None:
     table = Table("Type", "Levier", "Unité", "Bornes")
     for kind, info in KINDS.items():
         table.add_row(kind.value, info.label, info.unit, f"{info.low:g} à {info.high:g}")
-    Console().print(table)
+    console.print(table)
 
 
 @command(scenario_app, "creer", "create")
@@ -126,30 +106,22 @@ def create(
     database: DatabaseOption = None,
 ) -> None:
     """Créer (ou remplacer) un scénario de la collectivité."""
-    from sobrenum.domain import SobrenumError
     from sobrenum.scenarios import Scenario
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import scenarios as saved
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            first = start or org.reporting_year or dt.date.today().year - 1
-            scenario = Scenario(
-                name,
-                first,
-                end or first + 10,
-                tuple(parse_lever(x) for x in levers or []),
-                staff_growth / 100.0,
-                equipment_growth / 100.0,
-                description=description,
-            )
-            record = saved.save_scenario(store, org, scenario.name, scenario.to_json())
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
-    from rich.console import Console
-
-    Console().print(
+    with organisation_store(database, organisation) as (store, org):
+        first = start or org.reporting_year or dt.date.today().year - 1
+        scenario = Scenario(
+            name,
+            first,
+            end or first + 10,
+            tuple(parse_lever(x) for x in levers or []),
+            staff_growth / 100.0,
+            equipment_growth / 100.0,
+            description=description,
+        )
+        record = saved.save_scenario(store, org, scenario.name, scenario.to_json())
+    console.print(
         f"Scénario « {record.name} » enregistré ({scenario.start_year}–{scenario.end_year}, "
         f"{len(scenario.levers)} levier(s))."
     )
@@ -158,22 +130,15 @@ def create(
 @command(scenario_app, "lister", "list")
 def list_all(organisation: OrganisationOption = None, database: DatabaseOption = None) -> None:
     """Lister les scénarios de la collectivité."""
-    from rich.console import Console
     from rich.table import Table
 
-    from sobrenum.domain import SobrenumError
     from sobrenum.scenarios import Scenario
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import scenarios as saved
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            records = saved.list_scenarios(store, org)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, org):
+        records = saved.list_scenarios(store, org)
     if not records:
-        Console().print("Aucun scénario : « sobrenum scenario creer NOM --levier … ».")
+        console.print("Aucun scénario : « sobrenum scenario creer NOM --levier … ».")
         return
     table = Table("Scénario", "Horizon", "Leviers", "Trajectoire retenue")
     for r in records:
@@ -184,7 +149,7 @@ def list_all(organisation: OrganisationOption = None, database: DatabaseOption =
             "\n".join(lv.describe() for lv in s.levers) or "aucun",
             "oui" if r.chosen else "",
         )
-    Console().print(table)
+    console.print(table)
 
 
 @command(scenario_app, "comparer", "compare")
@@ -196,24 +161,16 @@ def compare(
     database: DatabaseOption = None,
 ) -> None:
     """Projeter les scénarios année par année et les comparer à la référence sans levier."""
-    from rich.console import Console
     from rich.table import Table
 
-    from sobrenum.domain import SobrenumError
     from sobrenum.referential import load
     from sobrenum.reporting.formatting import number
     from sobrenum.reporting.trajectory import plain_summary, trajectories
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import scenarios as saved
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            ids = [saved.find_scenario(store, org, n).id for n in names] if names else None
-            view = trajectories(store, org, load(), ids)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
-    console = Console()
+    with organisation_store(database, organisation) as (store, org):
+        ids = [saved.find_scenario(store, org, n).id for n in names] if names else None
+        view = trajectories(store, org, load(), ids)
     runs = [view.baseline, *view.runs]
     table = Table("Année", *(f"{r.name}\nt CO2e" for r in runs), title="Empreinte carbone annuelle")
     for i, year in enumerate(view.baseline.trajectory.years):
@@ -239,17 +196,11 @@ def choose(
     database: DatabaseOption = None,
 ) -> None:
     """Retenir un scénario comme trajectoire de la stratégie (rapport au conseil)."""
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import scenarios as saved
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            record = saved.find_scenario(store, org, name)
-            saved.choose_scenario(store, org, record.id)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, org):
+        record = saved.find_scenario(store, org, name)
+        saved.choose_scenario(store, org, record.id)
     typer.echo(f"« {record.name} » est la trajectoire retenue.")
 
 
@@ -260,16 +211,10 @@ def delete(
     database: DatabaseOption = None,
 ) -> None:
     """Supprimer un scénario."""
-    from sobrenum.domain import SobrenumError
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import scenarios as saved
 
-    try:
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            saved.delete_scenario(store, org, saved.find_scenario(store, org, name).id)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+    with organisation_store(database, organisation) as (store, org):
+        saved.delete_scenario(store, org, saved.find_scenario(store, org, name).id)
     typer.echo(f"Scénario « {name} » supprimé.")
 
 
@@ -292,12 +237,10 @@ def target(
     database: DatabaseOption = None,
 ) -> None:
     """Fixer un objectif de trajectoire (par ex. −30 % de CO2e par agent en 2030 / 2025)."""
-    from sobrenum.domain import SobrenumError
     from sobrenum.scenarios import Indicator, ScenarioError, Target
-    from sobrenum.store import find_organisation, open_store
     from sobrenum.store import scenarios as saved
 
-    try:
+    with organisation_store(database, organisation) as (store, org):
         try:
             code = Indicator(indicator)
         except ValueError:
@@ -305,9 +248,5 @@ def target(
                 f"Indicateur inconnu « {indicator} » (gwp, gwp_per_agent, devices)."
             ) from None
         goal = Target(code, base_year, year, change / 100.0)
-        with open_store(database) as store:
-            org = find_organisation(store, organisation)
-            saved.set_target(store, org, code.value, base_year, year, goal.change)
-    except SobrenumError as exc:
-        raise _fail(exc) from exc
+        saved.set_target(store, org, code.value, base_year, year, goal.change)
     typer.echo(f"Objectif enregistré : {goal.describe()}.")

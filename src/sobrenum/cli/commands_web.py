@@ -4,40 +4,27 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
-
-if TYPE_CHECKING:
-    pass
-
-console = Console()
-err = Console(stderr=True)
+from sobrenum.cli.options import DatabaseOption, console, fail
 
 user_app = typer.Typer(help="Gérer les comptes des utilisateurs.", no_args_is_help=True)
 add_group(app, user_app, "utilisateur", "user")
 
 INSTANCE_ADMIN = "admin-instance"
 
-DatabaseOption = Annotated[
-    str | None,
+PasswordStdinOption = Annotated[
+    bool,
     option(
-        "--base",
-        english="--database",
-        help="Adresse de la base (sqlite:///… ou postgresql://…) ; "
-        "sinon SOBRENUM_DATABASE_URL, sinon un fichier SQLite dans le dossier de données.",
-        show_default=False,
+        "--mot-de-passe-stdin",
+        english="--password-stdin",
+        help="Lire le mot de passe sur l'entrée standard.",
     ),
 ]
-
-
-def _fail(error: Exception) -> typer.Exit:
-    err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
-    return typer.Exit(code=2)
 
 
 @command(app, "servir", "serve")
@@ -71,7 +58,7 @@ def _serve(
         # Open once here: migrations run before any worker starts, and errors are French.
         open_store(database).close()
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if announce:
         console.print(
             f"Application web sobrenum : [bold]http://{host}:{port}/[/] (Ctrl+C pour arrêter)",
@@ -121,14 +108,7 @@ def user_create(
         typer.Option("--organisation", help="SIREN, nom ou numéro de la collectivité."),
     ] = None,
     name: Annotated[str, option("--nom", english="--name", help="Nom affiché.")] = "",
-    password_stdin: Annotated[
-        bool,
-        option(
-            "--mot-de-passe-stdin",
-            english="--password-stdin",
-            help="Lire le mot de passe sur l'entrée standard.",
-        ),
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
     database: DatabaseOption = None,
 ) -> None:
     """Créer un compte (par exemple le premier administrateur de l'instance)."""
@@ -139,7 +119,7 @@ def user_create(
 
     instance_admin = role.strip().lower() == INSTANCE_ADMIN
     if not instance_admin and organisation is None:
-        raise _fail(AccountError("Précisez --organisation pour un rôle dans une collectivité."))
+        raise fail(AccountError("Précisez --organisation pour un rôle dans une collectivité."))
     try:
         with open_store(database) as store:
             org = find_organisation(store, organisation) if organisation else None
@@ -155,7 +135,7 @@ def user_create(
                 actor=default_actor(),
             )
     except (SobrenumError, PasswordPolicyError) as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     what = "administrateur de l'instance" if instance_admin else f"rôle {role}"
     where = f" dans {org.name}" if org else ""
     console.print(f"Compte créé : [bold]{user.email}[/] ({what}{where}).", highlight=False)
@@ -187,7 +167,7 @@ def user_add(
                 store, user_id=user.id, organisation_id=org.id, role=role, actor=default_actor()
             )
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"{user.email} : rôle {role} dans {org.name}.", highlight=False)
 
 
@@ -203,14 +183,7 @@ def _account(store: Any, email: str) -> Any:
 @command(user_app, "mot-de-passe", "password")
 def user_password(
     email: Annotated[str, option("--courriel", english="--email", help="Adresse du compte.")],
-    password_stdin: Annotated[
-        bool,
-        option(
-            "--mot-de-passe-stdin",
-            english="--password-stdin",
-            help="Lire le mot de passe sur l'entrée standard.",
-        ),
-    ] = False,
+    password_stdin: PasswordStdinOption = False,
     database: DatabaseOption = None,
 ) -> None:
     """Donner un nouveau mot de passe à un compte (sessions fermées, jetons révoqués)."""
@@ -225,7 +198,7 @@ def user_password(
             password = _read_password(password_stdin)
             set_password_hash(store, user.id, hash_password(password), actor=default_actor())
     except (SobrenumError, PasswordPolicyError) as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"Mot de passe de {user.email} changé.", highlight=False)
 
 
@@ -238,7 +211,7 @@ def _set_active(email: str, active: bool, database: str | None) -> None:
         with open_store(database) as store:
             user = set_active(store, _account(store, email).id, active, actor=default_actor())
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     state = "réactivé" if active else "désactivé (sessions fermées, jetons révoqués)"
     console.print(f"Compte {user.email} {state}.", highlight=False)
 
@@ -341,7 +314,7 @@ def demo_web_command(
                 )
             location = store.url
     except SobrenumError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print(f"Démonstration prête : [bold]{DEMO_ORGANISATION}[/] (base {location})")
     console.print(
         f"  Adresse      : [bold]http://{host}:{port}/[/]\n"
