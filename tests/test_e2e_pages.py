@@ -38,7 +38,7 @@ from web_support import PASSWORD, add_user
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = (
     ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"
-)  # scripts/make_sample_inventory.py
+)  # scripts/make_inventory.py
 AXE = ROOT / "tests" / "a11y" / "axe.min.js"
 IMAGES = ROOT / "docs" / "guide" / "images"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,4 +1,4 @@
-"""The sample inventory (tests/data, written by scripts/make_sample_inventory.py) imports as a
+"""The sample inventory (tests/data, written by scripts/make_inventory.py) imports as a
 DSI would expect."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sobrenum.inventory import (
 SAMPLE = Path(__file__).resolve().parent / "data" / "inventaire-parc-ville-exemple.xlsx"
 LIFETIMES = {"laptop": 5.0, "desktop": 6.0, "smartphone": 3.0, "monitor": 8.0}
 
-#: Facts of the sample file, from the label table of scripts/make_sample_inventory.py
+#: Facts of the sample file, from the label table of scripts/make_inventory.py
 #: (e.g. laptop = PC portable 152 + Ordinateur portable 88 + Portable 56 + upper-case 12;
 #: smartphone = Smartphone 80 + Téléphone portable 26, all of them iPhone/Galaxy/Fairphone/
 #: Crosscall models; video_projector includes the 7 VPI).

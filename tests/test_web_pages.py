@@ -24,7 +24,7 @@ from web_support import add_user, client_for, csrf_of, login, make_app, other_or
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = (
     ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"
-)  # scripts/make_sample_inventory.py
+)  # scripts/make_inventory.py
 
 
 def total_gwp(html: str) -> str:

@@ -1,23 +1,183 @@
-"""Writes the test inventory tests/data/inventaire-parc-ville-exemple.xlsx: a fictional town's
-1,200 devices, kept the way towns keep them (titles above the table, a total line below, label
-variants and upper-case labels, brands in lower case, five ways of writing a date, unknown
-dates, a "Listes" sheet of the labels offered in the drop-down).
+"""Writes the two fictional inventories, kept the way towns keep them: titles above the table,
+a total line below, label variants and upper-case labels, brands in lower case, dates written
+several ways, unknown dates.
 
-Every count the tests check comes from the tables below (LABELS, DATE_FORMS, STATUSES,
-REFURBISHED), not from the importer. Deterministic (fixed seed, fixed file properties).
-Run: python scripts/make_sample_inventory.py
+- ``demo``: src/sobrenum/data/demo/inventaire-demo.xlsx, the fleet of ``sobrenum demo``;
+- ``test``: tests/data/inventaire-parc-ville-exemple.xlsx, 1,200 devices and a "Listes" sheet
+  of the labels offered in the drop-down. Every count the tests check comes from the tables
+  of this script (LABELS, DATE_FORMS, STATUSES, REFURBISHED), not from the importer.
+
+Deterministic (fixed seeds). Run: python scripts/make_inventory.py demo|test
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
-OUT = Path(__file__).resolve().parents[1] / "tests/data/inventaire-parc-ville-exemple.xlsx"
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_OUT = ROOT / "src/sobrenum/data/demo/inventaire-demo.xlsx"
+TEST_OUT = ROOT / "tests/data/inventaire-parc-ville-exemple.xlsx"
+
+#: The columns of both inventories, as the towns' spreadsheets name them.
+COLUMNS = [
+    "N° inventaire",
+    "Type de matériel",
+    "Marque",
+    "Modèle",
+    "Date d'achat",
+    "Service",
+    "Site",
+    "Statut",
+    "Reconditionné",
+]
+
+# --- the demo town ---------------------------------------------------------------------------
+
+# (label variants, brands and models, count, lifetime-ish spread of purchase years)
+KINDS: list[tuple[list[str], list[tuple[str, str]], int, tuple[int, int]]] = [
+    (
+        ["PC portable", "Portable", "ordinateur portable", "PC PORTABLE"],
+        [("Dell", "Latitude 5430"), ("HP", "ProBook 450 G9"), ("Lenovo", "ThinkPad L14")],
+        150,
+        (2017, 2025),
+    ),
+    (
+        ["UC", "Unité centrale", "PC fixe", "Poste fixe"],
+        [("Dell", "OptiPlex 3000"), ("HP", "EliteDesk 800 G6"), ("lenovo", "ThinkCentre M70q")],
+        120,
+        (2015, 2025),
+    ),
+    (
+        ["Ecran", 'Écran 24"', "Moniteur", 'ECRAN 27"'],
+        [("Dell", "P2422H"), ("iiyama", "ProLite XUB2493HS"), ("Samsung", "S24R650")],
+        210,
+        (2014, 2025),
+    ),
+    (
+        ["Smartphone", "Téléphone portable"],
+        [("Samsung", "Galaxy A54"), ("Apple", "iPhone 13"), ("Crosscall", "Core-Z5")],
+        70,
+        (2019, 2025),
+    ),
+    (["Tablette"], [("Apple", "iPad 10.2"), ("Samsung", "Galaxy Tab A8")], 25, (2018, 2025)),
+    (
+        ["Imprimante", "IMPRIMANTE"],
+        [("Brother", "HL-L5100DN"), ("HP", "LaserJet M404dn")],
+        18,
+        (2015, 2024),
+    ),
+    (
+        ["Copieur", "Imprimante multifonction"],
+        [("Kyocera", "TASKalfa 3554ci"), ("Canon", "imageRUNNER C3226i")],
+        12,
+        (2016, 2024),
+    ),
+    (["Vidéoprojecteur", "VPI"], [("Epson", "EB-W51"), ("epson", "EB-695Wi")], 14, (2013, 2024)),
+    (
+        ["ENI", "TBI"],
+        [("Promethean", 'ActivPanel 75"'), ("Speechi", 'SpeechiTouch 65"')],
+        10,
+        (2018, 2025),
+    ),
+    (["Téléphone IP"], [("Yealink", "T54W"), ("Cisco", "CP-8845")], 60, (2016, 2023)),
+    (["Switch"], [("Cisco", "Catalyst 1000-24T"), ("HPE", "Aruba 2930F")], 12, (2014, 2024)),
+    (["Borne WiFi"], [("Ubiquiti", "U6-Pro"), ("Aruba", "AP-505")], 16, (2017, 2025)),
+    (["Serveur"], [("Dell", "PowerEdge R650"), ("HPE", "ProLiant DL360 Gen10")], 5, (2016, 2023)),
+    (["Client léger"], [("HP", "t640"), ("Dell", "Wyse 5070")], 20, (2018, 2022)),
+    (["Station d'accueil"], [("Dell", "WD19S"), ("HP", "USB-C Dock G5")], 40, (2019, 2025)),
+]
+DEMO_SERVICES = [
+    "Direction générale",
+    "Finances",
+    "Ressources humaines",
+    "Services techniques",
+    "Urbanisme",
+    "État civil",
+    "Police municipale",
+    "Culture",
+    "Éducation",
+    "DSI",
+    "CCAS",
+]
+DEMO_SITES = [
+    "Mairie",
+    "Centre technique municipal",
+    "École Jean-Moulin",
+    "École des Peupliers",
+    "Médiathèque Louise-Michel",
+    "CCAS - place du Marché",
+    "Maison des associations",
+]
+
+
+def demo_date_cell(rng: random.Random, year: int) -> object:
+    """A purchase date written one of the ways people write it."""
+    day = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
+    style = rng.random()
+    if style < 0.55:
+        return dt.datetime(day.year, day.month, day.day)
+    if style < 0.75:
+        return day.strftime("%d/%m/%Y")
+    if style < 0.85:
+        return str(year)
+    if style < 0.93:
+        return day.strftime("%m/%Y")
+    if style < 0.97:
+        return None
+    return "inconnue"
+
+
+def demo_rows() -> list[list[object]]:
+    rng = random.Random(20251231)
+    rows: list[list[object]] = []
+    for labels, models, count, (first, last) in KINDS:
+        for _ in range(count):
+            year = rng.randint(first, last)
+            brand, model = rng.choice(models)
+            status = "En stock" if rng.random() < 0.06 else "En service"
+            refurb = "Oui" if rng.random() < 0.05 else "Non"
+            rows.append(
+                [
+                    year,
+                    rng.choice(labels),
+                    brand,
+                    model,
+                    demo_date_cell(rng, year),
+                    rng.choice(DEMO_SERVICES),
+                    rng.choice(DEMO_SITES),
+                    status,
+                    refurb,
+                ]
+            )
+    rng.shuffle(rows)
+    return [[f"VE-{bought}-{i:05d}", *rest] for i, (bought, *rest) in enumerate(rows, start=1)]
+
+
+def write_demo() -> None:
+    wb, ws = workbook(
+        "Inventaire",
+        "Commune de Val-Exemple — parc informatique au 31/12/2025",
+        "Extraction DSI (fictive, démonstration sobrenum)",
+    )
+    rows = demo_rows()
+    for row in rows:
+        ws.append(row)
+    close_table(ws, len(rows))
+    ws.merge_cells("A1:I1")
+    notes = wb.create_sheet("Notes")
+    notes.append(["Inventaire fictif, produit par scripts/make_inventory.py."])
+    save(wb, DEMO_OUT, len(rows))
+
+
+# --- the test town -----------------------------------------------------------------------------
+
 ROWS = 1200
 
 LAPTOPS = [
@@ -174,7 +334,7 @@ def date_cell(form: str, day: dt.date) -> object:
     return None if form == "empty" else "inconnue"
 
 
-def main() -> None:
+def write_test() -> None:
     rng = random.Random(20251231)
     labels = multiset({label: n for label, (n, _) in LABELS.items()}, rng)
     forms = multiset(DATE_FORMS, rng)
@@ -185,28 +345,13 @@ def main() -> None:
     statuses = multiset(STATUSES, rng)
     refurbished = multiset(REFURBISHED, rng)
     seen: Counter[str] = Counter()
-    wb = Workbook()
-    wb.properties.creator = "sobrenum scripts/make_sample_inventory.py"
-    wb.properties.created = wb.properties.modified = dt.datetime(2025, 12, 31)
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Parc informatique"
-    ws.append(["Ville de Saint-Exemple — inventaire du parc informatique au 31/12/2025"])
-    ws.append(["Document de travail DSI — ne pas diffuser (inventaire fictif)"])
-    ws.append([])
-    ws.append(
-        [
-            "N° inventaire",
-            "Type de matériel",
-            "Marque",
-            "Modèle",
-            "Date d'achat",
-            "Service",
-            "Site",
-            "Statut",
-            "Reconditionné",
-        ]
+    wb, ws = workbook(
+        "Parc informatique",
+        "Ville de Saint-Exemple — inventaire du parc informatique au 31/12/2025",
+        "Document de travail DSI — ne pas diffuser (inventaire fictif)",
     )
+    wb.properties.creator = "sobrenum scripts/make_inventory.py"
+    wb.properties.created = wb.properties.modified = dt.datetime(2025, 12, 31)
     for i in range(ROWS):
         brand, model = rng.choice(LABELS[labels[i]][1])
         seen[brand] += 1
@@ -231,19 +376,46 @@ def main() -> None:
                 refurbished[i],
             ]
         )
-        cell = ws.cell(row=ws.max_row, column=5)
         if forms[i] == "cell":
-            cell.number_format = "DD/MM/YYYY"
-    ws.append([])
-    ws.append(["TOTAL", ROWS])
+            ws.cell(row=ws.max_row, column=5).number_format = "DD/MM/YYYY"
+    close_table(ws, ROWS)
     lists = wb.create_sheet("Listes")
     lists.append(["Types"])
     for label in LIST_LABELS:
         lists.append([label])
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(OUT)
-    print(f"{OUT}: {ROWS} équipements")
+    save(wb, TEST_OUT, ROWS)
+
+
+# --- the layout both share ---------------------------------------------------------------------
+
+
+def workbook(sheet: str, title: str, subtitle: str) -> tuple[Workbook, Any]:
+    """A workbook whose first sheet has two title lines, a blank line, then the header."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append([title])
+    ws.append([subtitle])
+    ws.append([])
+    ws.append(COLUMNS)
+    return wb, ws
+
+
+def close_table(ws: Any, count: int) -> None:
+    """The blank line and the total line below the table."""
+    ws.append([])
+    ws.append(["TOTAL", count])
+
+
+def save(wb: Workbook, out: Path, count: int) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    print(f"{out}: {count} équipements")
 
 
 if __name__ == "__main__":
-    main()
+    writers = {"demo": write_demo, "test": write_test}
+    if len(sys.argv) != 2 or sys.argv[1] not in writers:
+        raise SystemExit("usage : python scripts/make_inventory.py demo|test")
+    writers[sys.argv[1]]()
