@@ -169,3 +169,16 @@ def test_page_compares_and_forms_write(
         assert "−30 % en 2030 par rapport à 2025" in after.text
         forged = client.get(page, params={"ok": "Vous avez gagné"})
         assert "Vous avez gagné" not in forged.text
+        deleted = client.post(
+            f"{page}/supprimer", data={"csrf_token": csrf_of(client), "scenario": str(record.id)}
+        )
+        assert deleted.status_code == 303
+        assert saved.list_scenarios(store, organisation) == []
+        again = client.post(
+            f"{page}/supprimer", data={"csrf_token": csrf_of(client), "scenario": str(record.id)}
+        )
+        assert again.status_code == 422
+        unknown = client.post(
+            f"{page}/supprimer", data={"csrf_token": csrf_of(client), "scenario": "pas un nombre"}
+        )
+        assert unknown.status_code == 422 and "Scénario inconnu." in unknown.text

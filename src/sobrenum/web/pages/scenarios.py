@@ -4,6 +4,7 @@ choose the strategy's trajectory and set a target."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -176,32 +177,40 @@ async def create_form(request: Request, access: EditorDep, store: StoreDep) -> R
     return _done(request, access, "scenario")
 
 
-@router.post("/collectivites/{organisation_id}/trajectoires/retenir", name="scenarios_choose")
-def choose_form(
-    request: Request, access: EditorDep, store: StoreDep, scenario: Text = ""
+def _on_scenario(
+    request: Request,
+    access: OrganisationAccess,
+    store: Any,
+    scenario: str,
+    act: Callable[..., object],
+    done: str,
 ) -> Response:
+    """``act(store, organisation, scenario_id, actor=…)`` on the form's scenario, then the
+    page with notice ``done``; the page again with a French error when it is refused."""
     try:
         record = saved.get_scenario(store, access.organisation, int(scenario))
-        saved.choose_scenario(store, access.organisation, record.id, actor=access.user.actor)
+        act(store, access.organisation, record.id, actor=access.user.actor)
     except (ValueError, OverflowError):
         return _page(request, access, store, error="Scénario inconnu.", status_code=422)
     except SobrenumError as exc:
         return _page(request, access, store, error=str(exc), status_code=422)
-    return _done(request, access, "scenario-retenu")
+    return _done(request, access, done)
+
+
+@router.post("/collectivites/{organisation_id}/trajectoires/retenir", name="scenarios_choose")
+def choose_form(
+    request: Request, access: EditorDep, store: StoreDep, scenario: Text = ""
+) -> Response:
+    return _on_scenario(request, access, store, scenario, saved.choose_scenario, "scenario-retenu")
 
 
 @router.post("/collectivites/{organisation_id}/trajectoires/supprimer", name="scenarios_delete")
 def delete_form(
     request: Request, access: EditorDep, store: StoreDep, scenario: Text = ""
 ) -> Response:
-    try:
-        record = saved.get_scenario(store, access.organisation, int(scenario))
-        saved.delete_scenario(store, access.organisation, record.id, actor=access.user.actor)
-    except (ValueError, OverflowError):
-        return _page(request, access, store, error="Scénario inconnu.", status_code=422)
-    except SobrenumError as exc:
-        return _page(request, access, store, error=str(exc), status_code=422)
-    return _done(request, access, "scenario-supprime")
+    return _on_scenario(
+        request, access, store, scenario, saved.delete_scenario, "scenario-supprime"
+    )
 
 
 @router.post("/collectivites/{organisation_id}/trajectoires/objectif", name="scenarios_target")
