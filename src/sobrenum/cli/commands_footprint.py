@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from sobrenum.cli.commands_import import DatabaseOption, parse_date
-from sobrenum.cli.commands_report import OrganisationOption
+from sobrenum.cli.commands_import import parse_date
 from sobrenum.cli.main import app
 from sobrenum.cli.naming import add_group, command, option
+from sobrenum.cli.options import DatabaseOption, OrganisationOption
 
 if TYPE_CHECKING:
     import pyarrow as pa
