@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 ENV_DATABASE_URL = "SOBRENUM_DATABASE_URL"
 ENV_DATA_DIR = "SOBRENUM_DATA"
@@ -120,6 +123,8 @@ def sqlite_file(url: str) -> Path | None:
 def _read_only(path: Path) -> sqlite3.Connection | None:
     """A read-only connection to the SQLite file at ``path`` when its schema is at the
     latest revision, else ``None``."""
+    import sqlite3
+
     if not path.is_file():
         return None
     owner_only_sqlite(path)
@@ -148,6 +153,8 @@ class OrganisationSummary:
 def organisation_summaries(url: str | None = None) -> list[OrganisationSummary]:
     """The organisations of the store at ``url`` (see :func:`resolve_url`), by name: read
     with ``sqlite3`` from a SQLite file at the latest revision, else through the store."""
+    import sqlite3
+
     path = sqlite_file(resolve_url(url))
     conn = _read_only(path) if path else None
     if conn is not None:

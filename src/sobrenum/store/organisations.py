@@ -13,21 +13,9 @@ from stdnum.fr import siren as stdnum_siren
 from sobrenum.domain import DEFAULT_COUNTRY, SobrenumError
 from sobrenum.store.audit import record_event
 from sobrenum.store.database import Store
-from sobrenum.store.light import ORGANISATION_TYPES, type_label
+from sobrenum.store.light import ORGANISATION_TYPES
+from sobrenum.store.light import type_label as type_label  # where it used to be
 from sobrenum.store.models import Organisation
-
-__all__ = [
-    "OrganisationError",
-    "create_organisation",
-    "find_organisation",
-    "get_organisation",
-    "list_organisations",
-    "normalise_siren",
-    "organisation_or_none",
-    "organisations_among",
-    "type_label",
-    "update_organisation",
-]
 
 
 class OrganisationError(SobrenumError):
