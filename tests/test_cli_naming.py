@@ -71,6 +71,13 @@ def test_help_of_every_command(path: tuple[str, ...]) -> None:
         assert english not in result.output, english
 
 
+def test_every_summary_is_one_line() -> None:
+    # A command's first paragraph is its line in its group's list, line breaks kept.
+    for path, command in COMMANDS.items():
+        summary = (command.help or "").strip().split("\n\n")[0]
+        assert "\n" not in summary, f"sobrenum {' '.join(path)} : {summary!r}"
+
+
 def test_english_aliases_work_and_stay_hidden() -> None:
     runner = CliRunner()
     french = runner.invoke(app, ["referentiel", "afficher", "--categorie", "laptop"])

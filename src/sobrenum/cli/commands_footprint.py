@@ -579,9 +579,11 @@ def footprint_command(
         ),
     ] = None,
 ) -> None:
-    """Calculer l'empreinte environnementale d'un parc : un fichier, ou sans fichier le parc
-    enregistré de la collectivité (mêmes chiffres que le tableau de bord et le rapport au
-    conseil)."""
+    """Calculer l'empreinte environnementale d'un parc : un fichier, ou le parc enregistré.
+
+    Sans fichier : le parc enregistré de la collectivité, avec les mêmes chiffres que le
+    tableau de bord et le rapport au conseil.
+    """
     from sobrenum.domain import SobrenumError
     from sobrenum.engine import Allocation
 
