@@ -3,8 +3,9 @@ against the import of Typer and Rich, before and after (results in RESULTS.md).
 
     .venv/bin/python benchmarks/cli_start.py [--avant c0aa762] [--repetitions 7]
 
-Each command runs in a fresh interpreter (wall time, median of the repetitions, and the
-process's peak memory, ``ru_maxrss``). ``--avant`` names a commit whose ``src`` is extracted
+Each command runs in a fresh interpreter (wall time and processor time, user + system, medians
+of the repetitions, and the process's peak memory, ``ru_maxrss``): on a loaded machine the
+processor time's ratio is the steadier one. ``--avant`` names a commit whose ``src`` is extracted
 (``git archive``) to measure the same commands as they were then, side by side.
 ``python -X importtime -c "from sobrenum.cli.main import app"`` shows what is imported.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,11 +38,17 @@ BASELINE = WRAPPER + "import typer, rich\n"
 CLI = WRAPPER + "from sobrenum.cli.main import app\napp()\n"
 
 
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run(
     code: str, args: list[str], src: Path, repeat: int, env: dict[str, str]
-) -> tuple[float, int]:
-    times, peaks = [], []
+) -> tuple[float, float, int]:
+    times, cpus, peaks = [], [], []
     for _ in range(repeat):
+        cpu = _cpu()
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-c", code, *args],
@@ -49,11 +57,12 @@ def run(
             text=True,
         )
         times.append(time.perf_counter() - started)
+        cpus.append(_cpu() - cpu)
         peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK ")]
         if not peak:
             raise SystemExit(f"{args} a échoué :\n{done.stderr[-2000:]}")
         peaks.append(int(peak[-1].split()[1]))
-    return statistics.median(times), max(peaks)
+    return statistics.median(times), statistics.median(cpus), max(peaks)
 
 
 def extract_src(commit: str, folder: Path) -> Path:
@@ -84,14 +93,21 @@ def main() -> None:
     }
     # The database exists before the runs are timed: lister measures reading it, not creating it.
     run(CLI, commands["sobrenum organisation lister"], REPO / "src", 1, env)
-    base_time, base_peak = run(BASELINE, [], REPO / "src", options.repetitions, env)
-    print(f"import typer, rich : {base_time:.3f} s, {base_peak / 1024:.0f} Mio (référence)")
-    print(f"{'commande':30} {'version':8} {'temps':>8} {'× réf.':>7} {'mémoire':>9} {'× réf.':>7}")
+    base_time, base_cpu, base_peak = run(BASELINE, [], REPO / "src", options.repetitions, env)
+    print(
+        f"import typer, rich : {base_time:.3f} s, processeur {base_cpu:.3f} s, "
+        f"{base_peak / 1024:.0f} Mio (référence)"
+    )
+    print(
+        f"{'commande':30} {'version':8} {'temps':>8} {'× réf.':>7} {'proc.':>8} {'× réf.':>7} "
+        f"{'mémoire':>9} {'× réf.':>7}"
+    )
     for label, args in commands.items():
         for version, src in trees.items():
-            seconds, peak = run(CLI, args, src, options.repetitions, env)
+            seconds, cpu, peak = run(CLI, args, src, options.repetitions, env)
             print(
                 f"{label:30} {version:8} {seconds:7.3f}s {seconds / base_time:6.1f}× "
+                f"{cpu:7.3f}s {cpu / base_cpu:6.1f}× "
                 f"{peak / 1024:7.0f}Mo {peak / base_peak:6.1f}×"
             )
     print(f"charge moyenne : {os.getloadavg()[0]:.1f} ({os.cpu_count()} cœurs)")
