@@ -36,9 +36,7 @@ from sobrenum.web.settings import Settings
 from web_support import PASSWORD, add_user
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = (
-    ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"
-)  # scripts/make_inventory.py
+SAMPLE = ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"  # scripts/make_inventory.py
 AXE = ROOT / "tests" / "a11y" / "axe.min.js"
 IMAGES = ROOT / "docs" / "guide" / "images"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,9 +22,7 @@ from sobrenum.web.app import http_routes
 from web_support import add_user, client_for, csrf_of, login, make_app, other_organisation
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = (
-    ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"
-)  # scripts/make_inventory.py
+SAMPLE = ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"  # scripts/make_inventory.py
 
 
 def total_gwp(html: str) -> str:
