@@ -317,6 +317,377 @@ def generated_asset_id(source_name: str, line: int) -> str:
     return f"AUTO-{digest}-L{line}"
 
 
+class Columns:
+    """The mapped columns of a source table, as the converters read them, and its issues.
+
+    ``text(code)``: the field's column as trimmed text (empty cells null), the reader's hint
+    filling the gaps; ``raw(code)``: the column as read (dates stay dates); ``label(code)``:
+    the user's header, to name the column in a message.
+    """
+
+    def __init__(self, source: SourceTable, mapping: ColumnMapping) -> None:
+        self.source = source
+        self.mapping = mapping
+        self.table = source.table
+        self.n = source.table.num_rows
+        line_array = source.line
+        if isinstance(line_array, pa.ChunkedArray):
+            line_array = line_array.combine_chunks()
+        self.lines: pa.Array = pc.cast(line_array, pa.int64())
+        if len(self.lines) != self.n:
+            raise ValueError("SourceTable.line must have one entry per row")
+        self.issues = _Issues(self.lines)
+
+    def text(self, code: str) -> pa.Array | None:
+        src = self.mapping.source_for(code)
+        hint = self.source.hints.get(code)
+        if src is None or src not in self.table.column_names:
+            return pa.array([hint] * self.n, pa.string()) if hint is not None else None
+        text = _text(self.table[src])
+        if hint is not None:
+            text = pc.fill_null(text, hint)
+        return text
+
+    def raw(self, code: str) -> pa.Array | None:
+        src = self.mapping.source_for(code)
+        if src is None or src not in self.table.column_names:
+            return None
+        column = self.table[src]
+        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+    def label(self, code: str) -> str:
+        return _column_label(self.mapping, code)
+
+    def all_rows(self, value: bool = True) -> pa.Array:
+        return pa.array([value] * self.n, pa.bool_())
+
+
+def convert_asset_ids(cols: Columns, source_name: str) -> pa.Array:
+    """The inventory number, else the serial, else the name, else a generated id (warned);
+    repeated ids renamed ``X~L12`` (warned). Sets ``cols.issues.asset_ids``."""
+    asset = cols.text("asset_id")
+    for fallback in ("serial", "name"):
+        other = cols.text(fallback)
+        if other is not None:
+            asset = other if asset is None else pc.coalesce(asset, other)
+    generated = pc.binary_join_element_wise(
+        generated_asset_id(source_name, 0).removesuffix("0"), pc.cast(cols.lines, pa.string()), ""
+    )
+    missing_id = pc.is_null(asset) if asset is not None else cols.all_rows()
+    asset_ids = generated if asset is None else pc.coalesce(asset, generated)
+    asset_ids, dup_reasons = _deduplicate(asset_ids, cols.lines)
+    cols.issues.asset_ids = asset_ids
+    column = cols.label("asset_id")
+    if dup_reasons:
+        dup_mask = _mask_of(cols.n, dup_reasons)
+        cols.issues.flag(dup_mask, WARNING, column, lambda i, _v: dup_reasons[i])
+    cols.issues.flag(
+        missing_id,
+        WARNING,
+        column,
+        lambda _i, v: f"N° d'inventaire absent : identifiant « {v} » généré",
+        asset_ids,
+    )
+    return asset_ids
+
+
+@dataclass
+class Categories:
+    """The category of each row, and what a designation such as « 412 portables, achat
+    2021 » gave besides (quantity, year of purchase), and the labels not recognised."""
+
+    category: pa.Array
+    quantity: pa.Array | None = None
+    year: pa.Array | None = None
+    unrecognised: dict[str, int] = field(default_factory=dict)
+
+
+#: Below this confidence a recognised category is warned about (« à vérifier »).
+DOUBTFUL_CATEGORY = 0.85
+
+
+def convert_category(cols: Columns) -> Categories:
+    """The category from the type column or a free designation; unknown or missing is an
+    error, a doubtful match a warning."""
+    label = cols.text("category")
+    designation = cols.text("designation")
+    if designation is not None:
+        label = designation if label is None else pc.coalesce(label, designation)
+    column = cols.label("category")
+    if label is None:
+        cols.issues.flag(
+            cols.all_rows(),
+            ERROR,
+            column,
+            "aucune colonne ne donne la catégorie (type de matériel) : indiquez laquelle",
+        )
+        return Categories(pa.nulls(cols.n, pa.string()))
+    parsed = {v: parse_aggregate(v) for v in pc.unique(label).drop_null().to_pylist()}
+    labels = cols.mapping.category_labels
+    # « 412 portables, achat 2021 »: the category is recognised on « portables ».
+    matches = {
+        v: recognise_category(name if count is not None else v, labels)
+        for v, (count, name, _year) in parsed.items()
+    }
+    category = _per_distinct(label, lambda v: matches[v].category, pa.string())
+    confidence = _per_distinct(label, lambda v: matches[v].confidence, pa.float64())
+    model_text = cols.text("model")
+    if model_text is not None:
+        category = _refine(category, model_text)
+    cols.issues.flag(pc.is_null(label), ERROR, column, "type de matériel manquant")
+    unknown = pc.and_(pc.invert(pc.is_null(label)), pc.is_null(category))
+    cols.issues.flag(
+        unknown,
+        ERROR,
+        column,
+        lambda _i, v: (
+            f"type de matériel « {v} » non reconnu : associez-le à une "
+            "catégorie (il sera retenu pour les prochains imports)"
+        ),
+        label,
+    )
+    counts = pc.value_counts(pc.filter(label, _as_bool(unknown))).to_pylist()
+    unrecognised = {c["values"]: int(c["counts"]) for c in counts}
+    doubtful = pc.and_(pc.invert(pc.is_null(category)), pc.less(confidence, DOUBTFUL_CATEGORY))
+    cat_list = category.to_pylist()
+    cols.issues.flag(
+        doubtful,
+        WARNING,
+        column,
+        lambda i, v: (
+            f"type « {v} » compris comme « "
+            f"{CATEGORIES_BY_CODE[cat_list[i]].label_fr} » : à vérifier"
+        ),
+        label,
+    )
+    return Categories(
+        category,
+        quantity=_per_distinct(label, lambda v: parsed[v][0], pa.int64()),
+        year=_per_distinct(label, lambda v: parsed[v][2], pa.int64()),
+        unrecognised=unrecognised,
+    )
+
+
+def convert_quantity(cols: Columns, from_designation: pa.Array | None = None) -> pa.Array:
+    """The quantity column, else the designation's count, else 1; unreadable, not whole,
+    zero or negative is an error."""
+    quantity = pa.array([1] * cols.n, pa.int64())
+    if from_designation is not None:
+        quantity = pc.coalesce(from_designation, quantity)
+    text = cols.text("quantity")
+    if text is None:
+        return quantity
+    value = _per_distinct(text, parse_number, pa.float64())
+    column = cols.label("quantity")
+    bad = pc.and_(pc.invert(pc.is_null(text)), pc.is_null(value))
+    cols.issues.flag(bad, ERROR, column, lambda _i, v: f"quantité « {v} » illisible", text)
+    not_int = _as_bool(pc.not_equal(value, pc.floor(value)))
+    cols.issues.flag(not_int, ERROR, column, lambda _i, v: f"quantité « {v} » non entière", text)
+    not_positive = _as_bool(pc.less_equal(value, 0))
+    cols.issues.flag(
+        not_positive, ERROR, column, lambda _i, v: f"quantité « {v} » nulle ou négative", text
+    )
+    safe = pc.if_else(pc.or_(not_int, not_positive), pa.scalar(None, pa.float64()), value)
+    return pc.coalesce(pc.cast(pc.floor(safe), pa.int64()), quantity)
+
+
+def convert_manufacturer(cols: Columns) -> pa.Array:
+    """The manufacturer's usual spelling (« hewlett-packard » → « HP »)."""
+    text = cols.text("manufacturer")
+    if text is None:
+        return pa.nulls(cols.n, pa.string())
+    return _per_distinct(text, normalise_manufacturer, pa.string())
+
+
+def convert_text(cols: Columns, code: str) -> pa.Array:
+    """A free-text field as typed (trimmed, empty cells null): model, site."""
+    text = cols.text(code)
+    return text if text is not None else pa.nulls(cols.n, pa.string())
+
+
+def convert_department(cols: Columns) -> pa.Array:
+    """The department, else the entity (GLPI's « Entité »)."""
+    department, entity = cols.text("department"), cols.text("entity")
+    if entity is not None:
+        department = entity if department is None else pc.coalesce(department, entity)
+    return department if department is not None else pa.nulls(cols.n, pa.string())
+
+
+def convert_acquisition_date(
+    cols: Columns,
+    category: pa.Array,
+    reporting_year: int,
+    default_lifetimes: Mapping[str, float] | None,
+    from_designation: pa.Array | None = None,
+) -> tuple[pa.Array, pa.Array]:
+    """(date of purchase, estimated): the date as read (unreadable or implausible warned and
+    taken as unknown), else 1 July of the designation's year, else estimated from the
+    category's lifetime (warned, once for the file when it has no date column)."""
+    raw = cols.raw("acquisition_date")
+    column = cols.label("acquisition_date")
+    if raw is not None:
+        parsed = parse_dates(_text(raw) if _is_textual(raw) else raw, reporting_year)
+        values = parsed.values
+        text = _text(raw)
+        cols.issues.flag(
+            parsed.mask(DateKind.INVALID),
+            WARNING,
+            column,
+            lambda _i, v: f"date d'achat « {v} » illisible : traitée comme inconnue",
+            text,
+        )
+        cols.issues.flag(
+            parsed.mask(DateKind.IMPLAUSIBLE),
+            WARNING,
+            column,
+            lambda _i, v: f"date d'achat « {v} » improbable : traitée comme inconnue",
+            text,
+        )
+    else:
+        values = pa.nulls(cols.n, pa.date32())
+    if from_designation is not None:
+        year_dates = pc.strptime(
+            pc.binary_join_element_wise(pc.cast(from_designation, pa.string()), "07-01", "-"),
+            format="%Y-%m-%d",
+            unit="s",
+            error_is_null=True,
+        )
+        values = pc.coalesce(values, pc.cast(year_dates, pa.date32()))
+    filled, estimated = estimate_missing(
+        values, pc.cast(category, pa.string()), reporting_year, default_lifetimes
+    )
+    rule = f"({reporting_year} moins la moitié de la durée de vie de la catégorie)"
+    if raw is None:
+        cols.issues.items.append(
+            (
+                -1,
+                RowIssue(
+                    f"aucune colonne de date d'achat : toutes les dates sont estimées {rule}",
+                    None,
+                    None,
+                    None,
+                    WARNING,
+                ),
+            )
+        )
+        return filled, _as_bool(estimated)
+    where = pc.indices_nonzero(_as_bool(estimated))
+    shown = pc.strftime(pc.cast(pc.take(filled, where), pa.timestamp("s")), format="%d/%m/%Y")
+    estimate_text = dict(zip(where.to_pylist(), shown.to_pylist(), strict=True))
+    cols.issues.flag(
+        estimated,
+        WARNING,
+        column,
+        lambda i, _v: f"date d'achat inconnue : estimée au {estimate_text[i]} {rule}",
+        _text(raw),
+    )
+    return filled, _as_bool(estimated)
+
+
+def convert_retirement_date(cols: Columns, reporting_year: int) -> pa.Array | None:
+    """The date of retirement (None without such a column); unreadable or implausible is
+    warned and ignored."""
+    raw = cols.raw("retirement_date")
+    if raw is None:
+        return None
+    parsed = parse_dates(_text(raw) if _is_textual(raw) else raw, reporting_year)
+    cols.issues.flag(
+        parsed.mask(DateKind.INVALID, DateKind.IMPLAUSIBLE),
+        WARNING,
+        cols.label("retirement_date"),
+        lambda _i, v: f"date de sortie « {v} » illisible ou improbable : ignorée",
+        _text(raw),
+    )
+    return parsed.values
+
+
+def convert_status(cols: Columns, retirement: pa.Array | None) -> pa.Array:
+    """The status word (unknown: warned, « en service »); a device with a retirement date
+    and no status is retired."""
+    given = cols.text("status")
+    status = _enum_column(
+        given,
+        _STATUS_WORDS,
+        Status.IN_USE,
+        cols.issues,
+        cols.label("status"),
+        "statut « {v} » inconnu : compté « en service » (en service, en stock ou réformé attendu)",
+    )
+    if retirement is None:
+        return status
+    no_status = pc.is_null(given) if given is not None else cols.all_rows()
+    retired = _as_bool(pc.and_(no_status, pc.invert(pc.is_null(retirement))))
+    return pc.if_else(retired, str(Status.RETIRED), status)
+
+
+def convert_condition(cols: Columns) -> pa.Array:
+    """New or refurbished (Oui/Non, Neuf/Reconditionné…; unknown: warned, new)."""
+    return _enum_column(
+        cols.text("condition"),
+        _CONDITION_WORDS,
+        Condition.NEW,
+        cols.issues,
+        cols.label("condition"),
+        "état « {v} » inconnu : compté « neuf » (Oui/Non, Neuf/Reconditionné attendu)",
+    )
+
+
+#: The numeric fields and their accepted range (bounds included); outside: warned, ignored.
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "lifetime_years": (0.0, 50.0),
+    "upstream_lifetime_years": (0.0, 50.0),
+    "downstream_lifetime_years": (0.0, 50.0),
+    "annual_kwh": (0.0, 1e7),
+    "power_w": (0.0, 1e6),
+    "hours_per_day": (0.0, 24.0),
+    "pue": (1.0, 5.0),
+}
+
+
+def convert_number(cols: Columns, code: str) -> pa.Array:
+    """A number typed the French way, within its range; otherwise warned and ignored."""
+    text = cols.text(code)
+    if text is None:
+        return pa.nulls(cols.n, pa.float64())
+    low, high = NUMBER_RANGES[code]
+    value = _per_distinct(text, parse_number, pa.float64())
+    label_fr = FIELDS_BY_CODE[code].label_fr
+    column = cols.label(code)
+    unreadable = pc.and_(pc.invert(pc.is_null(text)), pc.is_null(value))
+    unreadable_text = partial(_templated, label_fr + " « {v} » illisible : ignorée")
+    cols.issues.flag(unreadable, WARNING, column, unreadable_text, text)
+    out_of_range = _as_bool(pc.or_(pc.less(value, low), pc.greater(value, high)))
+    range_text = f"[{low:g} ; {high:g}]"
+    cols.issues.flag(
+        out_of_range,
+        WARNING,
+        column,
+        partial(
+            _templated, label_fr + f" « {{v}} » hors de l'intervalle attendu {range_text} : ignorée"
+        ),
+        text,
+    )
+    return pc.if_else(out_of_range, pa.scalar(None, pa.float64()), value)
+
+
+def convert_country(cols: Columns) -> pa.Array:
+    """The ISO 3166 alpha-3 code of the country (« France », « BE », « DEU »); unknown:
+    warned, France; no column: France (the import pipeline leaves it empty instead)."""
+    text = cols.text("country")
+    if text is None:
+        return pa.array([DEFAULT_COUNTRY] * cols.n, pa.string())
+    country = _per_distinct(text, _country_code, pa.string())
+    unknown = pc.and_(pc.invert(pc.is_null(text)), pc.is_null(country))
+    cols.issues.flag(
+        unknown,
+        WARNING,
+        cols.label("country"),
+        lambda _i, v: f"pays « {v} » inconnu : France retenue",
+        text,
+    )
+    return pc.fill_null(country, DEFAULT_COUNTRY)
+
+
 def to_fleet(
     source: SourceTable,
     mapping: ColumnMapping | MappingProposal | Mapping[str, str],
@@ -327,374 +698,49 @@ def to_fleet(
 ) -> ImportResult:
     """Convert a source table to the fleet schema with every row accounted for.
 
-    ``default_lifetimes`` (category → years, from the referential) drives the unknown-date
-    rule: a device of unknown acquisition date is dated 1 July of ``reporting_year`` minus
-    half its category's lifetime, flagged ``acquisition_date_estimated`` and warned about.
+    One converter per field (``convert_*``), each flagging its own rows. ``default_lifetimes``
+    (category → years, from the referential) drives the unknown-date rule: a device of
+    unknown acquisition date is dated 1 July of ``reporting_year`` minus half its category's
+    lifetime, flagged ``acquisition_date_estimated`` and warned about.
     """
-    cmap = _as_mapping(mapping)
-    table = source.table
-    n = table.num_rows
-    line_array = source.line
-    if isinstance(line_array, pa.ChunkedArray):
-        line_array = line_array.combine_chunks()
-    line_array = pc.cast(line_array, pa.int64())
-    if len(line_array) != n:
-        raise ValueError("SourceTable.line must have one entry per row")
-    issues = _Issues(line_array)
-
-    def get(code: str) -> pa.Array | None:
-        src = cmap.source_for(code)
-        hint = source.hints.get(code)
-        if src is None or src not in table.column_names:
-            return pa.array([hint] * n, pa.string()) if hint is not None else None
-        text = _text(table[src])
-        if hint is not None:
-            text = pc.fill_null(text, hint)
-        return text
-
-    def raw(code: str) -> pa.Array | None:
-        src = cmap.source_for(code)
-        if src is None or src not in table.column_names:
-            return None
-        column = table[src]
-        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
-    # Asset ids first, so that every issue names its device.
-    asset = get("asset_id")
-    for fallback in ("serial", "name"):
-        other = get(fallback)
-        if other is not None:
-            asset = other if asset is None else pc.coalesce(asset, other)
-    generated = pc.binary_join_element_wise(
-        generated_asset_id(source_name, 0).removesuffix("0"), pc.cast(line_array, pa.string()), ""
+    cols = Columns(source, _as_mapping(mapping))
+    asset_ids = convert_asset_ids(cols, source_name)  # first: every issue names its device
+    categories = convert_category(cols)
+    quantity = convert_quantity(cols, categories.quantity)  # issues in the file's column order
+    acquisition, estimated = convert_acquisition_date(
+        cols, categories.category, reporting_year, default_lifetimes, categories.year
     )
-    missing_id = pc.is_null(asset) if asset is not None else pa.array([True] * n)
-    asset_ids = generated if asset is None else pc.coalesce(asset, generated)
-    asset_ids, dup_reasons = _deduplicate(asset_ids, line_array)
-    issues.asset_ids = asset_ids
-    if dup_reasons:
-        dup_mask = _mask_of(n, dup_reasons)
-        issues.flag(
-            dup_mask, WARNING, _column_label(cmap, "asset_id"), lambda i, _v: dup_reasons[i]
-        )
-    issues.flag(
-        missing_id,
-        WARNING,
-        _column_label(cmap, "asset_id"),
-        lambda _i, v: f"N° d'inventaire absent : identifiant « {v} » généré",
-        asset_ids,
-    )
-
-    # Category, from the type column or a free designation ("412 portables, achat 2021").
-    label = get("category")
-    designation = get("designation")
-    if designation is not None:
-        label = designation if label is None else pc.coalesce(label, designation)
-    category_column = _column_label(cmap, "category")
-    agg_quantity = agg_year = None
-    unrecognised: dict[str, int] = {}
-    if label is None:
-        category = pa.nulls(n, pa.string())
-        issues.flag(
-            pa.array([True] * n),
-            ERROR,
-            category_column,
-            "aucune colonne ne donne la catégorie (type de matériel) : indiquez laquelle",
-        )
-    else:
-        parsed = {v: parse_aggregate(v) for v in pc.unique(label).drop_null().to_pylist()}
-        agg_quantity = _per_distinct(label, lambda v: parsed[v][0], pa.int64())
-        agg_year = _per_distinct(label, lambda v: parsed[v][2], pa.int64())
-        matches = {
-            v: recognise_category(parsed[v][1], cmap.category_labels)
-            if parsed[v][0] is not None
-            else recognise_category(v, cmap.category_labels)
-            for v in parsed
-        }
-        category = _per_distinct(label, lambda v: matches[v].category, pa.string())
-        confidence = _per_distinct(label, lambda v: matches[v].confidence, pa.float64())
-        model_text = get("model")
-        if model_text is not None:
-            category = _refine(category, model_text)
-        issues.flag(pc.is_null(label), ERROR, category_column, "type de matériel manquant")
-        unknown = pc.and_(pc.invert(pc.is_null(label)), pc.is_null(category))
-        issues.flag(
-            unknown,
-            ERROR,
-            category_column,
-            lambda _i, v: (
-                f"type de matériel « {v} » non reconnu : associez-le à une "
-                "catégorie (il sera retenu pour les prochains imports)"
-            ),
-            label,
-        )
-        for v, m in matches.items():
-            if m.category is None:
-                unrecognised[v] = 0
-        if unrecognised:
-            counts = pc.value_counts(pc.filter(label, unknown)).to_pylist()
-            unrecognised = {c["values"]: int(c["counts"]) for c in counts}
-        doubtful = pc.and_(pc.invert(pc.is_null(category)), pc.less(confidence, 0.85))
-        cat_list = category.to_pylist()
-        issues.flag(
-            doubtful,
-            WARNING,
-            category_column,
-            lambda i, v: (
-                f"type « {v} » compris comme « "
-                f"{CATEGORIES_BY_CODE[cat_list[i]].label_fr} » : à vérifier"
-            ),
-            label,
-        )
-
-    # Quantity.
-    qty_text = get("quantity")
-    quantity = pa.array([1] * n, pa.int64())
-    if agg_quantity is not None:
-        quantity = pc.coalesce(agg_quantity, quantity)
-    if qty_text is not None:
-        qty_value = _per_distinct(qty_text, parse_number, pa.float64())
-        bad = pc.and_(pc.invert(pc.is_null(qty_text)), pc.is_null(qty_value))
-        issues.flag(
-            bad,
-            ERROR,
-            _column_label(cmap, "quantity"),
-            lambda _i, v: f"quantité « {v} » illisible",
-            qty_text,
-        )
-        not_int = _as_bool(pc.not_equal(qty_value, pc.floor(qty_value)))
-        issues.flag(
-            not_int,
-            ERROR,
-            _column_label(cmap, "quantity"),
-            lambda _i, v: f"quantité « {v} » non entière",
-            qty_text,
-        )
-        not_positive = _as_bool(pc.less_equal(qty_value, 0))
-        issues.flag(
-            not_positive,
-            ERROR,
-            _column_label(cmap, "quantity"),
-            lambda _i, v: f"quantité « {v} » nulle ou négative",
-            qty_text,
-        )
-        safe = pc.if_else(pc.or_(not_int, not_positive), pa.scalar(None, pa.float64()), qty_value)
-        quantity = pc.coalesce(pc.cast(pc.floor(safe), pa.int64()), quantity)
-
-    # Manufacturer and model.
-    manufacturer_text = get("manufacturer")
-    manufacturer = (
-        _per_distinct(manufacturer_text, normalise_manufacturer, pa.string())
-        if manufacturer_text is not None
-        else pa.nulls(n, pa.string())
-    )
-    model = get("model")
-    if model is None:
-        model = pa.nulls(n, pa.string())
-
-    # Dates.
-    reporting = reporting_year
-    acq_raw = raw("acquisition_date")
-    acq_column = _column_label(cmap, "acquisition_date")
-    if acq_raw is not None:
-        parsed_dates = parse_dates(_text(acq_raw) if _is_textual(acq_raw) else acq_raw, reporting)
-        acq_values = parsed_dates.values
-        acq_text = _text(acq_raw)
-        issues.flag(
-            parsed_dates.mask(DateKind.INVALID),
-            WARNING,
-            acq_column,
-            lambda _i, v: f"date d'achat « {v} » illisible : traitée comme inconnue",
-            acq_text,
-        )
-        issues.flag(
-            parsed_dates.mask(DateKind.IMPLAUSIBLE),
-            WARNING,
-            acq_column,
-            lambda _i, v: f"date d'achat « {v} » improbable : traitée comme inconnue",
-            acq_text,
-        )
-    else:
-        acq_values = pa.nulls(n, pa.date32())
-    if agg_year is not None:
-        year_dates = pc.strptime(
-            pc.binary_join_element_wise(pc.cast(agg_year, pa.string()), "07-01", "-"),
-            format="%Y-%m-%d",
-            unit="s",
-            error_is_null=True,
-        )
-        acq_values = pc.coalesce(acq_values, pc.cast(year_dates, pa.date32()))
-    acq_filled, estimated = estimate_missing(
-        acq_values,
-        pc.cast(category, pa.string()),
-        reporting,
-        default_lifetimes,
-    )
-    if acq_raw is None:
-        issues.items.append(
-            (
-                -1,
-                RowIssue(
-                    "aucune colonne de date d'achat : toutes les dates sont estimées "
-                    f"({reporting} moins la moitié de la durée de vie de la catégorie)",
-                    None,
-                    None,
-                    None,
-                    WARNING,
-                ),
-            )
-        )
-    else:
-        where = pc.indices_nonzero(_as_bool(estimated))
-        shown = pc.strftime(
-            pc.cast(pc.take(acq_filled, where), pa.timestamp("s")), format="%d/%m/%Y"
-        )
-        estimate_text = dict(zip(where.to_pylist(), shown.to_pylist(), strict=True))
-
-        def estimate_reason(i: int, _v: str | None) -> str:
-            return (
-                f"date d'achat inconnue : estimée au {estimate_text[i]} "
-                f"({reporting} moins la moitié de la durée de vie de la catégorie)"
-            )
-
-        issues.flag(estimated, WARNING, acq_column, estimate_reason, _text(acq_raw))
-
-    ret_raw = raw("retirement_date")
-    if ret_raw is not None:
-        parsed_ret = parse_dates(_text(ret_raw) if _is_textual(ret_raw) else ret_raw, reporting)
-        retirement = parsed_ret.values
-        issues.flag(
-            parsed_ret.mask(DateKind.INVALID, DateKind.IMPLAUSIBLE),
-            WARNING,
-            _column_label(cmap, "retirement_date"),
-            lambda _i, v: f"date de sortie « {v} » illisible ou improbable : ignorée",
-            _text(ret_raw),
-        )
-    else:
-        retirement = pa.nulls(n, pa.date32())
-
-    # Status and condition.
-    status = _enum_column(
-        get("status"),
-        _STATUS_WORDS,
-        Status.IN_USE,
-        issues,
-        _column_label(cmap, "status"),
-        "statut « {v} » inconnu : compté « en service » (en service, en stock ou réformé attendu)",
-    )
-    if ret_raw is not None:
-        status_given = get("status")
-        no_status = pc.is_null(status_given) if status_given is not None else pa.array([True] * n)
-        status = pc.if_else(
-            _as_bool(pc.and_(no_status, pc.invert(pc.is_null(retirement)))),
-            str(Status.RETIRED),
-            status,
-        )
-    condition = _enum_column(
-        get("condition"),
-        _CONDITION_WORDS,
-        Condition.NEW,
-        issues,
-        _column_label(cmap, "condition"),
-        "état « {v} » inconnu : compté « neuf » (Oui/Non, Neuf/Reconditionné attendu)",
-    )
-
-    # Numbers.
-    numbers: dict[str, pa.Array] = {}
-    for code, low, high in (
-        ("lifetime_years", 0.0, 50.0),
-        ("upstream_lifetime_years", 0.0, 50.0),
-        ("downstream_lifetime_years", 0.0, 50.0),
-        ("annual_kwh", 0.0, 1e7),
-        ("power_w", 0.0, 1e6),
-        ("hours_per_day", 0.0, 24.0),
-        ("pue", 1.0, 5.0),
-    ):
-        text = get(code)
-        if text is None:
-            numbers[code] = pa.nulls(n, pa.float64())
-            continue
-        value = _per_distinct(text, parse_number, pa.float64())
-        label_fr = FIELDS_BY_CODE[code].label_fr
-        column = _column_label(cmap, code)
-        unreadable = pc.and_(pc.invert(pc.is_null(text)), pc.is_null(value))
-        issues.flag(
-            unreadable,
-            WARNING,
-            column,
-            partial(_templated, label_fr + " « {v} » illisible : ignorée"),
-            text,
-        )
-        out_of_range = _as_bool(pc.or_(pc.less(value, low), pc.greater(value, high)))
-        issues.flag(
-            out_of_range,
-            WARNING,
-            column,
-            partial(
-                _templated,
-                label_fr + " « {v} » hors de l'intervalle attendu "
-                f"[{low:g} ; {high:g}] : ignorée",
-            ),
-            text,
-        )
-        numbers[code] = pc.if_else(out_of_range, pa.scalar(None, pa.float64()), value)
-
-    # Places.
-    site = get("site")
-    department = get("department")
-    entity = get("entity")
-    if entity is not None:
-        department = entity if department is None else pc.coalesce(department, entity)
-    country_text = get("country")
-    if country_text is not None:
-        country = _per_distinct(country_text, _country_code, pa.string())
-        unknown_country = pc.and_(pc.invert(pc.is_null(country_text)), pc.is_null(country))
-        issues.flag(
-            unknown_country,
-            WARNING,
-            _column_label(cmap, "country"),
-            lambda _i, v: f"pays « {v} » inconnu : France retenue",
-            country_text,
-        )
-        country = pc.fill_null(country, DEFAULT_COUNTRY)
-    else:
-        country = pa.array([DEFAULT_COUNTRY] * n, pa.string())
-
+    retirement = convert_retirement_date(cols, reporting_year)
     columns: dict[str, pa.Array] = {
         "asset_id": asset_ids,
-        "category": category,
-        "manufacturer": manufacturer,
-        "model": model,
+        "category": categories.category,
+        "manufacturer": convert_manufacturer(cols),
+        "model": convert_text(cols, "model"),
         "quantity": quantity,
-        "acquisition_date": acq_filled,
-        "acquisition_date_estimated": _as_bool(estimated),
-        "retirement_date": retirement,
-        "status": status,
-        "condition": condition,
-        "site": site if site is not None else pa.nulls(n, pa.string()),
-        "department": department if department is not None else pa.nulls(n, pa.string()),
-        "country": country,
-        **numbers,
+        "acquisition_date": acquisition,
+        "acquisition_date_estimated": estimated,
+        "retirement_date": retirement if retirement is not None else pa.nulls(cols.n, pa.date32()),
+        "status": convert_status(cols, retirement),
+        "condition": convert_condition(cols),
+        **{code: convert_number(cols, code) for code in NUMBER_RANGES},
+        "site": convert_text(cols, "site"),
+        "department": convert_department(cols),
+        "country": convert_country(cols),
     }
     full = pa.Table.from_arrays(
         [pc.cast(columns[f.code], f.type) for f in FIELDS], schema=FLEET_SCHEMA
     )
-    if issues.error_mask is not None:
-        keep = pc.invert(issues.error_mask)
-        fleet = full.filter(keep)
-        kept_lines = pc.filter(pc.cast(line_array, pa.int64()), keep)
-    else:
-        fleet = full
-        kept_lines = pc.cast(line_array, pa.int64())
+    issues = cols.issues
+    keep = pc.invert(issues.error_mask) if issues.error_mask is not None else None
     issues.items.sort(key=lambda item: (item[1].line or 0, item[0]))
     return ImportResult(
-        fleet=fleet,
-        lines=kept_lines,
+        fleet=full.filter(keep) if keep is not None else full,
+        lines=pc.filter(cols.lines, keep) if keep is not None else cols.lines,
         issues=[issue for _, issue in issues.items],
-        rows_read=n,
-        mapping=cmap,
+        rows_read=cols.n,
+        mapping=cols.mapping,
         skipped_lines=list(source.skipped_lines),
-        unrecognised_labels=unrecognised,
+        unrecognised_labels=categories.unrecognised,
         source_format=source.source_format,
         sheet=source.sheet,
     )
