@@ -21,9 +21,12 @@ The model (docs/scenarios.md states it):
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import duckdb
 import ibis
 import numpy as np
 import numpy.typing as npt
@@ -137,15 +140,41 @@ class Trajectory:
         return sum(y.total(criterion) for y in self.years)
 
 
+@dataclass
+class _Queries:
+    """A thread's DuckDB cursor and the engine's queries compiled on it, per referential and
+    year: a query is built and compiled once per thread, whatever projection runs it."""
+
+    cursor: duckdb.DuckDBPyConnection
+    con: ibis.BaseBackend
+    compiled: OrderedDict[tuple[int, int], tuple[Referential, object, str]]
+    """(id of the referential, year) → (referential, expression, SQL): the entry keeps the
+    referential (its id stays its own) and the expression (which owns the tables it names)."""
+
+
+_thread = threading.local()
+#: Compiled queries a thread keeps (two per referential and horizon in use).
+COMPILED_QUERIES = 16
+
+
+def _queries() -> _Queries:
+    queries: _Queries | None = getattr(_thread, "queries", None)
+    if queries is None:
+        own = cursor()
+        queries = _Queries(own, ibis.duckdb.from_connection(own), OrderedDict())
+        _thread.queries = queries
+    return queries
+
+
 class YearEngine:
-    """The engine's totals of many fleets and years, on a DuckDB cursor of its own.
+    """The engine's totals of many fleets and years, on the thread's DuckDB cursor.
 
     The engine reads a fleet's dates only through their differences and their overlap with
     the reporting year, so rows moved by whole days into another year of the same length (365
     or 366 days) have there exactly the footprint of their own year. Every year of a horizon
     is therefore computed with the query of one of two reference years, each row labelled
     (column ``site``, which totals can group by) with the year and group it belongs to; each
-    query is built and compiled once, then run on whatever rows are registered. The stored
+    query is built and compiled once per thread, then run on whatever rows are registered. The stored
     fleet's part does not depend on the scenario and is kept for the next projections of the
     same fleet (levers, their contributions, scenarios compared). One instance belongs to one
     thread.
@@ -158,10 +187,6 @@ class YearEngine:
 
     def __init__(self, ref: Referential) -> None:
         self.ref = ref
-        self._cursor = cursor()
-        self._con = ibis.duckdb.from_connection(self._cursor)
-        self._sql: dict[int, str] = {}
-        self._keep: list[object] = []  # the expressions own the memtables their SQL names
         self._bases: list[_Base] = []
         factors = zip(
             ref.factors["criterion"].to_pylist(), ref.factors["phase"].to_pylist(), strict=True
@@ -186,14 +211,15 @@ class YearEngine:
         f = as_fleet_table(fleet)
         keys = [*COHORT_KEYS, *(c for c in MODEL_COLUMNS if c in f.column_names)]
         columns = ", ".join(f'"{k}"' for k in keys)
-        self._cursor.register(self.INPUT, f)
+        db = _queries().cursor
+        db.register(self.INPUT, f)
         try:
-            grouped: pa.Table = self._cursor.execute(
+            grouped: pa.Table = db.execute(
                 f"SELECT {columns}, sum(coalesce(quantity, 1))::DOUBLE AS quantity "
                 f"FROM {self.INPUT} GROUP BY ALL"
             ).to_arrow_table()
         finally:
-            self._cursor.unregister(self.INPUT)
+            db.unregister(self.INPUT)
         return _engine_table(dict(zip(grouped.column_names, grouped.columns, strict=True)))
 
     def sums(
@@ -240,29 +266,37 @@ class YearEngine:
         """The year whose query computes ``years`` (all ``length`` days long)."""
         if prefer is not None and prefer in years:
             return prefer
-        compiled = [y for y in self._sql if int(_year_length(np.array([y]))[0]) == length]
+        compiled = [
+            y
+            for r, y in _queries().compiled
+            if r == id(self.ref) and int(_year_length(np.array([y]))[0]) == length
+        ]
         return compiled[0] if compiled else int(years[0])
 
     def _run(self, rows: pa.Table, year: int) -> pa.Table:
         """:func:`sobrenum.engine.totals` of ``rows`` in ``year`` by label, criterion, phase."""
-        self._cursor.register(self.TABLE, rows)
+        queries = _queries()
+        key = (id(self.ref), year)
+        queries.cursor.register(self.TABLE, rows)
         try:
-            sql = self._sql.get(year)
-            if sql is None:
+            known = queries.compiled.get(key)
+            if known is None:
                 expr = totals(
-                    self._con.table(self.TABLE),
+                    queries.con.table(self.TABLE),
                     self.ref,
                     Parameters(year),
                     (self.LABEL, "criterion", "phase"),
                 )
-                out: pa.Table = self._con.to_pyarrow(expr)
-                self._keep.append(expr)
-                self._sql[year] = str(self._con.compile(expr))
+                out: pa.Table = queries.con.to_pyarrow(expr)
+                queries.compiled[key] = (self.ref, expr, str(queries.con.compile(expr)))
+                while len(queries.compiled) > COMPILED_QUERIES:
+                    queries.compiled.popitem(last=False)
                 return out
-            result: pa.Table = self._cursor.execute(sql).to_arrow_table()
+            queries.compiled.move_to_end(key)
+            result: pa.Table = queries.cursor.execute(known[2]).to_arrow_table()
             return result
         finally:
-            self._cursor.unregister(self.TABLE)
+            queries.cursor.unregister(self.TABLE)
 
 
 #: Optional fleet columns the engine reads (a model's own manufacture footprint): always
