@@ -436,3 +436,25 @@ def test_hosting_pue_scales_the_use_of_hosted_devices_from_its_year(ref: Referen
         assert t.year(year).impacts[manufacture] == pytest.approx(
             base.year(year).impacts[manufacture], rel=1e-12
         )
+
+
+def test_later_years_take_a_months_acquisitions_on_their_mean_day(ref: Referential) -> None:
+    # 1 laptop on 1 January 2021 and 3 on 29 January: mean day 1 + (0 × 1 + 28 × 3) / 4 = 22.
+    # Amortised over 5.96 years (2176.9 days), the first ends on 17 December 2026, the others
+    # on 14 January 2027, the mean day's on 7 January 2027: day by day, 2027 would carry
+    # 3 × 13.9 days of amortisation; by month, 4 × 6.9.
+    life = {"lifetime_years": 5.96}
+    two = fleet(
+        [
+            {**laptops(1, dt.date(2021, 1, 1)), **life},
+            {**laptops(3, dt.date(2021, 1, 29)), **life},
+        ]
+    )
+    one = fleet([{**laptops(4, dt.date(2021, 1, 22)), **life}])
+    s = Scenario("m", 2025, 2028)
+    by_day, by_month = project(two, ref, s), project(one, ref, s)
+    # The first year is the stored fleet as it is (the engine's figure, day by day).
+    assert by_day.years[0].gwp == pytest.approx(gwp_of_engine(two, ref, 2025), rel=1e-12)
+    for a, b in zip(by_day.years[1:], by_month.years[1:], strict=True):
+        assert a.impacts == pytest.approx(b.impacts, rel=1e-12)
+        assert a.devices == pytest.approx(b.devices, rel=1e-12)

@@ -211,26 +211,42 @@ class YearEngine:
         f = as_fleet_table(fleet)
         keys = [*COHORT_KEYS, *(c for c in MODEL_COLUMNS if c in f.column_names)]
         columns = ", ".join(f'"{k}"' for k in keys)
+        return self._grouped(
+            f,
+            f"SELECT {columns}, sum(coalesce(quantity, 1))::DOUBLE AS quantity FROM {{}} GROUP BY ALL",
+        )
+
+    def by_month(self, cohorts: pa.Table) -> pa.Table:
+        """``cohorts`` (of :meth:`cohorts`) that differ only by their day of acquisition within
+        a calendar month made one, acquired on their mean day (weighted by quantity)."""
+        keys = [k for k in (*COHORT_KEYS, *MODEL_COLUMNS) if k != "acquisition_date"]
+        columns = ", ".join(f'"{k}"' for k in keys)
+        epoch = "DATE '1970-01-01'"
+        return self._grouped(
+            cohorts,
+            f"SELECT {columns}, {epoch} + CAST(round(coalesce(sum(quantity * d) / "
+            "nullif(sum(quantity), 0), avg(d))) AS INTEGER) AS acquisition_date, "
+            f"sum(quantity) AS quantity FROM (SELECT *, acquisition_date - {epoch} AS d "
+            f"FROM {{}}) GROUP BY {columns}, date_trunc('month', acquisition_date)",
+        )
+
+    def _grouped(self, table: pa.Table, sql: str) -> pa.Table:
         db = _queries().cursor
-        db.register(self.INPUT, f)
+        db.register(self.INPUT, table)
         try:
-            grouped: pa.Table = db.execute(
-                f"SELECT {columns}, sum(coalesce(quantity, 1))::DOUBLE AS quantity "
-                f"FROM {self.INPUT} GROUP BY ALL"
-            ).to_arrow_table()
+            grouped: pa.Table = db.execute(sql.format(self.INPUT)).to_arrow_table()
         finally:
             db.unregister(self.INPUT)
         return _engine_table(dict(zip(grouped.column_names, grouped.columns, strict=True)))
 
     def sums(
         self,
-        rows: pa.Table,
-        years: IntArray,
-        labels: IntArray,
+        parts: Sequence[tuple[int, pa.Table, IntArray]],
         n_labels: int,
         prefer: int | None = None,
     ) -> tuple[FloatArray, BoolArray]:
-        """Each row's footprint in its own year (``years``), summed per label (0 to n_labels − 1).
+        """The footprint of each part (year, rows, label of each row) in its year, summed per
+        label (0 to n_labels − 1).
 
         Returns (values, seen): ``values[label, i]`` is the annual impact for ``keys[i]``,
         ``seen[label, i]`` whether the engine gave that criterion and phase at all. ``prefer``
@@ -238,31 +254,31 @@ class YearEngine:
         """
         values = np.zeros((n_labels, len(self.keys)), dtype=np.float64)
         seen = np.zeros(values.shape, dtype=bool)
-        lengths = _year_length(years)
-        for length in np.unique(lengths):
-            mask = lengths == length
-            reference = self._reference(np.unique(years[mask]), int(length), prefer)
-            part = rows if mask.all() else rows.filter(pa.array(mask))
-            shift = _jan1_days(np.array([reference])) - _jan1_days(years[mask])
-            if shift.any():
-                part = _shifted(part, shift)
-            # The label is a number: totals only group by it.
-            part = part.set_column(
-                part.schema.get_field_index(self.LABEL), self.LABEL, pa.array(labels[mask])
-            )
-            out = self._run(part, reference)
+        by_length: dict[int, list[tuple[int, pa.Table, IntArray]]] = {}
+        for part in parts:
+            by_length.setdefault(int(_year_length(np.array([part[0]]))[0]), []).append(part)
+        for length, same in by_length.items():
+            reference = self._reference(sorted({year for year, _, _ in same}), length, prefer)
+            moved: list[pa.Table] = []
+            for year, rows, labels in same:
+                shift = int(_jan1_days(np.array([reference]))[0] - _jan1_days(np.array([year]))[0])
+                rows = _shifted(rows, shift) if shift else rows
+                # The label is a number: totals only group by it.
+                index = rows.schema.get_field_index(self.LABEL)
+                moved.append(rows.set_column(index, self.LABEL, pa.array(labels)))
+            out = self._run(pa.concat_tables(moved), reference)
             label = out[self.LABEL].to_numpy()
             joined = pc.binary_join_element_wise(out["criterion"], out["phase"], "\x1f")
             key = pc.index_in(joined, value_set=self._key_names)
             if key.null_count:
                 raise ValueError("the engine gave a criterion and phase outside the referential")
-            index = key.to_numpy(zero_copy_only=False)
+            keys = key.to_numpy(zero_copy_only=False)
             annual = pc.fill_null(out["annual"], 0.0).to_numpy()
-            np.add.at(values, (label, index), annual)
-            seen[label, index] = True
+            np.add.at(values, (label, keys), annual)
+            seen[label, keys] = True
         return values, seen
 
-    def _reference(self, years: IntArray, length: int, prefer: int | None) -> int:
+    def _reference(self, years: Sequence[int], length: int, prefer: int | None) -> int:
         """The year whose query computes ``years`` (all ``length`` days long)."""
         if prefer is not None and prefer in years:
             return prefer
@@ -271,7 +287,7 @@ class YearEngine:
             for r, y in _queries().compiled
             if r == id(self.ref) and int(_year_length(np.array([y]))[0]) == length
         ]
-        return compiled[0] if compiled else int(years[0])
+        return compiled[0] if compiled else years[0]
 
     def _run(self, rows: pa.Table, year: int) -> pa.Table:
         """:func:`sobrenum.engine.totals` of ``rows`` in ``year`` by label, criterion, phase."""
@@ -342,11 +358,11 @@ def _days(column: pa.ChunkedArray) -> tuple[IntArray, BoolArray]:
     return days, pc.is_valid(column).to_numpy(zero_copy_only=False)
 
 
-def _shifted(rows: pa.Table, days: IntArray) -> pa.Table:
-    """``rows`` with their dates moved by ``days`` (per row)."""
-    move = pa.array(days.astype(np.int32))
+def _shifted(rows: pa.Table, days: int) -> pa.Table:
+    """``rows`` with their dates moved by ``days``."""
+    move = pa.scalar(days, pa.int32())
     for name in ("acquisition_date", "retirement_date"):
-        moved = pc.add(pc.cast(rows[name].combine_chunks(), pa.int32()), move)
+        moved = pc.add(pc.cast(rows[name], pa.int32()), move)
         rows = rows.set_column(rows.schema.get_field_index(name), name, pc.cast(moved, pa.date32()))
     return rows
 
@@ -365,8 +381,11 @@ class _Base:
     cohorts: pa.Table
     group: IntArray
     """Group of each cohort."""
-    last_year: IntArray
-    """Last year each cohort is in the fleet on 1 January (its retirement's; NEVER if none)."""
+    later: pa.Table
+    """The cohorts of the later years: by month of acquisition (:meth:`YearEngine.by_month`)."""
+    later_group: IntArray
+    later_last_year: IntArray
+    """Last year each later cohort is in the fleet on 1 January (NEVER: no retirement)."""
     categories: list[str]
     """Category names by code."""
     group_category: IntArray
@@ -383,22 +402,39 @@ class _Base:
     laws: dict[tuple[tuple[str, float], ...], dict[str, Weibull]] = field(default_factory=dict)
     """Survival laws of the fleet, per set of the organisation's lifetimes."""
 
+    def rows(self, k: int) -> tuple[pa.Table, IntArray, BoolArray]:
+        """The cohorts of year index ``k`` (the first year's as stored, then by month), their
+        groups, and which of them are still in the fleet that year."""
+        if k == 0:
+            return self.cohorts, self.group, np.ones(self.cohorts.num_rows, dtype=bool)
+        return self.later, self.later_group, self.later_last_year >= self.start + k
+
+
+def _month_keys(cohorts: pa.Table, categories: Sequence[str]) -> IntArray:
+    """Category code × 10⁶ + calendar month of acquisition (0: no date) of each cohort."""
+    names = pc.fill_null(cohorts["category"], "")
+    codes = pc.index_in(names, value_set=pa.array(categories, pa.string())).to_numpy()
+    codes = codes.astype(np.int64)
+    acquired, dated = _days(cohorts["acquisition_date"])
+    month = acquired.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return np.asarray(codes * MONTH_KEYS + np.where(dated, month + MONTH_KEYS // 2, 0))
+
+
+#: Months (since 1970) a group key leaves room for, per category.
+MONTH_KEYS = 1_000_000
+
 
 def _base(runner: YearEngine, fleet: pa.Table, start: int, end: int) -> _Base:
     cohorts = runner.cohorts(fleet)
-    n = cohorts.num_rows
-    encoded = pc.dictionary_encode(pc.fill_null(cohorts["category"], "")).combine_chunks()
-    categories = [str(c) for c in encoded.dictionary.to_pylist()]
-    codes = encoded.indices.to_numpy().astype(np.int64)
+    later = runner.by_month(cohorts)
+    categories = sorted(set(pc.fill_null(cohorts["category"], "").to_pylist()))
     jan1 = int(_jan1_days(np.array([start]))[0])
     acquired, dated = _days(cohorts["acquisition_date"])
     age = (jan1 - acquired) / DAYS_PER_YEAR
-    # One key per (category, month of acquisition); rows without a date: month 0.
-    months = np.floor(age * 12.0).astype(np.int64)
-    months = np.where(dated, months - months.min(initial=0, where=dated) + 1, 0)
-    span = int(months.max(initial=0)) + 1
-    keys = codes * span + months
+    # One group per (category, month of acquisition); rows without a date: month 0.
+    keys = _month_keys(cohorts, categories)
     unique, group = np.unique(keys, return_inverse=True)
+    later_group = np.searchsorted(unique, _month_keys(later, categories))
     n_groups = len(unique)
     quantity = cohorts["quantity"].to_numpy()
     weighted = np.bincount(group, np.where(dated, quantity * age, 0.0), n_groups)
@@ -407,17 +443,8 @@ def _base(runner: YearEngine, fleet: pa.Table, start: int, end: int) -> _Base:
         np.bincount(group, minlength=n_groups), 1
     )
     group_age = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), plain)
-    group_age[unique % span == 0] = np.nan
-    retired_day, retired_dated = _days(cohorts["retirement_date"])
-    retired = pc.fill_null(pc.equal(cohorts["status"], Status.RETIRED.value), False).to_numpy()
-    # In the fleet on 1 January of N when retired after it (the engine's rule): the last year
-    # is that of the day before the retirement. Retired without a date: gone after the first.
-    last_day = (retired_day - 1).astype("datetime64[D]").astype("datetime64[Y]")
-    last_year = np.where(
-        retired_dated,
-        last_day.astype(np.int64) + 1970,
-        np.where(retired, start - 1, NEVER),
-    )
+    group_age[unique % MONTH_KEYS == 0] = np.nan
+    last_year = _last_year(cohorts, start)
     years = np.arange(start, end + 2)
     present = np.stack(
         [np.bincount(group, np.where(last_year >= y, quantity, 0.0), n_groups) for y in years]
@@ -425,10 +452,9 @@ def _base(runner: YearEngine, fleet: pa.Table, start: int, end: int) -> _Base:
     # The engine, once for every year of the horizon, on all rows: it leaves out what has
     # gone before the year, as for the dashboard.
     horizon = end - start + 1
-    rows = pa.concat_tables([cohorts] * horizon)
-    row_index = np.repeat(np.arange(horizon), n)
-    labels = row_index * n_groups + np.tile(group, horizon)
-    values, seen = runner.sums(rows, row_index + start, labels, horizon * n_groups, start)
+    parts = [(start, cohorts, group)]
+    parts += [(start + k, later, k * n_groups + later_group) for k in range(1, horizon)]
+    values, seen = runner.sums(parts, horizon * n_groups, start)
     n_keys = len(runner.keys)
     return _Base(
         fleet,
@@ -436,14 +462,33 @@ def _base(runner: YearEngine, fleet: pa.Table, start: int, end: int) -> _Base:
         end,
         cohorts,
         group,
-        last_year,
+        later,
+        later_group,
+        _last_year(later, start),
         categories,
-        unique // span,
+        unique // MONTH_KEYS,
         group_age,
         present,
         values.reshape(-1, n_groups, n_keys),
         np.asarray(seen.reshape(-1, n_groups, n_keys).any(axis=1), dtype=bool),
         _main_country(cohorts),
+    )
+
+
+def _last_year(cohorts: pa.Table, start: int) -> IntArray:
+    """The last year each cohort is in the fleet on 1 January: it is there when retired after
+    that day (the engine's rule), so that of the day before its retirement; retired without a
+    date, the year before ``start``; never retired, :data:`NEVER`."""
+    retired_day, retired_dated = _days(cohorts["retirement_date"])
+    retired = pc.fill_null(pc.equal(cohorts["status"], Status.RETIRED.value), False).to_numpy()
+    last_day = (retired_day - 1).astype("datetime64[D]").astype("datetime64[Y]")
+    return np.asarray(
+        np.where(
+            retired_dated,
+            last_day.astype(np.int64) + 1970,
+            np.where(retired, start - 1, NEVER),
+        ),
+        dtype=np.int64,
     )
 
 
@@ -682,20 +727,14 @@ def _footprints(
     seen = base.seen.copy()
     if not len(bought):
         return values, seen
-    tables: list[pa.Table] = []
-    years: list[IntArray] = []
+    parts: list[tuple[int, pa.Table, IntArray]] = []
     for k, w in enumerate(weights):
         which = np.flatnonzero(np.array(purchases.year_index) <= k)
-        if not len(which):
-            continue
-        tables.append(
-            purchases.rows(base, scenario, names, bought[which] * w[n_groups + which], which, k)
-        )
-        years.append(np.full(len(which), base.start + k))
-    row_years = np.concatenate(years)
-    extra, extra_seen = runner.sums(
-        pa.concat_tables(tables), row_years, row_years - base.start, len(weights)
-    )
+        if len(which):
+            quantity = bought[which] * w[n_groups + which]
+            rows = purchases.rows(base, scenario, names, quantity, which, k)
+            parts.append((base.start + k, rows, np.full(len(which), k)))
+    extra, extra_seen = runner.sums(parts, len(weights))
     return values + extra, seen | extra_seen
 
 
@@ -705,37 +744,26 @@ def _with_hosting_pue(runner: YearEngine, base: _Base, scenario: Scenario) -> Fl
     if not scenario.levers_of(LeverKind.HOSTING_PUE):
         return base.impacts
     n_groups = len(base.group_category)
-    category = pc.fill_null(base.cohorts["category"], "").to_numpy(zero_copy_only=False)
-    tables: list[pa.Table] = []
-    years: list[IntArray] = []
-    labels: list[IntArray] = []
+    parts: list[tuple[int, pa.Table, IntArray]] = []
     touched: list[tuple[int, BoolArray]] = []
     for k, year in enumerate(range(base.start, base.end + 1)):
         pue = {c: v for c in base.categories if (v := _hosting_pue(scenario, c, year)) is not None}
         if not pue:
             continue
-        rows = np.isin(category, list(pue))
-        if k > 0:
-            rows &= base.last_year >= year
-        which = np.flatnonzero(rows)
-        part = base.cohorts.take(pa.array(which))
+        cohorts, group, present = base.rows(k)
+        category = pc.fill_null(cohorts["category"], "").to_numpy(zero_copy_only=False)
+        which = np.flatnonzero(np.isin(category, list(pue)) & present)
+        part = cohorts.take(pa.array(which))
         part = part.set_column(
             part.schema.get_field_index("pue"),
             "pue",
             pa.array([pue[c] for c in category[which]], pa.float64()),
         )
-        tables.append(part)
-        years.append(np.full(len(which), year))
-        labels.append(k * n_groups + base.group[which])
+        parts.append((year, part, k * n_groups + group[which]))
         touched.append((k, np.isin(np.array(base.categories)[base.group_category], list(pue))))
-    if not tables:
+    if not parts:
         return base.impacts
-    values, _ = runner.sums(
-        pa.concat_tables(tables),
-        np.concatenate(years),
-        np.concatenate(labels),
-        len(base.impacts) * n_groups,
-    )
+    values, _ = runner.sums(parts, len(base.impacts) * n_groups)
     values = values.reshape(base.impacts.shape)
     impacts = base.impacts.copy()
     for k, groups in touched:
@@ -756,9 +784,9 @@ def _year_fleet(
     their expected quantities, and the purchases still there."""
     year = base.start + k
     n_groups = len(base.group_category)
-    keep = np.ones(base.cohorts.num_rows, dtype=bool) if k == 0 else base.last_year >= year
-    rows = base.cohorts.filter(pa.array(keep))
-    quantity = rows["quantity"].to_numpy() * weight[base.group[keep]]
+    cohorts, group, keep = base.rows(k)
+    rows = cohorts.filter(pa.array(keep))
+    quantity = rows["quantity"].to_numpy() * weight[group[keep]]
     rows = rows.set_column(
         rows.schema.get_field_index("quantity"), "quantity", pa.array(quantity, pa.float64())
     )
