@@ -22,12 +22,14 @@ from sobrenum.scenarios import (
     ScenarioError,
     Target,
     Weibull,
+    YearResult,
     contributions,
     evaluate,
     fit,
     make_lever,
     project,
 )
+from sobrenum.scenarios.compare import indicator_value
 
 DAYS = 365.2425
 
@@ -458,3 +460,35 @@ def test_later_years_take_a_months_acquisitions_on_their_mean_day(ref: Referenti
     for a, b in zip(by_day.years[1:], by_month.years[1:], strict=True):
         assert a.impacts == pytest.approx(b.impacts, rel=1e-12)
         assert a.devices == pytest.approx(b.devices, rel=1e-12)
+
+
+def year_result(staff: float | None) -> YearResult:
+    impacts = {("gwp", "manufacture"): 600.0, ("gwp", "use"): 400.0, ("pm", "use"): 5.0}
+    return YearResult(2030, staff, 30.0, {"laptop": 30.0}, 0.0, 0.0, 0.0, 0.0, impacts)
+
+
+def test_indicator_values_of_a_year() -> None:
+    y = year_result(staff=50.0)
+    assert indicator_value(y, Indicator.GWP) == 1000.0  # 600 + 400, other criteria apart
+    assert indicator_value(y, Indicator.GWP_PER_AGENT) == 20.0  # 1000 / 50 agents
+    assert indicator_value(y, Indicator.DEVICES) == 30.0
+    assert indicator_value(year_result(staff=None), Indicator.GWP_PER_AGENT) is None
+
+
+def test_target_met_in_its_own_year() -> None:
+    outcome = evaluate(Target(Indicator.GWP, 2025, 2030, -0.30), {2025: 100.0, 2030: 70.0})
+    assert outcome.first_year_met == 2030
+    assert outcome.met
+    late = evaluate(Target(Indicator.GWP, 2025, 2029, -0.30), {2025: 100.0, 2030: 70.0})
+    assert late.first_year_met == 2030
+    assert not late.met
+
+
+def test_target_change_bounds_are_inclusive() -> None:
+    assert Target(Indicator.GWP, 2025, 2030, 1.0).change == 1.0
+    assert Target(Indicator.GWP, 2025, 2030, -1.0).change == -1.0
+    for change in (1.01, -1.01):
+        with pytest.raises(ScenarioError, match="entre −100 % et \\+100 %"):
+            Target(Indicator.GWP, 2025, 2030, change)
+    with pytest.raises(ScenarioError, match="doit suivre"):
+        Target(Indicator.GWP, 2030, 2030, -0.3)
