@@ -492,3 +492,82 @@ def test_target_change_bounds_are_inclusive() -> None:
             Target(Indicator.GWP, 2025, 2030, change)
     with pytest.raises(ScenarioError, match="doit suivre"):
         Target(Indicator.GWP, 2030, 2030, -0.3)
+
+
+@pytest.mark.parametrize(
+    ("kind", "low", "high"),
+    [
+        ("lifetime_extension", 0.0, 15.0),
+        ("refurbished_share", 0.0, 1.0),
+        ("screens_per_workstation", 0.0, 4.0),
+        ("agents_per_printer", 1.0, 1000.0),
+        ("thin_client_share", 0.0, 1.0),
+        ("smartphone_reduction", 0.0, 1.0),
+        ("hosting_pue", 1.0, 3.0),
+        ("reuse_share", 0.0, 1.0),
+    ],
+)
+def test_each_levers_bounds_are_inclusive(kind: str, low: float, high: float) -> None:
+    assert make_lever(kind, low, 2026).value == low
+    assert make_lever(kind, high, 2026).value == high
+    for outside in (low - 0.01, high + 0.01):
+        with pytest.raises(ScenarioError, match="sort des bornes"):
+            make_lever(kind, outside, 2026)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("screens_per_workstation", 1.0),
+        ("agents_per_printer", 10.0),
+        ("thin_client_share", 0.5),
+        ("smartphone_reduction", 0.2),
+    ],
+)
+def test_levers_on_fixed_categories_take_no_filter(kind: str, value: float) -> None:
+    with pytest.raises(ScenarioError, match="catégories fixes"):
+        make_lever(kind, value, 2026, ["laptop"])
+    assert make_lever(kind, value, 2026).categories == ()
+
+
+def test_a_filter_names_its_categories_once_and_replaces_the_defaults() -> None:
+    lever = make_lever("lifetime_extension", 1, 2026, ["laptop", "laptop", "desktop"])
+    assert lever.categories == ("laptop", "desktop")
+    assert lever.applies_to == ("laptop", "desktop")
+    assert "laptop" in make_lever("refurbished_share", 0.3, 2026).applies_to
+    assert "rack_server" not in make_lever("refurbished_share", 0.3, 2026).applies_to
+    hosted = make_lever("hosting_pue", 1.3, 2026).applies_to
+    assert "rack_server" in hosted
+    assert "laptop" not in hosted
+
+
+@pytest.mark.parametrize(("year", "ok"), [(1999, False), (2000, True), (2100, True), (2101, False)])
+def test_a_levers_start_year_is_between_2000_and_2100(year: int, ok: bool) -> None:
+    if ok:
+        assert make_lever("reuse_share", 0.5, year).active(year)
+        assert not make_lever("reuse_share", 0.5, year).active(year - 1)
+    else:
+        with pytest.raises(ScenarioError, match="année de début"):
+            make_lever("reuse_share", 0.5, year)
+
+
+def test_horizon_and_growth_bounds_are_inclusive() -> None:
+    assert Scenario("x", 2025, 2025).end_year == 2025
+    assert Scenario("x", 2025, 2065).end_year == 2065  # 40 years at most
+    for start, end in ((2025, 2066), (1999, 2005), (2026, 2025)):
+        with pytest.raises(ScenarioError, match="Horizon invalide"):
+            Scenario("x", start, end)
+    assert Scenario("x", 2025, 2030, staff_growth=0.5, equipment_growth=-0.5).staff_growth == 0.5
+    with pytest.raises(ScenarioError, match="effectif"):
+        Scenario("x", 2025, 2030, staff_growth=0.51)
+    with pytest.raises(ScenarioError, match="équipement"):
+        Scenario("x", 2025, 2030, equipment_growth=-0.51)
+
+
+def test_with_levers_keeps_the_hypotheses() -> None:
+    s = Scenario("S", 2025, 2030, (), 0.01, 0.02, {"laptop": (900.0, 500.0)}, description="texte")
+    lever = make_lever("reuse_share", 0.5, 2026)
+    assert s.with_levers([lever]) == Scenario(
+        "S", 2025, 2030, (lever,), 0.01, 0.02, {"laptop": (900.0, 500.0)}, "texte"
+    )
+    assert s.with_levers([lever]).levers_of(lever.kind) == [lever]
