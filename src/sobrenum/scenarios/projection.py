@@ -88,8 +88,6 @@ class YearResult:
     cost_eur: float | None = None
     agec_share: float | None = None
     """Refurbished share of the year's purchases (in euros when prices are given), in %."""
-    gwp_low: float | None = None
-    gwp_high: float | None = None
 
     def total(self, criterion: str = GWP) -> float:
         return sum(v for (c, _), v in self.impacts.items() if c == criterion)
@@ -532,7 +530,6 @@ def project(
     *,
     survival: Mapping[str, Weibull] | None = None,
     lifetimes: Mapping[str, float] | None = None,
-    uncertainty_draws: int = 0,
     engine: YearEngine | None = None,
 ) -> Trajectory:
     """The scenario's trajectory of ``fleet`` (the stored fleet on 1 January of its first year).
@@ -650,16 +647,8 @@ def project(
         else:
             retired = result.devices - kept_after
         impacts = {key: float(values[k, i]) for i, key in enumerate(runner.keys) if seen[k, i]}
-        low = high = None
-        if uncertainty_draws:
-            year_fleet = _year_fleet(base, scenario, names, weights[k], bought, purchases, k)
-            low, high = _band(year_fleet, ref, result.year, uncertainty_draws)
         final.append(
-            _with_retirements(
-                replace(result, impacts=impacts, gwp_low=low, gwp_high=high),
-                max(retired, 0.0),
-                scenario,
-            )
+            _with_retirements(replace(result, impacts=impacts), max(retired, 0.0), scenario)
         )
     return Trajectory(scenario, tuple(final), ref.version, laws)
 
@@ -769,35 +758,6 @@ def _with_hosting_pue(runner: YearEngine, base: _Base, scenario: Scenario) -> Fl
     for k, groups in touched:
         impacts[k, groups] = values[k, groups]
     return impacts
-
-
-def _year_fleet(
-    base: _Base,
-    scenario: Scenario,
-    names: Sequence[str],
-    weight: FloatArray,
-    bought: FloatArray,
-    purchases: _Purchases,
-    k: int,
-) -> pa.Table:
-    """The fleet of year index ``k`` as one table for the engine: the stored fleet's rows with
-    their expected quantities, and the purchases still there."""
-    year = base.start + k
-    n_groups = len(base.group_category)
-    cohorts, group, keep = base.rows(k)
-    rows = cohorts.filter(pa.array(keep))
-    quantity = rows["quantity"].to_numpy() * weight[group[keep]]
-    rows = rows.set_column(
-        rows.schema.get_field_index("quantity"), "quantity", pa.array(quantity, pa.float64())
-    )
-    pue = [
-        _hosting_pue(scenario, c, year) or p
-        for c, p in zip(rows["category"].to_pylist(), rows["pue"].to_pylist(), strict=True)
-    ]
-    rows = rows.set_column(rows.schema.get_field_index("pue"), "pue", pa.array(pue, pa.float64()))
-    which = np.flatnonzero(np.array(purchases.year_index, dtype=np.int64) <= k)
-    quantities = bought[which] * weight[n_groups + which]
-    return pa.concat_tables([rows, purchases.rows(base, scenario, names, quantities, which, k)])
 
 
 def _with_retirements(result: YearResult, retired: float, scenario: Scenario) -> YearResult:
@@ -916,14 +876,6 @@ def _hosting_pue(scenario: Scenario, category: str, year: int) -> float | None:
         if lv.active(year) and category in lv.applies_to
     ]
     return active[-1].value if active else None
-
-
-def _band(fleet: pa.Table, ref: Referential, year: int, draws: int) -> tuple[float, float]:
-    from sobrenum.engine import uncertainty
-
-    result = uncertainty(fleet, ref, Parameters(reporting_year=year), draws=draws, validate=False)
-    low, high = np.quantile(result.total(GWP), [0.05, 0.95])
-    return float(low), float(high)
 
 
 __all__ = ["COHORT_KEYS", "Trajectory", "YearEngine", "YearResult", "project", "survival_models"]
