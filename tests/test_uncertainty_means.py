@@ -28,7 +28,7 @@ import pytest
 
 from sobrenum.engine import Parameters
 from sobrenum.engine.uncertainty import mean_ranges, uncertainty
-from sobrenum.referential import Referential, load
+from sobrenum.referential import Referential, check, load
 
 MINI = Path(__file__).parent / "data" / "referential-mini"
 YEAR = 2024
@@ -165,7 +165,7 @@ def test_both_add_up_and_the_mean_dominates_a_large_fleet() -> None:
 
 
 def test_shipped_mean_ranges_are_ratios_around_one_for_known_categories() -> None:
-    ranges = mean_ranges()
+    ranges = mean_ranges(load())
     categories = {c["category"] for c in load().categories.to_pylist()}
     assert ranges, "referential/data/mean_ranges.csv is empty"
     for (category, kind), (low, high) in ranges.items():
@@ -245,3 +245,40 @@ def test_a_refurbished_device_retired_mid_year_stops_its_drawn_window() -> None:
     assert nominal.keys() == engine.keys()
     for key, value in engine.items():
         assert nominal[key] == pytest.approx(value, rel=1e-12), key
+
+
+def test_mean_ranges_are_part_of_the_referential_its_version_and_its_overrides(
+    tmp_path: Path,
+) -> None:
+    """A range of a category's mean comes with the referential (its table ``mean_ranges``):
+    an override file replaces it by key and changes the version, and the Monte Carlo uses
+    it (analytic: n laptops, the mean within [200 / 1.2 ; 200 × 1.2] → sd n τ)."""
+    shipped = load()
+    assert mean_ranges(shipped)[("laptop", "embodied")] == (0.85, 1.388)
+    override = tmp_path / "plages-moyennes.csv"
+    override.write_text(f"category,input,low,high\nlaptop,embodied,{1 / 1.2!r},1.2\n")
+    changed = load(overrides=[override])
+    assert changed.version.startswith(shipped.version + "+")
+    assert changed.overrides == ("plages-moyennes.csv",)
+    assert mean_ranges(changed)[("laptop", "embodied")] == (1 / 1.2, 1.2)
+    # The other ranges stay; the override's rows are sourced from the file.
+    assert mean_ranges(changed)[("laptop", "power")] == mean_ranges(shipped)[("laptop", "power")]
+    assert check(changed) == []
+    assert load(overrides=[override]).version == changed.version
+
+    # The mini referential ships no mean_ranges.csv: no range for any mean (empty table).
+    mini = laptops_only(1.5)
+    assert mean_ranges(mini) == {}
+    with_range = dataclasses.replace(mini, mean_ranges=load(MINI, overrides=[override]).mean_ranges)
+    n = 100
+    result = uncertainty(
+        laptops(n), with_range, Parameters(YEAR), draws=200, today=TODAY, between_devices=False
+    )
+    tau = WEIGHT * lognormal_sd(VALUE, 1.2)
+    assert math.sqrt(result.variances["gwp"].total) == pytest.approx(n * tau, rel=1e-9)
+
+    bad = tmp_path / "plages-fausses.csv"
+    bad.write_text("category,input,low,high\nlaptop,embodied,1.2,2.0\nkettle,power,0.9,1.1\n")
+    problems = check(load(overrides=[bad]))
+    assert any("Plage de la moyenne laptop / embodied : les bornes" in p for p in problems)
+    assert any("Plage de la moyenne kettle / power : catégorie inconnue" in p for p in problems)

@@ -32,13 +32,11 @@ the structure of the model, see :meth:`UncertaintyResult.sensitivity`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from statistics import NormalDist
 
 import ibis
@@ -517,13 +515,13 @@ class UncertaintyResult:
 # --- the Monte Carlo -----------------------------------------------------------------------
 
 
-def mean_ranges() -> dict[tuple[str, str], tuple[float, float]]:
+def mean_ranges(ref: Referential) -> dict[tuple[str, str], tuple[float, float]]:
     """(category, ``embodied`` | ``power``) → 90 % range of the category's *mean*, relative to
-    the referential's value (``referential/data/mean_ranges.csv``: the spread between public
-    references for that mean, docs/methodologie.md § 10)."""
-    path = resources.files("sobrenum.referential") / "data" / "mean_ranges.csv"
-    rows = csv.DictReader(path.read_text(encoding="utf-8").splitlines())
-    return {(r["category"], r["input"]): (float(r["low"]), float(r["high"])) for r in rows}
+    the referential's value (its table ``mean_ranges``, shipped in
+    ``referential/data/mean_ranges.csv``: the spread between public references for that mean,
+    docs/methodologie.md § 10; part of the referential's version and of its overrides)."""
+    rows = ref.mean_ranges.select(["category", "input", "low", "high"]).to_pylist()
+    return {(r["category"], r["input"]): (r["low"], r["high"]) for r in rows}
 
 
 def _split(
@@ -790,7 +788,7 @@ def simulate(
         ref,
         set(m.categories),
         set(m.country_of_group),
-        mean_ranges() if ranges is None else ranges,
+        mean_ranges(ref) if ranges is None else ranges,
     )
     z = {i.input_id: _draws_of(i.input_id, seed, draws) for i in inputs if not i.spread.constant}
     samples: dict[str, np.ndarray] = {}

@@ -10,6 +10,9 @@ import pyarrow as pa
 from sobrenum.domain import CATEGORIES, CRITERIA_BY_CODE, EMBODIED_PHASES
 from sobrenum.referential.loading import TABLE_KEYS, Referential
 
+#: What a range of a category's mean applies to: embodied impacts, power.
+MEAN_RANGE_INPUTS = ("embodied", "power")
+
 
 def _duplicates(table: pa.Table, keys: tuple[str, ...]) -> list[str]:
     counts = Counter(tuple(row[k] for k in keys) for row in table.select(list(keys)).to_pylist())
@@ -105,6 +108,20 @@ def check(ref: Referential) -> list[str]:
             f"Pas de facteur de changement climatique pour l'électricité du pays par défaut "
             f"{ref.default_country}."
         )
+    for r in ref.mean_ranges.to_pylist():
+        name = f"Plage de la moyenne {r['category']} / {r['input']}"
+        if r["category"] not in categories:
+            problems.append(f"{name} : catégorie inconnue.")
+        if r["input"] not in MEAN_RANGE_INPUTS:
+            problems.append(f"{name} : donnée « {r['input']} » inconnue (embodied ou power).")
+        low, high = r["low"], r["high"]
+        if not (isinstance(low, float) and isinstance(high, float) and 0 < low <= 1 <= high):
+            problems.append(
+                f"{name} : les bornes [{low} ; {high}] doivent être des rapports à la valeur du "
+                "référentiel, la basse entre 0 et 1, la haute au moins 1."
+            )
+        if r["source_id"] not in source_ids:
+            problems.append(f"{name} : source inconnue « {r['source_id']} ».")
     for s in ref.sources.to_pylist():
         if not s["licence"]:
             problems.append(f"Source {s['source_id']} : licence non renseignée.")

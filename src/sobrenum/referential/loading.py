@@ -69,13 +69,27 @@ TABLE_COLUMNS: dict[str, dict[str, pa.DataType]] = {
         "estimate": pa.bool_(),
         "note": pa.string(),
     },
+    # 90 % range of a category's *mean* (embodied impact, power), relative to its value:
+    # the uncertainty of the mean, apart from the variation between devices (optional file).
+    "mean_ranges": {
+        "category": pa.string(),
+        "input": pa.string(),
+        "low": pa.float64(),
+        "high": pa.float64(),
+        "source_id": pa.string(),
+        "note": pa.string(),
+    },
 }
+
+#: Tables a referential folder may leave out (empty then).
+OPTIONAL_TABLES = frozenset({"mean_ranges"})
 
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "sources": ("source_id",),
     "categories": ("category",),
     "factors": ("category", "criterion", "phase"),
     "electricity": ("country", "criterion"),
+    "mean_ranges": ("category", "input"),
 }
 
 #: The columns an override file must have for its table to be recognised.
@@ -84,6 +98,7 @@ _RECOGNISED_BY: dict[str, set[str]] = {
     "electricity": {"country", "criterion", "value"},
     "categories": {"category", "lifetime_years"},
     "sources": {"source_id", "title"},
+    "mean_ranges": {"category", "input", "low", "high"},
 }
 
 TABLE_LABELS_FR = {
@@ -91,6 +106,7 @@ TABLE_LABELS_FR = {
     "categories": "catégories",
     "factors": "facteurs d'impact",
     "electricity": "facteurs de l'électricité",
+    "mean_ranges": "plages des moyennes de catégorie",
 }
 
 
@@ -106,6 +122,8 @@ class Referential:
     categories: pa.Table
     factors: pa.Table
     electricity: pa.Table
+    mean_ranges: pa.Table
+    """(category, ``embodied`` | ``power``) → range of the category's mean (ratios)."""
     overrides: tuple[str, ...] = field(default_factory=tuple)
 
     def table(self, name: str) -> pa.Table:
@@ -114,6 +132,7 @@ class Referential:
             "categories": self.categories,
             "factors": self.factors,
             "electricity": self.electricity,
+            "mean_ranges": self.mean_ranges,
         }
         return tables[name]
 
@@ -195,6 +214,13 @@ def _fill_override_defaults(table: pa.Table, name: str, origin: str) -> tuple[pa
     return pa.table(cols), source_id
 
 
+def _read_table(folder: Path, name: str) -> pa.Table:
+    path = folder / f"{name}.csv"
+    if name in OPTIONAL_TABLES and not path.exists():
+        return pa.table({c: pa.array([], t) for c, t in TABLE_COLUMNS[name].items()})
+    return _read_csv(path, name, path.name)
+
+
 def _data_dir() -> Path:
     return Path(str(resources.files("sobrenum.referential") / "data"))
 
@@ -206,9 +232,7 @@ def load(data_dir: Path | None = None, overrides: Sequence[Path] = ()) -> Refere
     if not meta_path.exists():
         raise ReferentialError(f"Référentiel introuvable : {meta_path} n'existe pas.")
     meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
-    tables = {
-        name: _read_csv(folder / f"{name}.csv", name, f"{name}.csv") for name in TABLE_COLUMNS
-    }
+    tables = {name: _read_table(folder, name) for name in TABLE_COLUMNS}
     ref = Referential(
         version=str(meta["version"]),
         title=str(meta.get("title", "")),
