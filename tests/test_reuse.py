@@ -34,10 +34,12 @@ from sobrenum.reuse import (
 from sobrenum.reuse.avoided import avoided_impacts
 from sobrenum.reuse.documents import donation_agreement_pdf, wipe_certificate_pdf
 from sobrenum.reuse.inclusion import donations_export_csv, inclusion_indicators
+from sobrenum.reuse.rates import register_version
 from sobrenum.reuse.vocabulary import STORAGE_CATEGORIES, reuse_rate_target
-from sobrenum.store import Organisation, Store, apply_import
+from sobrenum.store import Organisation, Store, apply_import, create_organisation
 
 INVENTORY_DATE = dt.date(2024, 12, 15)
+END_2025 = dt.date(2025, 12, 31)
 
 
 def device(asset_id: str, category: str, acquired: dt.date, status: str, **extra: Any) -> Any:
@@ -479,6 +481,9 @@ def test_reuse_rate_target_is_met_from_equality_on() -> None:
     assert (below.target_met, equal.target_met, above.target_met) == (False, True, True)
     assert ReuseRate(year=2025, reused=0, retired_stock=0, target=50.0).target_met is None
     assert ReuseRate(year=2025, reused=1, retired_stock=2, target=None).target_met is None
+    # Nothing excluded and an inventory found unless said otherwise.
+    assert (equal.excluded_old, equal.excluded_classified, equal.inventory_found) == (0, 0, True)
+    assert equal.explain() == "Taux de réemploi 2025 : 2 / 4 = 50,0 % (objectif 50 %)"
 
 
 def test_reuse_exits_on_the_first_and_last_day_of_the_year_count_once(
@@ -517,3 +522,146 @@ def test_reuse_exits_on_the_first_and_last_day_of_the_year_count_once(
         avoided_impacts(store, org, 2025, ref, second_life_years=0)
     with pytest.raises(ValueError):
         avoided_impacts(store, org, 2025, ref, substitution_rate=1.5)
+
+
+def test_ressourcerie_redistributions_count_in_the_year_of_their_organisation_only(
+    store: Store, organisation: Organisation
+) -> None:
+    """Items redistributed by the ressourcerie stand in for new devices, as register exits do.
+
+    Organisation A, year 2025: a monitor redistributed on 1 January and another on
+    31 December (both counted), one redistributed on 31 December 2024 (counted in 2024 only),
+    one sorted as WEEE (never counted). Organisation B redistributes a laptop in 2025: not
+    A's. Hand-computed: 2 monitors × (manufacture + distribution) × D / L, D = L / 2 → 0.5;
+    with D = 3 years and the monitor's L = 6: 3 / 6; with D = 9 > L: capped at one life.
+    """
+    other = create_organisation(store, name="Commune voisine", siren="217500016", type="commune")
+    org = organisation.id
+
+    def redistributed(organisation_id: int, category: str, received: dt.date, on: dt.date) -> None:
+        item = intake(
+            store, organisation_id, category=category, origin="citizen", intake_date=received
+        )
+        triage(store, organisation_id, item.reference, "reusable")
+        if category in STORAGE_CATEGORIES:
+            record_wipe(
+                store,
+                organisation_id,
+                item_reference=item.reference,
+                method="clear",
+                tool="nwipe",
+                operator="Atelier",
+                wiped_on=received,
+            )
+        redistribute(
+            store,
+            organisation_id,
+            item.reference,
+            on=on,
+            receiver_kind="association",
+            receiver_name="Asso",
+        )
+
+    redistributed(org, "monitor", dt.date(2024, 12, 1), dt.date(2025, 1, 1))
+    redistributed(org, "monitor", dt.date(2025, 6, 1), dt.date(2025, 12, 31))
+    redistributed(org, "monitor", dt.date(2024, 12, 1), dt.date(2024, 12, 31))
+    scrapped = intake(store, org, category="monitor", origin="citizen", intake_date=END_2025)
+    triage(store, org, scrapped.reference, "weee")
+    redistributed(other.id, "laptop", dt.date(2025, 2, 1), dt.date(2025, 3, 1))
+
+    ref = load_referential()
+    factors = {
+        (r["category"], r["phase"]): r["value"]
+        for r in ref.factors.to_pylist()
+        if r["criterion"] == "gwp"
+    }
+    monitor = factors[("monitor", "manufacture")] + factors[("monitor", "distribution")]
+    laptop = factors[("laptop", "manufacture")] + factors[("laptop", "distribution")]
+    assert ref.default_lifetimes()["monitor"] == 6
+    result = avoided_impacts(store, org, 2025, ref)
+    assert result.reused_devices == 2
+    assert result.reuse["gwp"] == pytest.approx(2 * monitor * 0.5, rel=1e-12)
+    assert result.longer_life == {}
+    earlier = avoided_impacts(store, org, 2024, ref)
+    assert earlier.reused_devices == 1
+    assert earlier.reuse["gwp"] == pytest.approx(monitor * 0.5, rel=1e-12)
+    assert avoided_impacts(store, org, 2026, ref).reused_devices == 0
+    three = avoided_impacts(store, org, 2025, ref, second_life_years=3)
+    assert three.reuse["gwp"] == pytest.approx(2 * monitor * 3 / 6, rel=1e-12)
+    capped = avoided_impacts(store, org, 2025, ref, second_life_years=9)
+    assert capped.reuse["gwp"] == pytest.approx(2 * monitor, rel=1e-12)
+    # The neighbour's laptop is its own, and only its own.
+    theirs = avoided_impacts(store, other.id, 2025, ref)
+    assert theirs.reused_devices == 1
+    assert theirs.reuse["gwp"] == pytest.approx(laptop * 0.5, rel=1e-12)
+
+
+def test_reuse_rate_on_the_first_of_january_and_at_exactly_ten_years(
+    store: Store, organisation: Organisation
+) -> None:
+    """Year 2025. T0, bought on 1 January 2015, is exactly ten years old on 1 January 2025:
+    counted; T1, bought the day before, is over ten: left out. J1, sold on 1 January 2025,
+    was in stock that morning: in B and in A. D31, sold on 31 December 2024, had left:
+    neither. B = T0 + J1 = 2, A = J1 = 1, 50 %."""
+    rows = [
+        device("T0", "monitor", dt.date(2015, 1, 1), "retired"),
+        device("T1", "monitor", dt.date(2014, 12, 31), "retired"),
+        device("J1", "monitor", dt.date(2019, 1, 1), "retired"),
+        device("D31", "monitor", dt.date(2019, 1, 1), "retired"),
+    ]
+    apply_import(
+        store,
+        organisation,
+        fleet_table(rows),
+        file_sha256="c" * 64,
+        file_name="inventaire.xlsx",
+        inventory_date=INVENTORY_DATE,
+    )
+    org = organisation.id
+    for asset, on in (("J1", dt.date(2025, 1, 1)), ("D31", dt.date(2024, 12, 31))):
+        record_exit(store, org, asset_id=asset, destination="sale", exit_date=on, receiver_name="R")
+    rate = reuse_rate(store, org, 2025)
+    assert (rate.retired_stock, rate.reused, rate.excluded_old) == (2, 1, 1)
+    assert rate.rate == pytest.approx(50.0)
+    assert rate.reused_by_destination == {"sale": 1}
+
+
+def test_register_version_changes_with_each_organisations_own_entries(
+    store: Store, organisation: Organisation
+) -> None:
+    """The dashboard's cache key: (exits, latest exit id, classified devices) of one
+    organisation, whatever the neighbour records."""
+    other = create_organisation(store, name="Commune voisine", siren="217500016", type="commune")
+    seed_fleet(store, organisation)
+    apply_import(
+        store,
+        other,
+        fleet_table(FLEET),
+        file_sha256="d" * 64,
+        file_name="inventaire-voisin.xlsx",
+        inventory_date=INVENTORY_DATE,
+    )
+    org, them = organisation.id, other.id
+    assert register_version(store, org) == (0, 0, 0)
+    mine = record_exit(
+        store,
+        org,
+        asset_id="R5",
+        destination="sale",
+        exit_date=dt.date(2025, 2, 1),
+        receiver_name="R",
+    )
+    assert register_version(store, org) == (1, mine.id, 0)
+    theirs = record_exit(
+        store,
+        them,
+        asset_id="R5",
+        destination="sale",
+        exit_date=dt.date(2025, 2, 1),
+        receiver_name="R",
+    )
+    mark_classified(store, them, "R2", reason="Réserve")
+    mark_classified(store, them, "R4", reason="Réserve")
+    mark_classified(store, org, "R4", reason="Réserve")
+    assert register_version(store, org) == (1, mine.id, 1)
+    assert register_version(store, them) == (1, theirs.id, 2)

@@ -109,5 +109,15 @@ def test_page_refuses_donation_without_wipe_and_shows_the_rate(
     after = web.get(done.headers["location"])
     assert "Taux de réemploi 2025 : 1 / 7 = 14,3 % (objectif 50 %)" in after.text
     assert "Sortie enregistrée" in after.text
+    # Avoided impacts say their counterfactual, as the council report does (the 2012 desktop
+    # kept in service past its lifetime, the donated laptop).
+    assert "Selon le registre de réemploi, les actions de 2025 évitent" in after.text
+    assert "par 1 équipement(s) sortis vers le réemploi ou le don, ou redistribués" in after.text
+    assert "par 1 équipement(s) gardés en service au-delà de la durée de vie" in after.text
+    assert "une comparaison avec ce qui se serait passé sans l'action" in after.text
+    assert "sans s'en déduire" in after.text
+    # A year without any recorded action announces nothing.
+    before = web.get(page, params={"annee": 2023}).text
+    assert "aucun impact évité n'est annoncé" in before and "les actions de 2023" not in before
     # Without the CSRF token nothing is written.
     assert web.post(f"{page}/sortie", data={**form, "csrf_token": "x"}).status_code == 403
