@@ -187,3 +187,151 @@ def test_bad_values_are_refused_in_french(code: str, value: float, message: str)
 def test_unknown_code_lists_the_known_ones() -> None:
     with pytest.raises(ind.IndicatorError, match=r"Indicateur inconnu « foo ».*taux_reemploi"):
         ind.get("foo")
+
+
+def indicators_of(rows: list[dict[str, object]], staff: int | None = 10) -> dict[str, ind.Computed]:
+    ref = load()
+    fleet = fleet_table(rows)
+    summary = summarise(compute(fleet, ref, Parameters(YEAR)), "Test", staff, 2_000)
+    return ind.fleet_indicators(fleet, YEAR, summary, ref.default_lifetimes())
+
+
+def test_purchases_of_the_year_from_the_first_to_the_last_day() -> None:
+    """Bought on 1 January and on 31 December 2025 (one refurbished): 2 purchases, 50 %;
+    31 December 2024 is last year's. No monitor in service: 0 screens per agent, not −."""
+    out = indicators_of(
+        [
+            {"asset_id": "A", "category": "laptop", "acquisition_date": dt.date(2025, 1, 1)},
+            {
+                "asset_id": "B",
+                "category": "laptop",
+                "acquisition_date": dt.date(2025, 12, 31),
+                "condition": "refurbished",
+            },
+            {"asset_id": "C", "category": "laptop", "acquisition_date": dt.date(2024, 12, 31)},
+        ]
+    )
+    assert out["achats_reconditionnes_part"].value == pytest.approx(50.0)
+    assert out["ecrans_par_agent"].value == 0.0
+    # 1 refurbished laptop of the 3 in service.
+    assert out["reconditionnes_parc_part"].value == pytest.approx(100 / 3)
+
+
+def test_no_purchase_and_no_refurbished_purchase_are_told_apart() -> None:
+    none_bought = indicators_of(
+        [{"asset_id": "A", "category": "laptop", "acquisition_date": dt.date(2021, 5, 1)}]
+    )
+    assert none_bought["achats_reconditionnes_part"].value is None
+    assert none_bought["achats_reconditionnes_part"].note == (
+        "aucun équipement acquis en 2025 dans l'inventaire"
+    )
+    assert none_bought["reconditionnes_parc_part"].value == 0.0
+    new_only = indicators_of(
+        [{"asset_id": "A", "category": "laptop", "acquisition_date": dt.date(2025, 5, 1)}]
+    )
+    assert new_only["achats_reconditionnes_part"].value == 0.0
+
+
+def test_manufacture_share_and_a_zero_footprint(computed: dict[str, ind.Computed]) -> None:
+    ref = load()
+    fleet = fleet_table(ROWS)
+    summary = summarise(compute(fleet, ref, Parameters(YEAR)), "Test", 10, 2_000)
+    manufacture = summary.gwp_by_phase["manufacture"]
+    assert 0 < manufacture < summary.annual_gwp
+    assert computed["part_fabrication"].value == pytest.approx(
+        100 * manufacture / summary.annual_gwp, rel=1e-12
+    )
+    # A device bought after the year weighs nothing in 2025: no share of a zero footprint.
+    later = indicators_of(
+        [{"asset_id": "A", "category": "laptop", "acquisition_date": dt.date(2026, 2, 1)}]
+    )
+    assert later["part_fabrication"].value is None
+    assert later["part_fabrication"].note == "empreinte nulle"
+    assert later["empreinte_carbone"].value == 0.0
+
+
+def test_objectives_are_reached_from_equality_on_both_directions() -> None:
+    up, down = ind.get("reconditionnes_parc_part"), ind.get("ecrans_par_agent")
+    assert up.direction == ind.Direction.UP and down.direction == ind.Direction.DOWN
+
+    def status(indicator: ind.Indicator, value: float, objective: float) -> str:
+        return ind.IndicatorValue(
+            indicator, YEAR, value, ind.Origin.COMPUTED, objective=objective
+        ).status
+
+    assert status(up, 50.0, 50.0) == "atteint"
+    assert status(up, 49.99, 50.0) == "non atteint"
+    assert status(down, 0.5, 0.5) == "atteint"
+    assert status(down, 0.51, 0.5) == "non atteint"
+    # 0.1 + 0.2 is 0.30000000000000004: equal to 0.3 for a user.
+    assert status(up, 0.1 + 0.2, 0.3) == "atteint" and status(down, 0.1 + 0.2, 0.3) == "atteint"
+    none = ind.get("objets_connectes")
+    assert status(none, 3, 1) == "sans objectif"
+
+
+def test_accepted_values_at_the_edges_of_each_unit() -> None:
+    assert ind.check_value(ind.get("agents_formes_part"), 100) == 100.0
+    assert ind.check_value(ind.get("agents_formes_part"), 0) == 0.0
+    assert ind.check_value(ind.get("score_rgesn"), 55) == 55.0
+    assert ind.check_value(ind.get("contrat_reparation"), 1) == 1.0
+    assert ind.check_value(ind.get("ateliers_nombre"), 3) == 3.0
+    assert ind.check_value(ind.get("energie_economisee"), 250_000) == 250_000.0
+    with pytest.raises(ind.IndicatorError, match="dépasse 100"):
+        ind.check_value(ind.get("score_rgesn"), 100.5)
+    with pytest.raises(ind.IndicatorError, match="nombre attendu"):
+        ind.check_value(ind.get("ateliers_nombre"), float("inf"))
+    with pytest.raises(ind.IndicatorError, match="nombre attendu"):
+        ind.check_value(ind.get("ateliers_nombre"), float("-inf"))
+
+
+def test_notes_of_missing_values_reach_the_report() -> None:
+    values = {
+        v.indicator.code: v
+        for v in ind.assemble(
+            YEAR,
+            {"duree_vie_sortis": ind.Computed(None, note="aucun équipement sorti du parc en 2025")},
+            register={"taux_reemploi": None},
+        )
+    }
+    assert values["duree_vie_sortis"].note == "aucun équipement sorti du parc en 2025"
+    assert values["duree_vie_sortis"].origin == ind.Origin.MISSING
+    assert values["age_moyen_parc"].note == "non calculé"
+    assert values["taux_reemploi"].note == "à déclarer (registre vide)"
+    assert values["ateliers_nombre"].note == "à déclarer"
+
+
+def test_snapshot_json_gives_back_computed_values_and_notes(
+    computed: dict[str, ind.Computed],
+) -> None:
+    values = ind.assemble(
+        YEAR,
+        computed,
+        declared={"ateliers_nombre": ind.Declared(3)},
+        register={"equipements_donnes": 12},
+    )
+    data = ind.to_json(values)
+    assert data["ecrans_par_agent"] == {
+        "value": pytest.approx(0.3),
+        "origin": "calculé",
+        "details": {},
+        "note": "",
+    }
+    back = ind.computed_from_json(data)
+    # Computed values come back with their details; a missing one keeps its note; declared
+    # and register values are not computed ones.
+    assert back["ecrans_par_agent"] == ind.Computed(computed["ecrans_par_agent"].value)
+    assert back["age_moyen_parc"].details == computed["age_moyen_parc"].details
+    assert set(back) == {
+        code for code, v in data.items() if v["origin"] == "calculé" or v["note"]
+    } - {"ateliers_nombre", "equipements_donnes"}
+    assert "ateliers_nombre" not in back and "equipements_donnes" not in back
+    missing = back["clauses_nombre"]
+    assert missing == ind.Computed(None, note="à déclarer")
+    # A stored integer is a number; an old snapshot without a note gives an empty note.
+    old = ind.computed_from_json({"ecrans_par_agent": {"value": 2, "origin": "calculé"}})
+    assert old["ecrans_par_agent"] == ind.Computed(2.0, {}, "")
+    assert isinstance(old["ecrans_par_agent"].value, float)
+    odd = ind.computed_from_json(
+        {"ecrans_par_agent": {"value": "2", "origin": "calculé", "details": [1]}}
+    )
+    assert odd["ecrans_par_agent"] == ind.Computed(None, {}, "")
