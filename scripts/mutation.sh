@@ -20,6 +20,19 @@ if [[ ! -f $session || ${FRESH:-0} == 1 ]]; then
         "$bin/python" scripts/mutation_sample.py "$session" "$SAMPLE"
     fi
 fi
+# A warm pytest (scripts/pytest_forkserver.py) when the test command asks for one: the
+# libraries are imported once, each mutant's run is a fork that imports the project afresh.
+socket="mutation/.sessions/$name.sock"
+if grep -q "pytest_forkserver.py run" "$config"; then
+    find src -name __pycache__ -prune -exec rm -rf {} +  # no stale bytecode of a mutant
+    warm=$(grep '^test-command' "$config" | grep -o 'tests/[a-z_0-9]*\.py' | sort -u)
+    rm -f "$socket"
+    module=$(sed -n 's/^module-path = "\(.*\)"/\1/p' "$config")
+    "$bin/python" scripts/pytest_forkserver.py serve "$socket" "$module" tests/conftest.py $warm &
+    server=$!
+    trap 'kill $server 2>/dev/null; rm -f "$socket"' EXIT
+    for _ in $(seq 600); do [[ -S $socket ]] && break; sleep 0.1; done
+fi
 "$bin/cosmic-ray" baseline "$config"
 "$bin/cosmic-ray" exec "$config" "$session"
 "$bin/cr-report" "$session" --surviving-only
