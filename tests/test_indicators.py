@@ -335,3 +335,26 @@ def test_snapshot_json_gives_back_computed_values_and_notes(
         {"ecrans_par_agent": {"value": "2", "origin": "calculé", "details": [1]}}
     )
     assert odd["ecrans_par_agent"] == ind.Computed(None, {}, "")
+
+
+def test_without_a_device_in_service_the_fleet_figures_say_why() -> None:
+    out = indicators_of(
+        [
+            {
+                "asset_id": "S",
+                "category": "laptop",
+                "acquisition_date": dt.date(2024, 3, 1),
+                "status": "in_stock",
+            }
+        ]
+    )
+    for code in ("age_moyen_parc", "duree_vie_prevue_parc", "reconditionnes_parc_part"):
+        assert out[code].value is None
+        assert out[code].note == "aucun équipement en service au 31 décembre"
+
+
+def test_theme_labels_and_which_indicators_a_user_may_declare() -> None:
+    assert ind.get("empreinte_carbone").theme_label == "Empreinte environnementale du numérique"
+    assert ind.get("ateliers_nombre").theme_label == "Sensibilisation des élus et des agents"
+    assert not ind.get("empreinte_carbone").declarable
+    assert ind.get("taux_reemploi").declarable and ind.get("ateliers_nombre").declarable
