@@ -16,6 +16,7 @@ import socket
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from sobrenum.domain import CATEGORIES
 from sobrenum.engine import Parameters, compute
 from sobrenum.inventory import load_inventory
 from sobrenum.reporting import formatting, summarise
@@ -277,6 +279,9 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
     first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Équipement {asset_id}")
     expect(page.get_by_role("heading", name="Comment son empreinte est calculée")).to_be_visible()
+    # Factor ids are for IT agents: behind « Détails techniques », hidden until opened.
+    expect(page.get_by_text("laptop.gwp.manufacture")).to_be_hidden()
+    page.get_by_text("Détails techniques").click()
     expect(page.get_by_text("laptop.gwp.manufacture")).to_be_visible()
     expect(page.get_by_text("elec.FRA.gwp")).to_be_visible()
     check_page(page, "09-equipement")
@@ -286,6 +291,7 @@ def test_import_wizard_dashboard_and_device_page(page: Page, live_app: LiveApp) 
     expect(page.get_by_role("heading", level=1)).to_have_text("Référentiel des facteurs d'impact")
     check_page(page, "10-referentiel", full_page=False)
     page.get_by_role("link", name="Ordinateur portable").click()
+    page.get_by_text("Détails techniques").click()
     expect(page.get_by_text("laptop.gwp.manufacture")).to_be_visible()
     check_page(page, "11-referentiel-categorie", full_page=False)
     page.goto(f"{live_app.url}/referentiel/electricite?collectivite={org}")
@@ -435,3 +441,106 @@ def test_keyboard_only(page: Page, live_app: LiveApp) -> None:
     _tab_to(page, "Se déconnecter")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/connexion"))
+
+
+#: What a town agent must never read on a page: internal codes of the software.
+INTERNAL_CODES = [
+    re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b(?!\.csv)"),  # snake_case: tower_server, in_use, asset_id
+    re.compile(r"\b[a-z][a-z_]*\.[A-Za-z_]+\.[a-z_]+\b"),  # factor ids: laptop.gwp.manufacture
+    re.compile(r"\b(?:inventory|user|snapshot|reuse|scenario|indicator|export)\.[a-z_]+"),
+    re.compile(r"\bsystem:"),  # the command line's actor
+    # A country code beside its name: « France (FRA) ».
+    re.compile(
+        r"\((?:" + "|".join(sorted(set(referential().electricity["country"].to_pylist()))) + r")\)"
+    ),
+    re.compile(r"\b\d{2}/\d{2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"),  # dates as numbers
+]
+#: English category codes that are no French word of a label (« smartphone » is both).
+CATEGORY_CODES = re.compile(
+    r"\b(?:"
+    + "|".join(
+        c.code
+        for c in CATEGORIES
+        if "_" not in c.code
+        and not any(c.code in label.casefold() for label in (x.label_fr for x in CATEGORIES))
+    )
+    + r")\b"
+)
+
+
+def internal_codes(text: str) -> list[str]:
+    found = [m.group(0) for pattern in INTERNAL_CODES for m in pattern.finditer(text)]
+    return found + [m.group(0) for m in CATEGORY_CODES.finditer(text)]
+
+
+def test_pages_speak_to_town_agents(page: Page, live_app: LiveApp) -> None:
+    """Walk the main pages as an agent: no internal code in the visible text, dates in words
+    (Babel's « 30 juin 2025 »), countries by their name, the category filter in dictionary
+    order, a favicon from the package, a glossary behind the « ? » links."""
+    org = live_app.keyboard_organisation.id
+    log_in(page, live_app, live_app.keyboard_user)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos collectivités")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon and icon.startswith(live_app.url + "/static/")
+    assert page.request.get(icon).headers["content-type"].startswith("image/svg+xml")
+
+    base = f"{live_app.url}/collectivites/{org}"
+    page.goto(f"{base}/parc")
+    device = page.locator("table.fleet tbody th a").first.get_attribute("href")
+    paths = {
+        "accueil": "/",
+        "tableau-de-bord": f"/collectivites/{org}",
+        "parc": f"/collectivites/{org}/parc",
+        "equipement": str(device).removeprefix(live_app.url),
+        "import": f"/collectivites/{org}/import",
+        "journal": f"/collectivites/{org}/journal",
+        "parametres": f"/collectivites/{org}/parametres",
+        "reemploi": f"/collectivites/{org}/reemploi",
+        "strategie": f"/collectivites/{org}/strategie",
+        "referentiel": f"/referentiel?collectivite={org}",
+        "referentiel-categorie": f"/referentiel/categories/tower_server?collectivite={org}",
+        "referentiel-electricite": f"/referentiel/electricite?collectivite={org}",
+        "glossaire": "/glossaire",
+    }
+    seen = {}
+    for name, path in paths.items():
+        page.goto(live_app.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        text = page.inner_text("body")
+        assert not internal_codes(text), f"{name} : codes internes visibles {internal_codes(text)}"
+        seen[name] = text
+
+    # Dates in words, countries by name.
+    assert "d'après l'inventaire du 30 juin 2025" in seen["tableau-de-bord"]
+    assert "30 juin 2025" in seen["equipement"] and "Pays (mix électrique)" in seen["equipement"]
+    assert "\nFrance\n" in seen["parametres"] and "\nChine\n" in seen["parametres"]
+    assert "Chine" in seen["referentiel-electricite"]
+    assert "publiée le 1 décembre 2026" in seen["referentiel"]
+    assert "Ligne de commande" in seen["journal"] and "Inventaire importé" in seen["journal"]
+
+    # The category filter in French dictionary order (« Écran » among the E).
+    page.goto(f"{base}/parc")
+    options = page.locator("#f-categorie option").all_inner_texts()[1:]
+    plain = [
+        unicodedata.normalize("NFKD", o).encode("ascii", "ignore").decode().casefold()
+        for o in options
+    ]
+    assert plain == sorted(plain) and len(options) > 5, options
+
+    # Technical ids for IT agents, behind a disclosure; « ? » explains the annual weight.
+    page.goto(live_app.url + paths["equipement"])
+    expect(page.locator("details.technical code").first).to_be_hidden()
+    page.get_by_role("link", name="Définition : poids annuel").click()
+    expect(page).to_have_url(re.compile(r"/glossaire#poids-annuel$"))
+    expect(page.locator("#poids-annuel")).to_contain_text("1 ÷ durée de vie")
+    check_page(page, "16-glossaire")
+    page.goto(live_app.url + paths["journal"])
+    check_page(page, "17-journal")
+
+    # English pages: dates and countries in English (Babel's CLDR).
+    page.context.add_cookies([{"name": "sobrenum_langue", "value": "en", "url": live_app.url}])
+    page.goto(live_app.url + paths["equipement"])
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert "June 30, 2025" in page.inner_text("body")
+    page.goto(live_app.url + paths["referentiel-electricite"])
+    assert "China" in page.inner_text("body")

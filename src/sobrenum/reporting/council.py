@@ -425,7 +425,7 @@ def _target_text(v: IndicatorValue, target: float | None) -> str:
 
 def _french_date(iso: str) -> str:
     try:
-        return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+        return formatting.long_date(dt.date.fromisoformat(iso))
     except ValueError:
         return iso
 
@@ -494,7 +494,7 @@ def render_council_html(report: CouncilReport) -> str:
         reached=[v for v in report.indicators if v.status == "atteint"],
         missed=[v for v in report.indicators if v.status == "non atteint"],
         version=__version__,
-        generated=report.generated.strftime("%d/%m/%Y"),
+        generated=formatting.long_date(report.generated),
     )
 
 

@@ -59,7 +59,7 @@ def render_footprint_html(summary: Summary) -> str:
         chart_categories=charts.gwp_by_category(summary),
         chart_phases=charts.gwp_by_phase(summary),
         version=__version__,
-        generated=dt.date.today().strftime("%d/%m/%Y"),
+        generated=formatting.long_date(dt.date.today()),
     )
 
 

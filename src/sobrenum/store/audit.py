@@ -12,6 +12,95 @@ from sqlalchemy.orm import Session
 from sobrenum.store.database import Store
 from sobrenum.store.models import AuditEvent
 
+#: What each action of the log means, in French and in English (the audit page shows these,
+#: the code stays in its « Détails techniques »).
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "api_token.create": ("Jeton d'API créé", "API token created"),
+    "api_token.revoke": ("Jeton d'API révoqué", "API token revoked"),
+    "auth.login": ("Connexion", "Login"),
+    "auth.login_failed": ("Connexion refusée", "Failed login"),
+    "auth.logout": ("Déconnexion", "Logout"),
+    "backup.organisation": ("Sauvegarde de la collectivité", "Organisation backup"),
+    "backup.restore": ("Sauvegarde restaurée", "Backup restored"),
+    "comparison.consent": ("Accord pour les comparaisons", "Consent to comparisons"),
+    "comparison.withdraw": ("Retrait des comparaisons", "Withdrawal from comparisons"),
+    "export.agec": ("Téléchargement : déclaration AGEC", "Download: AGEC declaration"),
+    "export.council_report": ("Téléchargement : rapport au conseil", "Download: council report"),
+    "export.council_report_and_open_data": (
+        "Téléchargement : rapport au conseil et données ouvertes",
+        "Download: council report and open data",
+    ),
+    "export.donation_agreement": ("Téléchargement : convention de don", "Download: agreement"),
+    "export.donations": ("Téléchargement : liste des dons", "Download: donations"),
+    "export.rejects_report": (
+        "Téléchargement : rapport de contrôle d'un import",
+        "Download: import check report",
+    ),
+    "export.wipe_certificate": (
+        "Téléchargement : certificat d'effacement",
+        "Download: wipe certificate",
+    ),
+    "import.abandon": ("Import abandonné", "Import abandoned"),
+    "import.upload": ("Fichier d'inventaire déposé", "Inventory file uploaded"),
+    "indicator.declare": ("Valeur d'indicateur déclarée", "Indicator value declared"),
+    "indicator.objective": ("Objectif fixé", "Objective set"),
+    "indicator.undeclare": ("Valeur d'indicateur retirée", "Indicator value removed"),
+    "inventory.import": ("Inventaire importé", "Inventory imported"),
+    "inventory.undo": ("Import annulé", "Import undone"),
+    "invitation.accept": ("Invitation acceptée", "Invitation accepted"),
+    "invitation.cancel": ("Invitation annulée", "Invitation cancelled"),
+    "invitation.create": ("Invitation envoyée", "Invitation sent"),
+    "membership.remove": ("Membre retiré", "Member removed"),
+    "membership.set": ("Rôle d'un membre modifié", "Member role set"),
+    "organisation.create": ("Collectivité créée", "Organisation created"),
+    "organisation.hypotheses": ("Hypothèses modifiées", "Hypotheses changed"),
+    "organisation.settings": ("Paramètres modifiés", "Settings changed"),
+    "retention.purge": ("Données personnelles purgées", "Personal data purged"),
+    "reuse.agec.donation": ("Déclaration AGEC : dons", "AGEC declaration: donations"),
+    "reuse.agec.purchases": ("Déclaration AGEC : achats", "AGEC declaration: purchases"),
+    "reuse.beneficiary.create": ("Bénéficiaire enregistré", "Beneficiary recorded"),
+    "reuse.beneficiary.erase": ("Bénéficiaire effacé", "Beneficiary erased"),
+    "reuse.device.classify": ("Équipement classé", "Device classified"),
+    "reuse.exit.record": ("Sortie du parc enregistrée", "Exit recorded"),
+    "reuse.item.intake": ("Entrée en ressourcerie", "Item received"),
+    "reuse.wipe.record": ("Effacement des données enregistré", "Data wipe recorded"),
+    "scenario.choose": ("Trajectoire retenue", "Trajectory chosen"),
+    "scenario.delete": ("Scénario supprimé", "Scenario deleted"),
+    "scenario.save": ("Scénario enregistré", "Scenario saved"),
+    "scenario.target": ("Objectif de trajectoire fixé", "Trajectory target set"),
+    "snapshot.freeze": ("Année figée", "Year frozen"),
+    "snapshot.replace": ("Année figée remplacée", "Frozen year replaced"),
+    "strategy.action": ("Action de la stratégie", "Strategy action"),
+    "user.create": ("Compte créé", "Account created"),
+    "user.deactivate": ("Compte désactivé", "Account deactivated"),
+    "user.password_change": ("Mot de passe changé", "Password changed"),
+    "user.password_set": ("Mot de passe défini", "Password set"),
+    "user.reactivate": ("Compte réactivé", "Account reactivated"),
+}
+
+#: The families of actions (the filter of the audit page).
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "api_token": ("Jetons d'API", "API tokens"),
+    "auth": ("Connexions", "Logins"),
+    "backup": ("Sauvegardes", "Backups"),
+    "comparison": ("Comparaisons entre territoires", "Comparisons"),
+    "export": ("Téléchargements", "Downloads"),
+    "import": ("Dépôts de fichiers", "File uploads"),
+    "indicator": ("Indicateurs et objectifs", "Indicators and objectives"),
+    "inventory": ("Imports d'inventaire", "Inventory imports"),
+    "invitation": ("Invitations", "Invitations"),
+    "membership": ("Membres", "Members"),
+    "organisation": ("Collectivité et paramètres", "Organisation and settings"),
+    "retention": ("Purges", "Purges"),
+    "reuse": ("Registre du réemploi", "Reuse register"),
+    "scenario": ("Scénarios et trajectoires", "Scenarios"),
+    "snapshot": ("Années figées", "Frozen years"),
+    "strategy": ("Stratégie", "Strategy"),
+    "user": ("Comptes", "Accounts"),
+}
+
+SYSTEM_ACTOR_PREFIX = "system:"
+
 
 def default_actor() -> str:
     """Who acts when nobody is logged in: the operating-system user, as ``system:NAME``."""
@@ -19,7 +108,7 @@ def default_actor() -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid()) if hasattr(os, "getuid") else "inconnu"
-    return f"system:{user}"
+    return f"{SYSTEM_ACTOR_PREFIX}{user}"
 
 
 def record_event(

@@ -2,7 +2,8 @@
 
 Every template gets ``request``, ``user`` (the logged-in :class:`CurrentUser` or None),
 ``csrf_token()`` (put it in every form as ``<input type="hidden" name="csrf_token" …>``),
-``proconnect_enabled`` and the French number helpers of ``sobrenum.reporting.formatting``.
+``proconnect_enabled``, the French number helpers of ``sobrenum.reporting.formatting`` and
+the labels of ``sobrenum.web.labels`` (``category_label(code)``, ``date_fr(day)``…).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from sobrenum.reporting import formatting
-from sobrenum.web import i18n
+from sobrenum.web import i18n, labels
 from sobrenum.web.deps import optional_user
 from sobrenum.web.security import CSRF_FIELD, csrf_token
 
@@ -32,6 +33,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["tonnes"] = formatting.tonnes
     env.filters["significatif"] = formatting.significant
     i18n.install(env)  # _("…") in templates, French source, English catalogue
+    labels.install(env)  # category_label(code), date_fr(day)… in the page's language
     return templates
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from sobrenum.store.audit import event_kinds, events_page
 from sobrenum.web.deps import OrgAdminDep, StoreDep
-from sobrenum.web.pages.common import date_fr, organisation_context
+from sobrenum.web.pages.common import organisation_context
 from sobrenum.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +43,5 @@ def audit_log(
         pages=max(1, math.ceil(total / PAGE_SIZE)),
         kind=type,
         kinds=event_kinds(store, access.organisation_id),
-        date_fr=date_fr,
     )
     return render(request, "pages/audit.html", context)

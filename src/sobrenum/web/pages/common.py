@@ -15,93 +15,42 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse
 
-from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
 from sobrenum.domain.numbers import parse_french_number
-from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.referential import Referential
 from sobrenum.reporting import Summary
 from sobrenum.reporting.charts import gwp_by_category, gwp_by_phase
 from sobrenum.reporting.stored import stored_footprint
 from sobrenum.store import Organisation, Store
 from sobrenum.store.fleet import FleetFilter, count_devices, latest_import
-from sobrenum.web import i18n
 from sobrenum.web.api.common import FIRST_YEAR, LAST_YEAR, MAX_ID, IdPath
 from sobrenum.web.deps import OrganisationAccess
+from sobrenum.web.labels import (
+    category_label,
+    country_label,
+    criterion_label,
+    date_fr,
+    phase_label,
+    status_label,
+)
 from sobrenum.web.notices import checked
 from sobrenum.web.services import organisation_referential, referential, reporting_year
 
-# Re-exported: the pages read ids and years with the same bounds as the API.
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "MAX_ID", "IdPath", "MessageQuery", "YearQuery"]
-
-#: Names of the electricity countries users pick most (ISO 3166 alpha-3 codes of the
-#: referential); the others are shown by their code.
-COUNTRY_NAMES: dict[str, str] = {
-    "FRA": "France",
-    "WOR": "Monde (moyenne)",
-    "EEE": "Europe (moyenne)",
-    "DEU": "Allemagne",
-    "AUT": "Autriche",
-    "BEL": "Belgique",
-    "DNK": "Danemark",
-    "ESP": "Espagne",
-    "FIN": "Finlande",
-    "GBR": "Royaume-Uni",
-    "GRC": "Grèce",
-    "IRL": "Irlande",
-    "ITA": "Italie",
-    "LUX": "Luxembourg",
-    "NLD": "Pays-Bas",
-    "NOR": "Norvège",
-    "POL": "Pologne",
-    "PRT": "Portugal",
-    "SWE": "Suède",
-    "CHE": "Suisse",
-    "MAR": "Maroc",
-    "DZA": "Algérie",
-    "TUN": "Tunisie",
-    "SEN": "Sénégal",
-    "CIV": "Côte d'Ivoire",
-    "CAN": "Canada",
-    "USA": "États-Unis",
-    "CHN": "Chine",
-    "IND": "Inde",
-    "JPN": "Japon",
-}
-
-
-def country_label(code: str | None) -> str:
-    if not code:
-        return "—"
-    name = COUNTRY_NAMES.get(code)
-    return f"{name} ({code})" if name else code
-
-
-def category_label(code: str | None) -> str:
-    if not code:
-        return "—"
-    category = CATEGORIES_BY_CODE.get(code)
-    if category is None:
-        return code
-    return category.label_en if i18n.current_language() == "en" else category.label_fr
-
-
-def status_label(code: str | None) -> str:
-    if not code:
-        return STATUS_LABELS[Status.IN_USE][0]
-    try:
-        labels = STATUS_LABELS[Status(code)]
-    except ValueError:
-        return code
-    return labels[1] if i18n.current_language() == "en" else labels[0]
-
-
-def phase_label(code: str) -> str:
-    labels = PHASE_LABELS[Phase(code)]
-    return labels[1] if i18n.current_language() == "en" else labels[0]
-
-
-def date_fr(value: dt.date | dt.datetime | None) -> str:
-    return "—" if value is None else value.strftime("%d/%m/%Y")
+# Re-exported: the pages read ids and years with the same bounds as the API; the labels
+# (sobrenum.web.labels) of the codes they show.
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "MAX_ID",
+    "IdPath",
+    "MessageQuery",
+    "YearQuery",
+    "category_label",
+    "country_label",
+    "criterion_label",
+    "date_fr",
+    "phase_label",
+    "status_label",
+]
 
 
 def device_total(store: Store, organisation_id: int) -> int:
@@ -171,13 +120,6 @@ def organisation_context(access: OrganisationAccess, section: str) -> dict[str, 
         "can_edit": access.can("editor"),
         "can_admin": access.can("admin"),
     }
-
-
-def criterion_label(code: str) -> str:
-    criterion = CRITERIA_BY_CODE.get(code)
-    if criterion is None:
-        return code
-    return criterion.label_en if i18n.current_language() == "en" else criterion.label_fr
 
 
 # --- Strict input: the bounds and readers every page and form uses ----------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from sobrenum.domain import CRITERIA, CRITERIA_BY_CODE, Phase
+from sobrenum.reporting.formatting import sort_key
 from sobrenum.store import organisation_or_none
 from sobrenum.web.deps import CurrentUser, CurrentUserDep, OrganisationAccess, StoreDep, not_found
 from sobrenum.web.pages.common import (
@@ -73,6 +75,7 @@ def referential_home(
         collectivite=collectivite,
         factor_count=ref.factors.num_rows,
         electricity_count=ref.electricity.num_rows,
+        published=dt.date.fromisoformat(ref.published),
     )
     return render(request, "pages/referential.html", context)
 
@@ -115,7 +118,7 @@ def referential_electricity(
     criterion = critere if critere in CRITERIA_BY_CODE else "gwp"
     rows = sorted(
         (r for r in ref.electricity.to_pylist() if r["criterion"] == criterion),
-        key=lambda r: (r["country"] != "FRA", country_label(r["country"])),
+        key=lambda r: (r["country"] != "FRA", sort_key(country_label(r["country"]))),
     )
     available = sorted(
         {r["criterion"] for r in ref.electricity.to_pylist()},

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from sobrenum.domain import CATEGORIES_BY_CODE, ReferentialError
 from sobrenum.domain.hypotheses import Hypothesis
+from sobrenum.reporting.formatting import sort_key
 from sobrenum.store import update_organisation
 from sobrenum.store.hypotheses import get_hypotheses, set_hypotheses
 from sobrenum.web.deps import OrgAdminDep, ReaderDep, StoreDep
@@ -34,7 +35,7 @@ def _countries() -> list[tuple[str, str]]:
     codes = set(referential().electricity["country"].to_pylist())
     return sorted(
         ((c, country_label(c)) for c in codes),
-        key=lambda item: (item[0] != "FRA", item[0] not in ("EEE", "WOR"), item[1]),
+        key=lambda item: (item[0] != "FRA", item[0] not in ("EEE", "WOR"), sort_key(item[1])),
     )
 
 
