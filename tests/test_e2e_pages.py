@@ -485,7 +485,7 @@ def test_pages_speak_to_town_agents(page: Page, live_app: LiveApp) -> None:
     assert page.request.get(icon).headers["content-type"].startswith("image/svg+xml")
 
     base = f"{live_app.url}/collectivites/{org}"
-    page.goto(f"{base}/parc")
+    page.goto(f"{base}/parc?categorie=laptop&statut=in_use")
     device = page.locator("table.fleet tbody th a").first.get_attribute("href")
     paths = {
         "accueil": "/",
@@ -504,7 +504,7 @@ def test_pages_speak_to_town_agents(page: Page, live_app: LiveApp) -> None:
     }
     seen = {}
     for name, path in paths.items():
-        page.goto(live_app.url + path)
+        page.goto(live_app.url + path, timeout=60_000)  # the dashboard's first computation
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         text = page.inner_text("body")
         assert not internal_codes(text), f"{name} : codes internes visibles {internal_codes(text)}"
