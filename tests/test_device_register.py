@@ -33,7 +33,7 @@ def test_wipe_then_donation_make_the_history_and_the_status(
         receiver_name="Emmaüs Connect",
     )
     given = device_register(store, org, "R1")
-    assert given.status == "Donné le 01/03/2025 (Emmaüs Connect)"
+    assert given.status == "Donné le 1 mars 2025 (Emmaüs Connect)"
     assert [(e.date, e.kind) for e in given.entries] == [
         (dt.date(2025, 3, 1), "wipe"),
         (dt.date(2025, 3, 1), "exit"),

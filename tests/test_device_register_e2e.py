@@ -116,21 +116,21 @@ def test_device_page_shows_the_register_and_its_status(
     # Given away: the inventory still says « retired », the register says where it went.
     page.goto(f"{url}/collectivites/{org}/equipements/R1")
     status = page.get_by_test_id("device-status")
-    expect(status).to_contain_text("Donné le 01/03/2025 (Emmaüs Connect)")
+    expect(status).to_contain_text("Donné le 1 mars 2025 (Emmaüs Connect)")
     expect(status).to_contain_text("selon le registre de réemploi")
     register = page.get_by_role("table", name=re.compile("registre de réemploi"))
     rows = register.locator("tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.nth(0)).to_contain_text("20/02/2025")
+    expect(rows.nth(0)).to_contain_text("20 février 2025")
     expect(rows.nth(0)).to_contain_text("Données effacées")
     expect(rows.nth(0)).to_contain_text("certificat RAPPORT-R1")
-    expect(rows.nth(1)).to_contain_text("01/03/2025")
+    expect(rows.nth(1)).to_contain_text("1 mars 2025")
     expect(rows.nth(1)).to_contain_text("Sortie du parc : Don")
     _no_serious_violation(page)
 
     # Wiped, still here: its inventory status, and the wipe.
     page.goto(f"{url}/collectivites/{org}/equipements/R2")
-    expect(page.get_by_test_id("device-status")).to_contain_text("données effacées le 02/04/2025")
+    expect(page.get_by_test_id("device-status")).to_contain_text("données effacées le 2 avril 2025")
     # Nothing recorded.
     page.goto(f"{url}/collectivites/{org}/equipements/U1")
     expect(page.get_by_test_id("device-status")).to_have_text("En service")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from sobrenum.domain.formats import long_date
 from sobrenum.reuse.vocabulary import DESTINATIONS, RECEIVER_KINDS, WIPE_METHODS
 from sobrenum.store import Store
 from sobrenum.store.reuse_tables import ReuseClassified, ReuseExit, ReuseWipe
@@ -61,7 +62,7 @@ def _receiver(exit_row: ReuseExit) -> str:
 def exit_status(exit_row: ReuseExit) -> str:
     """« Donné le 12/03/2025 à École Jaurès », « Collecté comme déchet… le … »."""
     label = EXIT_STATUSES.get(exit_row.destination, exit_row.destination)
-    text = f"{label} le {exit_row.exit_date:%d/%m/%Y}"
+    text = f"{label} le {long_date(exit_row.exit_date)}"
     receiver = _receiver(exit_row)
     if receiver and exit_row.destination not in ("internal_reuse", "loss_theft"):
         text += f" ({receiver})"
