@@ -65,12 +65,12 @@ def test_other_exits_classification_and_isolation(store: Store, organisation: Or
         store, org, asset_id="U2", destination="internal_reuse", exit_date=dt.date(2024, 12, 31)
     )
     gone = device_register(store, org, "R4")
-    assert gone.status == "Collecté comme déchet électronique (DEEE) le 01/01/2025 (Ecosystem)"
+    assert gone.status == "Collecté comme déchet électronique (DEEE) le 1 janvier 2025 (Ecosystem)"
     # Classified today (the day it was recorded), after the exit dated 1 January.
     assert [e.kind for e in gone.entries] == ["exit", "classified"]
     assert gone.entries[1].details == "Poste de la police municipale"
     assert device_register(store, org, "U2").status == (
-        "Réemployé dans la collectivité le 31/12/2024"
+        "Réemployé dans la collectivité le 31 décembre 2024"
     )
     # The neighbour's devices of the same numbers have no history of ours.
     for asset in ("R4", "U2"):
