@@ -422,6 +422,7 @@ def test_longer_life_counts_only_the_part_of_the_year_kept_past_the_lifetime(
     result = avoided_impacts(store, organisation.id, 2025, ref)
     expected = laptop / 5 * 184 / 365 + desktop / 6 * 90 / 365 + 2 * laptop / 5
     assert result.longer_life["gwp"] == pytest.approx(expected, rel=1e-12)
+    assert result.total("gwp") == pytest.approx(expected, rel=1e-12)
     assert result.long_lived_devices == 4
     assert result.undated_devices == 1
     assert result.reuse == {} and result.reused_devices == 0
@@ -582,6 +583,12 @@ def test_ressourcerie_redistributions_count_in_the_year_of_their_organisation_on
     assert result.reused_devices == 2
     assert result.reuse["gwp"] == pytest.approx(2 * monitor * 0.5, rel=1e-12)
     assert result.longer_life == {}
+    assert result.total("gwp") == pytest.approx(2 * monitor * 0.5, rel=1e-12)
+    assert result.unit("gwp") == "kgCO2e"
+    # No substitution at all (0, allowed) avoids nothing; a negative rate is refused.
+    assert avoided_impacts(store, org, 2025, ref, substitution_rate=0).total("gwp") == 0.0
+    with pytest.raises(ValueError):
+        avoided_impacts(store, org, 2025, ref, substitution_rate=-0.1)
     earlier = avoided_impacts(store, org, 2024, ref)
     assert earlier.reused_devices == 1
     assert earlier.reuse["gwp"] == pytest.approx(monitor * 0.5, rel=1e-12)
