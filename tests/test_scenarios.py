@@ -17,10 +17,12 @@ from sobrenum.engine import Parameters, compute, connection, totals
 from sobrenum.inventory import load_inventory
 from sobrenum.referential import Referential, load
 from sobrenum.scenarios import (
+    Comparison,
     Indicator,
     Scenario,
     ScenarioError,
     Target,
+    Trajectory,
     Weibull,
     YearResult,
     contributions,
@@ -571,3 +573,29 @@ def test_with_levers_keeps_the_hypotheses() -> None:
         "S", 2025, 2030, (lever,), 0.01, 0.02, {"laptop": (900.0, 500.0)}, "texte"
     )
     assert s.with_levers([lever]).levers_of(lever.kind) == [lever]
+
+
+def test_a_growth_target_is_met_at_or_above_its_threshold() -> None:
+    target = Target(Indicator.DEVICES, 2025, 2030, 0.10)
+    outcome = evaluate(target, {2025: 100.0, 2026: 105.0, 2027: 110.0, 2028: 109.0})
+    assert outcome.threshold == pytest.approx(110.0)
+    assert outcome.first_year_met == 2027  # 105 is below, 110 is the threshold itself
+
+
+def test_years_before_the_targets_base_year_do_not_count() -> None:
+    target = Target(Indicator.GWP, 2027, 2030, -0.30)
+    values = {2025: 50.0, 2026: 60.0, 2027: 100.0, 2028: 80.0, 2029: 65.0}
+    assert evaluate(target, values).first_year_met == 2029
+
+
+def test_avoided_impacts_are_the_baseline_minus_the_scenario() -> None:
+    def trajectory(gwp: list[float]) -> Trajectory:
+        years = tuple(
+            YearResult(2025 + i, None, 1.0, {}, 0.0, 0.0, 0.0, 0.0, {("gwp", "use"): g})
+            for i, g in enumerate(gwp)
+        )
+        return Trajectory(Scenario("x", 2025, 2026), years, "v")
+
+    baseline, scenario = trajectory([1000.0, 1100.0]), trajectory([1000.0, 900.0])
+    comparison = Comparison(baseline, [scenario])
+    assert comparison.avoided(scenario) == {2025: 0.0, 2026: 200.0}

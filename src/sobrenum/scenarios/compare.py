@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -76,14 +77,21 @@ def evaluate(target: Target, series: Mapping[int, float | None]) -> TargetOutcom
     """Whether and when ``series`` (indicator per year) reaches the target.
 
     The threshold is base × (1 + change); a reduction target is met in a year whose value is
-    at or below it, a growth target at or above it.
+    at or below it, a growth target at or above it (at it: within 10⁻⁹ relative, so that
+    100 × 1.1 is reached by 110).
     """
     base = series.get(target.base_year)
     if base is None:
         return TargetOutcome(target, None, None, series.get(target.year), None)
     threshold = base * (1.0 + target.change)
+
+    def at(v: float) -> bool:  # the threshold itself, whatever the rounding of its product
+        return math.isclose(v, threshold, rel_tol=1e-9)
+
     reached: Callable[[float], bool] = (
-        (lambda v: v <= threshold) if target.change <= 0 else (lambda v: v >= threshold)
+        (lambda v: v <= threshold or at(v))
+        if target.change <= 0
+        else (lambda v: v >= threshold or at(v))
     )
     first = next(
         (
