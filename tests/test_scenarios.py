@@ -599,3 +599,25 @@ def test_avoided_impacts_are_the_baseline_minus_the_scenario() -> None:
     baseline, scenario = trajectory([1000.0, 1100.0]), trajectory([1000.0, 900.0])
     comparison = Comparison(baseline, [scenario])
     assert comparison.avoided(scenario) == {2025: 0.0, 2026: 200.0}
+
+
+def test_all_refurbished_purchases(ref: Referential) -> None:
+    law = Weibull.from_mean(5.0, shape=2.0)
+    f = fleet([laptops(100, dt.date(2019, 6, 1))])
+    s = Scenario("r", 2025, 2026, (make_lever("refurbished_share", 1.0, 2026),))
+    t = project(f, ref, s, survival={"laptop": law})
+    a = (dt.date(2025, 1, 1) - dt.date(2019, 6, 1)).days / DAYS
+    replaced = 100 * (1 - float(law.kept(a)))
+    assert t.years[1].purchases_new == 0.0
+    assert t.years[1].purchases_refurbished == pytest.approx(replaced, rel=1e-9)
+    assert t.years[1].agec_share == pytest.approx(100.0)
+
+
+def test_devices_without_an_acquisition_date_are_half_way_through_their_life(
+    ref: Referential,
+) -> None:
+    law = Weibull.from_mean(5.0, shape=2.0)
+    f = fleet([{"asset_id": "X", "category": "laptop", "quantity": 10}])
+    t = project(f, ref, Scenario("d", 2025, 2026), survival={"laptop": law})
+    c = math.pi / 4 / 25  # H(t) = c t² for this law; age 5 / 2 on 1 January 2025
+    assert t.years[0].retirements == pytest.approx(10 * (1 - math.exp(-c * (3.5**2 - 2.5**2))))
