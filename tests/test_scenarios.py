@@ -621,3 +621,18 @@ def test_devices_without_an_acquisition_date_are_half_way_through_their_life(
     t = project(f, ref, Scenario("d", 2025, 2026), survival={"laptop": law})
     c = math.pi / 4 / 25  # H(t) = c t² for this law; age 5 / 2 on 1 January 2025
     assert t.years[0].retirements == pytest.approx(10 * (1 - math.exp(-c * (3.5**2 - 2.5**2))))
+
+
+def test_the_last_lever_of_a_kind_in_force_wins(ref: Referential) -> None:
+    f = fleet([laptops(100, dt.date(2019, 6, 1))])
+    levers = (
+        make_lever("refurbished_share", 0.3, 2026),
+        make_lever("refurbished_share", 0.5, 2027),
+        make_lever("reuse_share", 0.2, 2025),
+        make_lever("reuse_share", 0.6, 2026),
+    )
+    t = project(f, ref, Scenario("l", 2025, 2027, levers))
+    assert t.year(2026).agec_share == pytest.approx(30.0)
+    assert t.year(2027).agec_share == pytest.approx(50.0)
+    assert t.year(2025).reuse_rate == pytest.approx(20.0)
+    assert t.year(2026).reuse_rate == pytest.approx(60.0)
