@@ -6,7 +6,9 @@ against the import of Typer and Rich, before and after (results in RESULTS.md).
 Each command runs in a fresh interpreter (wall time and processor time, user + system, medians
 of the repetitions, and the process's peak memory, ``ru_maxrss``): on a loaded machine the
 processor time's ratio is the steadier one. ``--avant`` names a commit whose ``src`` is extracted
-(``git archive``) to measure the same commands as they were then, side by side.
+(``git archive``) to measure the same commands as they were then, side by side. Python writes
+and reuses its bytecode (``__pycache__``) as in an installed package, even when
+``PYTHONDONTWRITEBYTECODE`` is set: each command runs once untimed first.
 ``python -X importtime -c "from sobrenum.cli.main import app"`` shows what is imported.
 """
 
@@ -84,6 +86,8 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="sobrenum-cli-start-"))
     env = dict(os.environ) | {"SOBRENUM_DATA": str(data), "COLUMNS": "100"}
     env.pop("SOBRENUM_DATABASE_URL", None)
+    # An installed package has its bytecode; without it each run compiles sobrenum's modules.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     trees = {"après": REPO / "src"}
     if options.avant:
         trees = {"avant": extract_src(options.avant, data / "avant")} | trees
@@ -93,6 +97,9 @@ def main() -> None:
     }
     # The database exists before the runs are timed: lister measures reading it, not creating it.
     run(CLI, commands["sobrenum organisation lister"], REPO / "src", 1, env)
+    for src in trees.values():  # the bytecode is written before the runs are timed
+        for args in commands.values():
+            run(CLI, args, src, 1, env)
     base_time, base_cpu, base_peak = run(BASELINE, [], REPO / "src", options.repetitions, env)
     print(
         f"import typer, rich : {base_time:.3f} s, processeur {base_cpu:.3f} s, "

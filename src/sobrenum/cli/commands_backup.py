@@ -2,8 +2,6 @@
 before every upgrade (docs/sauvegarde.md); ``sobrenum purger``: personal data past its
 retention period (docs/donnees-personnelles.md)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 

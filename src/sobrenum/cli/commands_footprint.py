@@ -1,7 +1,5 @@
 """``sobrenum demo``, ``sobrenum empreinte`` and ``sobrenum referentiel``."""
 
-from __future__ import annotations
-
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,13 +52,13 @@ OverrideOption = Annotated[
 ]
 
 
-def fail(error: SobrenumError) -> typer.Exit:
+def fail(error: "SobrenumError") -> typer.Exit:
     """Print a user error in French and return the exit to raise."""
     err.print(f"[bold red]Erreur :[/] {error}", highlight=False)
     return typer.Exit(code=2)
 
 
-def _load_referential(overrides: list[Path]) -> Referential:
+def _load_referential(overrides: list[Path]) -> "Referential":
     from sobrenum.domain import SobrenumError
     from sobrenum.referential import check, load
 
@@ -73,14 +71,14 @@ def _load_referential(overrides: list[Path]) -> Referential:
     return ref
 
 
-def _read_fleet(path: Path, year: int, ref: Referential) -> ImportResult:
+def _read_fleet(path: Path, year: int, ref: "Referential") -> "ImportResult":
     """Any inventory file (canonical CSV, spreadsheet, GLPI export…) through the import pipeline."""
     from sobrenum.inventory import load_inventory
 
     return load_inventory(path, reporting_year=year, default_lifetimes=ref.default_lifetimes())
 
 
-def _with_lines(result: ImportResult) -> pa.Table:
+def _with_lines(result: "ImportResult") -> "pa.Table":
     """The accepted fleet with each row's line in the user's file, for the engine's errors."""
     import pyarrow as pa
 
@@ -92,7 +90,7 @@ def _with_lines(result: ImportResult) -> pa.Table:
     return result.fleet.append_column("source_line", lines.cast(pa.int64()))
 
 
-def print_uncertainty(u: UncertaintySummary) -> None:
+def print_uncertainty(u: "UncertaintySummary") -> None:
     """The 90 % interval of the carbon footprint and the data to improve first."""
     from rich.table import Table
 
@@ -125,7 +123,7 @@ def print_uncertainty(u: UncertaintySummary) -> None:
         )
 
 
-def print_summary(summary: Summary) -> None:
+def print_summary(summary: "Summary") -> None:
     from rich.table import Table
 
     from sobrenum.reporting.formatting import number, percent, significant, tonnes
@@ -193,7 +191,7 @@ def print_summary(summary: Summary) -> None:
     )
 
 
-def _warnings_from(result: ImportResult) -> list[str]:
+def _warnings_from(result: "ImportResult") -> list[str]:
     out = []
     if result.rows_rejected:
         out.append(
@@ -220,7 +218,7 @@ class FootprintRun:
     #: None: the year before this one for a file; the organisation's for the stored fleet.
     year: int | None = None
     #: None: linear (the engine's default rule).
-    allocation: Allocation | None = None
+    allocation: "Allocation | None" = None
     overrides: list[Path] = field(default_factory=list)
     #: The organisation's own per-category lifetime and usage (CSV), replacing the defaults.
     hypotheses: Path | None = None
@@ -244,7 +242,7 @@ class FootprintRun:
     on: dt.date | None = None
 
 
-def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[str]]:
+def _apply_models(run: FootprintRun, fleet: "pa.Table") -> "tuple[pa.Table, list[str]]":
     """Use model-level manufacture figures where a product matches (the user opted in)."""
     from sobrenum.inventory.models import load_pcf_dataset, match_models, with_model_figures
     from sobrenum.reporting.formatting import number
@@ -275,12 +273,12 @@ def _apply_models(run: FootprintRun, fleet: pa.Table) -> tuple[pa.Table, list[st
 
 def _compute_on_backend(
     run: FootprintRun,
-    ref: Referential,
-    fleet: pa.Table | Path,
+    ref: "Referential",
+    fleet: "pa.Table | Path",
     notes: list[str],
     year: int,
-    stored: Organisation | None = None,
-) -> Summary:
+    stored: "Organisation | None" = None,
+) -> "Summary":
     """Compute on the chosen backend, with a progress display (large fleets take a while).
 
     ``stored``: the fleet is that organisation's stored fleet, summarised with its stored
@@ -335,7 +333,7 @@ def _compute_on_backend(
     return summary
 
 
-def _stored_footprint(run: FootprintRun, ref: Referential) -> Summary:
+def _stored_footprint(run: FootprintRun, ref: "Referential") -> "Summary":
     """The footprint of the organisation's stored fleet, as the dashboard and the council
     report compute it (``sobrenum.reporting.stored``)."""
     from sobrenum.reporting.formatting import number
@@ -407,7 +405,7 @@ def _check_options(run: FootprintRun) -> None:
         )
 
 
-def _finish(run: FootprintRun, summary: Summary) -> Summary:
+def _finish(run: FootprintRun, summary: "Summary") -> "Summary":
     from sobrenum.reporting import write_footprint_html
 
     print_summary(summary)
@@ -417,7 +415,7 @@ def _finish(run: FootprintRun, summary: Summary) -> Summary:
     return summary
 
 
-def run_footprint(run: FootprintRun) -> Summary:
+def run_footprint(run: FootprintRun) -> "Summary":
     from sobrenum.domain import SobrenumError
     from sobrenum.engine.backends import BACKEND_NAMES
     from sobrenum.inventory import write_report_csv

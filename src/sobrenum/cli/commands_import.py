@@ -1,7 +1,5 @@
 """``sobrenum importer`` (an inventory file or GLPI's API into the store), ``sobrenum organisation``."""
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 from collections.abc import Sequence
@@ -142,7 +140,7 @@ def _parse_itemtypes(value: str | None) -> list[str]:
     return chosen or list(GLPI_ITEMTYPES)
 
 
-def _print_summary(summary: ImportSummary) -> None:
+def _print_summary(summary: "ImportSummary") -> None:
     from rich.table import Table
 
     console.print(f"Source : « {summary.source_name} »", highlight=False)
@@ -352,11 +350,11 @@ class _ImportOptions:
     profile: str | None
     rejects: Path | None
     source: str | None
-    scope: Scope
+    scope: "Scope"
     confirm_gone: bool
 
 
-def _already(what: str, organisation: Organisation, sha: str, store: Store) -> bool:
+def _already(what: str, organisation: "Organisation", sha: str, store: "Store") -> bool:
     from sobrenum.store import find_import
     from sobrenum.store.imports import local_time
 
@@ -372,7 +370,7 @@ def _already(what: str, organisation: Organisation, sha: str, store: Store) -> b
     return True
 
 
-def _run_import(store: Store, file: Path, options: _ImportOptions) -> ImportSummary | None:
+def _run_import(store: "Store", file: Path, options: _ImportOptions) -> "ImportSummary | None":
     from sobrenum import intake
     from sobrenum.store import find_organisation
 
@@ -393,13 +391,13 @@ def _run_import(store: Store, file: Path, options: _ImportOptions) -> ImportSumm
 
 
 def _apply(
-    store: Store,
-    organisation: Organisation,
-    read: intake.Intake,
+    store: "Store",
+    organisation: "Organisation",
+    read: "intake.Intake",
     options: _ImportOptions,
     profile: str | None,
     report_name: str,
-) -> ImportSummary:
+) -> "ImportSummary":
     """Rejects report, preview, then the import itself: the same steps for a file and GLPI."""
     from sobrenum import intake
     from sobrenum.store import default_actor
@@ -437,11 +435,11 @@ def _apply(
     return summary
 
 
-def _print_preview(preview: ImportPreview) -> None:
+def _print_preview(preview: "ImportPreview") -> None:
     console.print(preview.message(), highlight=False)
 
 
-def _mapping(profile: str | None) -> ColumnMapping | None:
+def _mapping(profile: str | None) -> "ColumnMapping | None":
     from sobrenum.inventory import load_profile
 
     if not profile:
@@ -451,14 +449,14 @@ def _mapping(profile: str | None) -> ColumnMapping | None:
 
 
 def _run_glpi_import(
-    store: Store,
+    store: "Store",
     url: str,
     *,
     user_token: str | None,
     app_token: str | None,
     itemtypes: Sequence[str],
     options: _ImportOptions,
-) -> ImportSummary | None:
+) -> "ImportSummary | None":
     """Read the fleet from GLPI's REST API, then apply it like an inventory file."""
     from sobrenum import intake
     from sobrenum.inventory.glpi_api import GlpiApiError, read_glpi_api
@@ -491,7 +489,7 @@ def _run_glpi_import(
     return _apply(store, organisation, read, options, profile, f"glpi-{host}")
 
 
-def _write_rejects(name: str, result: ImportResult, chosen: Path | None) -> Path | None:
+def _write_rejects(name: str, result: "ImportResult", chosen: Path | None) -> Path | None:
     """Write the rejects report (``name``: the file's, or glpi-HOST for GLPI)."""
     from sobrenum.inventory import write_report_csv
 

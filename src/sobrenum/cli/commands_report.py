@@ -1,8 +1,6 @@
 """``sobrenum rapport`` (council report and open data) and ``sobrenum strategie`` (indicators,
 objectives, actions, frozen years, comparison between territories)."""
 
-from __future__ import annotations
-
 import csv
 import datetime as dt
 from pathlib import Path
@@ -39,7 +37,7 @@ LAST_YEAR = dt.date.today().year - 1
 YearOption = Annotated[int, option("--annee", english="--year", help="Année de reporting.")]
 
 
-def _referential() -> Referential:
+def _referential() -> "Referential":
     from sobrenum.domain import SobrenumError
     from sobrenum.referential import check, load
 
@@ -50,7 +48,7 @@ def _referential() -> Referential:
     return ref
 
 
-def _print_outputs(outputs: Outputs) -> None:
+def _print_outputs(outputs: "Outputs") -> None:
     console.print(f"Rapport au conseil (PDF) : [bold]{outputs.pdf}[/]")
     console.print(f"Rapport au conseil (HTML) : [bold]{outputs.html}[/]")
     console.print(f"Données ouvertes (paquet Frictionless) : [bold]{outputs.datapackage}[/]")
@@ -60,14 +58,14 @@ def _print_outputs(outputs: Outputs) -> None:
 
 
 def write_store_report(
-    store: Store,
-    organisation: Organisation,
+    store: "Store",
+    organisation: "Organisation",
     year: int,
-    ref: Referential,
+    ref: "Referential",
     folder: Path,
     *,
     demo: bool = False,
-) -> Outputs:
+) -> "Outputs":
     from sobrenum.reporting.annual import footprint_by_criterion, report_from_store, write_outputs
     from sobrenum.reporting.stored import organisation_referential
 
@@ -111,7 +109,7 @@ def report_command(
 # --- the demo ------------------------------------------------------------------------------
 
 
-def demo_council(store: Store, organisation: Organisation, folder: Path) -> Outputs:
+def demo_council(store: "Store", organisation: "Organisation", folder: Path) -> "Outputs":
     """The demo commune's council report (marked as a demonstration), from its store."""
     from sobrenum.demo import DEMO_YEAR
 

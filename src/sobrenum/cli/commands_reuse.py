@@ -2,8 +2,6 @@
 ressourcerie, rates, AGEC declaration, documents). Every rule is the domain service's: the
 terminal only reads options and prints results."""
 
-from __future__ import annotations
-
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -71,12 +69,12 @@ def _year(value: int | None) -> int:
     return value if value is not None else dt.date.today().year - 1
 
 
-def _run(database: str | None, organisation: str | None, work: Callable[[Store, int], T]) -> T:
+def _run(database: str | None, organisation: str | None, work: "Callable[[Store, int], T]") -> T:
     with organisation_store(database, organisation) as (store, org):
         return work(store, org.id)
 
 
-def _exported(store: Store, organisation_id: int, document: str, file_name: str, content: T) -> T:
+def _exported(store: "Store", organisation_id: int, document: str, file_name: str, content: T) -> T:
     """``content``, once its export is written in the audit log."""
     from sobrenum.store.audit import record_download
 

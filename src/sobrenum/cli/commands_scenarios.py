@@ -1,7 +1,5 @@
 """``sobrenum scenario``: scenarios and trajectories of an organisation's stored fleet."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,7 +31,7 @@ LeverOption = Annotated[
 ]
 
 
-def parse_lever(text: str) -> Lever:
+def parse_lever(text: str) -> "Lever":
     """« lifetime_extension=2@2026:laptop,desktop » → a checked lever (French errors)."""
     from sobrenum.scenarios import ScenarioError, make_lever
 

@@ -1,7 +1,5 @@
 """``sobrenum servir`` (the web app), ``sobrenum utilisateur`` (accounts) and ``sobrenum demo-web``."""
 
-from __future__ import annotations
-
 import inspect
 import sys
 from typing import Annotated, Any

@@ -2,6 +2,9 @@
 
 Commands and options are named in French with hidden English aliases (see ``naming``);
 the framework's own messages are French unless the locale is English (see ``language``).
+The command modules do not postpone their annotations (no ``from __future__ import
+annotations``): Typer reads every command's parameters at each start, and would otherwise
+evaluate each annotation's text again (names imported only for type checking are quoted).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """What the commands share: the ``--base`` and ``--organisation`` options, the consoles, the
 French error of a refusal, and opening the store on the chosen organisation."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -47,7 +45,7 @@ def fail(error: object) -> typer.Exit:
 @contextmanager
 def organisation_store(
     database: str | None, organisation: str | None
-) -> Iterator[tuple[Store, Organisation]]:
+) -> "Iterator[tuple[Store, Organisation]]":
     """The store at ``database`` and the organisation ``organisation`` names; a refusal
     (:class:`~sobrenum.domain.SobrenumError`) raised here or in the block is printed in
     French and ends the command with code 2."""
