@@ -335,3 +335,16 @@ def test_undo_restores_a_device_changed_twice(store: Store, organisation: Organi
         (JAN, FEB, "Mairie"),
         (FEB, None, "Annexe"),
     ]
+
+
+def test_a_new_source_s_first_inventory_sends_nothing_away(
+    store: Store, organisation: Organisation
+) -> None:
+    run(store, organisation, pcs(1, 2), "a", JAN)
+    preview = preview_import(
+        store, organisation, fleet_table(phones(1)), file_name="tel.xlsx", inventory_date=FEB,
+        source="Opérateur mobile",
+    )  # fmt: skip
+    # An empty scope: nothing can go, the share shown is 0 (not negative), no confirmation.
+    assert (preview.scope_size, preview.gone, preview.added) == (0, 0, 1)
+    assert preview.gone_share == 0.0 and not preview.needs_confirmation
