@@ -348,3 +348,31 @@ def test_a_new_source_s_first_inventory_sends_nothing_away(
     # An empty scope: nothing can go, the share shown is 0 (not negative), no confirmation.
     assert (preview.scope_size, preview.gone, preview.added) == (0, 0, 1)
     assert preview.gone_share == 0.0 and not preview.needs_confirmation
+
+
+def test_another_organisation_s_import_of_the_same_file_is_not_ours(
+    store: Store, organisation: Organisation
+) -> None:
+    from web_support import other_organisation
+
+    neighbour = other_organisation(store)  # created after: a higher id
+    run(store, organisation, pcs(1, 2), "a", JAN)
+    theirs = run(store, neighbour, pcs(1, 2), "a", JAN)  # the same file (same SHA-256)
+    assert not theirs.already_imported and theirs.added == 2
+    assert ids(store, neighbour) == ["PC-001", "PC-002"]
+    again = run(store, organisation, pcs(1, 2), "a", JAN)
+    assert again.already_imported and again.import_id != theirs.import_id
+
+
+@pytest.mark.parametrize(("count", "ellipsis"), [(10, False), (11, True)])
+def test_devices_of_a_later_inventory_of_another_source_are_listed_up_to_ten(
+    store: Store, organisation: Organisation, count: int, ellipsis: bool
+) -> None:
+    numbers = range(1, count + 1)
+    run(store, organisation, pcs(*numbers), "a", MAR, source="GLPI")
+    with pytest.raises(ImportRefusedError) as refused:
+        run(store, organisation, pcs(*numbers), "b", FEB, source="Tableur")
+    message = str(refused.value)
+    assert message.startswith(f"{count} équipement(s) de ce fichier figurent")
+    assert "PC-010" in message and "PC-011" not in message
+    assert ("PC-010 …)" in message) is ellipsis
