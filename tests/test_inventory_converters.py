@@ -246,6 +246,8 @@ def test_country_names_and_codes() -> None:
 def test_the_schema_s_own_names_are_headers() -> None:
     assert match_header("upstream_lifetime_years") == ("upstream_lifetime_years", 1.0, "synonyme")
     assert match_header("Hours of use per day") == ("hours_per_day", 1.0, "synonyme")
+    # A header that names nothing is not mapped, with no confidence at all.
+    assert match_header("Zorglub") == (None, 0.0, "aucun")
 
 
 def test_profile_matched_up_to_case_and_accents_and_category_guessed_from_values() -> None:
