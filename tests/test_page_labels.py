@@ -126,3 +126,14 @@ def test_event_summary_and_actor() -> None:
         assert labels.action_label("inventory.import") == "Inventory imported"
     finally:
         i18n.set_language("fr")
+
+
+def test_inventory_fields_by_their_names() -> None:
+    """The mapping choices and a device's history name fields, not their codes."""
+    from sobrenum.web.pages.imports import field_choices
+
+    i18n.set_language("fr")
+    assert labels.field_label("department") == "Service"
+    assert labels.field_label("inconnu") == "inconnu"
+    shown = [label for _, label in field_choices()]
+    assert "Catégorie" in shown and not [s for s in shown if "(" in s and "_" in s]

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment
 
 from sobrenum.domain import CATEGORIES_BY_CODE, CRITERIA_BY_CODE, PHASE_LABELS, Phase
+from sobrenum.domain.equipment import FIELDS_BY_CODE
 from sobrenum.domain.vocabulary import STATUS_LABELS, Status
 from sobrenum.reporting import formatting, indicators
 from sobrenum.reporting.indicators import Indicator
@@ -84,6 +85,14 @@ def criterion_label(code: str) -> str:
     if criterion is None:
         return code
     return criterion.label_en if _english() else criterion.label_fr
+
+
+def field_label(code: str) -> str:
+    """« Type de matériel »-style name of an inventory field (``category``, ``department``…)."""
+    field = FIELDS_BY_CODE.get(code)
+    if field is None:
+        return code
+    return field.label_en if _english() else field.label_fr
 
 
 def wipe_method_label(code: str | None) -> str:
@@ -187,6 +196,7 @@ def install(env: Environment) -> None:
         "phase_label": phase_label,
         "criterion_label": criterion_label,
         "wipe_method_label": wipe_method_label,
+        "field_label": field_label,
         "by_label": by_label,
         "action_label": action_label,
         "action_kind_label": action_kind_label,

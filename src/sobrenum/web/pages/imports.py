@@ -36,6 +36,7 @@ from sobrenum.store.staged import abandon_staged, get_staged, update_report
 from sobrenum.store.users import StagedImport
 from sobrenum.web.deps import EditorDep, StoreDep, not_found
 from sobrenum.web.downloads import attachment
+from sobrenum.web.labels import field_label
 from sobrenum.web.pages.common import IdPath, date_fr, organisation_context
 from sobrenum.web.services import (
     apply_staged,
@@ -55,8 +56,8 @@ IGNORE = ""
 
 
 def field_choices() -> list[tuple[str, str]]:
-    choices = [(f.code, f"{f.label_fr} ({f.code})") for f in FIELDS]
-    choices += [(code, f"{label} ({code})") for code, label in AUXILIARY_FIELDS.items()]
+    choices = [(f.code, field_label(f.code)) for f in FIELDS]
+    choices += [(code, label) for code, label in AUXILIARY_FIELDS.items()]
     return choices
 
 
