@@ -99,7 +99,11 @@ def serve(path: str, target: str, warm: list[str]) -> None:
         importlib.import_module(Path(name).stem)
     module = ".".join(Path(target).with_suffix("").parts[1:])  # src/a/b.py → a.b
     for name in _stale(module):
-        del sys.modules[name]
+        stale = sys.modules.pop(name)
+        # « from package import module » reads the package's attribute before sys.modules.
+        package, _, attribute = name.rpartition(".")
+        if getattr(sys.modules.get(package), attribute, None) is stale:
+            delattr(sys.modules[package], attribute)
     del sys.path[:2]
     if os.path.exists(path):
         os.unlink(path)

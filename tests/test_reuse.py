@@ -26,6 +26,7 @@ from sobrenum.reuse import (
     mark_classified,
     record_exit,
     record_wipe,
+    recycle,
     redistribute,
     refurbish,
     reuse_rate,
@@ -482,8 +483,9 @@ def test_reuse_rate_target_is_met_from_equality_on() -> None:
     assert (below.target_met, equal.target_met, above.target_met) == (False, True, True)
     assert ReuseRate(year=2025, reused=0, retired_stock=0, target=50.0).target_met is None
     assert ReuseRate(year=2025, reused=1, retired_stock=2, target=None).target_met is None
-    # Nothing excluded and an inventory found unless said otherwise.
+    # Nothing excluded, no WEEE and an inventory found unless said otherwise.
     assert (equal.excluded_old, equal.excluded_classified, equal.inventory_found) == (0, 0, True)
+    assert equal.weee_kg == 0.0
     assert equal.explain() == "Taux de réemploi 2025 : 2 / 4 = 50,0 % (objectif 50 %)"
 
 
@@ -532,7 +534,7 @@ def test_ressourcerie_redistributions_count_in_the_year_of_their_organisation_on
 
     Organisation A, year 2025: a monitor redistributed on 1 January and another on
     31 December (both counted), one redistributed on 31 December 2024 (counted in 2024 only),
-    one sorted as WEEE (never counted). Organisation B redistributes a laptop in 2025: not
+    one sorted as WEEE and recycled in 2025 (never counted). Organisation B redistributes a laptop in 2025: not
     A's. Hand-computed: 2 monitors × (manufacture + distribution) × D / L, D = L / 2 → 0.5;
     with D = 3 years and the monitor's L = 6: 3 / 6; with D = 9 > L: capped at one life.
     """
@@ -568,6 +570,8 @@ def test_ressourcerie_redistributions_count_in_the_year_of_their_organisation_on
     redistributed(org, "monitor", dt.date(2024, 12, 1), dt.date(2024, 12, 31))
     scrapped = intake(store, org, category="monitor", origin="citizen", intake_date=END_2025)
     triage(store, org, scrapped.reference, "weee")
+    # Handed over to the WEEE channel in 2025: closed in the year, but not reused.
+    recycle(store, org, scrapped.reference, on=END_2025, weight_kg=4.0, receiver_name="Ecologic")
     redistributed(other.id, "laptop", dt.date(2025, 2, 1), dt.date(2025, 3, 1))
 
     ref = load_referential()
