@@ -4,8 +4,9 @@ against the import of Typer and Rich, before and after (results in RESULTS.md).
     .venv/bin/python benchmarks/cli_start.py [--avant c0aa762] [--repetitions 7]
 
 Each command runs in a fresh interpreter (wall time and processor time, user + system, medians
-of the repetitions, and the process's peak memory, ``ru_maxrss``): on a loaded machine the
-processor time's ratio is the steadier one. ``--avant`` names a commit whose ``src`` is extracted
+of the repetitions, and the process's peak memory, ``ru_maxrss``); the commands take turns, so
+that a change of load weighs on all alike; on a loaded machine the processor time's ratio is
+the steadier one. ``--avant`` names a commit whose ``src`` is extracted
 (``git archive``) to measure the same commands as they were then, side by side. Python writes
 and reuses its bytecode (``__pycache__``) as in an installed package, even when
 ``PYTHONDONTWRITEBYTECODE`` is set: each command runs once untimed first.
@@ -45,26 +46,42 @@ def _cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def run(
-    code: str, args: list[str], src: Path, repeat: int, env: dict[str, str]
+def run_once(
+    code: str, args: list[str], src: Path, env: dict[str, str]
 ) -> tuple[float, float, int]:
-    times, cpus, peaks = [], [], []
+    """Wall time, processor time and peak memory (KiB) of one run in a fresh interpreter."""
+    cpu = _cpu()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env | {"PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK ")]
+    if not peak:
+        raise SystemExit(f"{args} a échoué :\n{done.stderr[-2000:]}")
+    return seconds, _cpu() - cpu, int(peak[-1].split()[1])
+
+
+def measure(
+    cases: dict[str, tuple[str, list[str], Path]], repeat: int, env: dict[str, str]
+) -> dict[str, tuple[float, float, int]]:
+    """Medians of wall and processor time, and the largest peak, of each case: the cases take
+    turns (one run of each, ``repeat`` times), so that a change of load weighs on all alike."""
+    runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cases}
     for _ in range(repeat):
-        cpu = _cpu()
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-c", code, *args],
-            env=env | {"PYTHONPATH": str(src)},
-            capture_output=True,
-            text=True,
+        for name, (code, args, src) in cases.items():
+            runs[name].append(run_once(code, args, src, env))
+    return {
+        name: (
+            statistics.median(r[0] for r in found),
+            statistics.median(r[1] for r in found),
+            max(r[2] for r in found),
         )
-        times.append(time.perf_counter() - started)
-        cpus.append(_cpu() - cpu)
-        peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK ")]
-        if not peak:
-            raise SystemExit(f"{args} a échoué :\n{done.stderr[-2000:]}")
-        peaks.append(int(peak[-1].split()[1]))
-    return statistics.median(times), statistics.median(cpus), max(peaks)
+        for name, found in runs.items()
+    }
 
 
 def extract_src(commit: str, folder: Path) -> Path:
@@ -95,12 +112,17 @@ def main() -> None:
         "sobrenum --help": ["--help"],
         "sobrenum organisation lister": ["organisation", "lister"],
     }
-    # The database exists before the runs are timed: lister measures reading it, not creating it.
-    run(CLI, commands["sobrenum organisation lister"], REPO / "src", 1, env)
-    for src in trees.values():  # the bytecode is written before the runs are timed
-        for args in commands.values():
-            run(CLI, args, src, 1, env)
-    base_time, base_cpu, base_peak = run(BASELINE, [], REPO / "src", options.repetitions, env)
+    cases: dict[str, tuple[str, list[str], Path]] = {"référence": (BASELINE, [], REPO / "src")}
+    cases |= {
+        f"{label}|{version}": (CLI, args, src)
+        for label, args in commands.items()
+        for version, src in trees.items()
+    }
+    # The database exists and the bytecode is written before the runs are timed: lister
+    # measures reading the database, not creating it.
+    measure(cases, 1, env)
+    found = measure(cases, options.repetitions, env)
+    base_time, base_cpu, base_peak = found.pop("référence")
     print(
         f"import typer, rich : {base_time:.3f} s, processeur {base_cpu:.3f} s, "
         f"{base_peak / 1024:.0f} Mio (référence)"
@@ -109,14 +131,13 @@ def main() -> None:
         f"{'commande':30} {'version':8} {'temps':>8} {'× réf.':>7} {'proc.':>8} {'× réf.':>7} "
         f"{'mémoire':>9} {'× réf.':>7}"
     )
-    for label, args in commands.items():
-        for version, src in trees.items():
-            seconds, cpu, peak = run(CLI, args, src, options.repetitions, env)
-            print(
-                f"{label:30} {version:8} {seconds:7.3f}s {seconds / base_time:6.1f}× "
-                f"{cpu:7.3f}s {cpu / base_cpu:6.1f}× "
-                f"{peak / 1024:7.0f}Mo {peak / base_peak:6.1f}×"
-            )
+    for name, (seconds, cpu, peak) in found.items():
+        label, version = name.split("|")
+        print(
+            f"{label:30} {version:8} {seconds:7.3f}s {seconds / base_time:6.1f}× "
+            f"{cpu:7.3f}s {cpu / base_cpu:6.1f}× "
+            f"{peak / 1024:7.0f}Mo {peak / base_peak:6.1f}×"
+        )
     print(f"charge moyenne : {os.getloadavg()[0]:.1f} ({os.cpu_count()} cœurs)")
 
 
