@@ -137,3 +137,12 @@ def test_inventory_fields_by_their_names() -> None:
     assert labels.field_label("inconnu") == "inconnu"
     shown = [label for _, label in field_choices()]
     assert "Catégorie" in shown and not [s for s in shown if "(" in s and "_" in s]
+
+
+def test_spreadsheet_date_cells_in_words() -> None:
+    i18n.set_language("fr")
+    assert labels.cell("2019-02-18 00:00:00") == "18 février 2019"
+    assert labels.cell("2024-02-29") == "29 février 2024"
+    assert labels.cell("2023-02-29") == "2023-02-29"  # not a date: left as read
+    assert labels.cell("2019-02-18 14:30:00") == "2019-02-18 14:30:00"
+    assert labels.cell("PC portable") == "PC portable"

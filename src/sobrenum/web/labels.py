@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -186,6 +187,21 @@ def alphabetical(values: Iterable[str]) -> list[str]:
     return sorted(values, key=formatting.sort_key)
 
 
+_CELL_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?: 00:00:00)?")
+
+
+def cell(text: str) -> str:
+    """A value read from a spreadsheet, as the user knows it: a date cell that the reader
+    gave as ``2019-02-18 00:00:00`` is « 18 février 2019 »; anything else unchanged."""
+    match = _CELL_DATE.fullmatch(text)
+    if match is None:
+        return text
+    try:
+        return date_fr(dt.date.fromisoformat(match.group(1)))
+    except ValueError:
+        return text
+
+
 def install(env: Environment) -> None:
     helpers: dict[str, Any] = {
         "date_fr": date_fr,
@@ -205,3 +221,4 @@ def install(env: Environment) -> None:
     }
     env.globals.update(helpers)
     env.filters["alphabetique"] = alphabetical
+    env.filters["cellule"] = cell
