@@ -61,6 +61,9 @@ def test_wrong_password_is_refused_in_french(client: TestClient, store: Store) -
     assert "Adresse électronique ou mot de passe incorrect" in page.text
     unknown = login(client, "personne@mairie.fr", PASSWORD)
     assert unknown.status_code == 401
+    for malformed in ("pas une adresse", "agent@mairie", "@mairie.fr", ""):
+        page = login(client, malformed, PASSWORD)  # refused like a wrong password, never a 500
+        assert page.status_code == 401 and "mot de passe incorrect" in page.text, malformed
     assert "auth.login_failed" in [e.action for e in list_events(store)]
 
 
@@ -80,8 +83,9 @@ def earlier(store: Store, seconds: float) -> None:
 
 def refused_for(response: Any) -> int:
     assert response.status_code == 429, response.text
-    assert "attendez" in response.text
-    return int(response.headers["retry-after"])
+    seconds = int(response.headers["retry-after"])
+    assert f"attendez {seconds} secondes avant de réessayer" in response.text  # all > 1 here
+    return seconds
 
 
 def test_login_delays_grow_per_account_and_the_right_password_works_after(

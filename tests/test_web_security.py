@@ -203,7 +203,7 @@ def test_csrf_token_checked_from_header_or_form() -> None:
     with _client() as client:
         first = client.get("/").json()
         token = first["token"]
-        assert len(token) >= 32 and first["again"] == token  # the same for the session
+        assert len(token) == 43 and first["again"] == token  # 32 bytes, same for the session
         assert client.post("/", headers={CSRF_HEADER: token}).json() == {"valid": True}
         assert client.post("/", data={"csrf_token": token}).json() == {"valid": True}
         assert client.post("/", files={"f": b"x"}, data={"csrf_token": token}).json()["valid"]
@@ -212,7 +212,7 @@ def test_csrf_token_checked_from_header_or_form() -> None:
         assert client.post("/").json() == {"valid": False}
         assert client.post("/", json={"csrf_token": token}).json() == {"valid": False}
         rotated = client.get("/?rotate=1").json()["token"]
-        assert rotated != token
+        assert rotated != token and len(rotated) == 43
         assert client.post("/", headers={CSRF_HEADER: token}).json() == {"valid": False}
         assert client.post("/", headers={CSRF_HEADER: rotated}).json() == {"valid": True}
 
