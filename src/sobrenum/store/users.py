@@ -91,6 +91,23 @@ class AlreadyMember(AccountError):
     """The invited e-mail is already a member of the organisation."""
 
 
+class OwnAdminRole(AccountError):
+    """An organisation admin tried to lower their own role or to leave the organisation."""
+
+
+def check_own_admin_role(
+    *, actor_id: int, actor_is_instance_admin: bool, user_id: int, role: str | None
+) -> None:
+    """An organisation admin keeps their own admin role: they can neither lower it nor remove
+    themselves (``role`` None), so that a slip never leaves the organisation without its
+    admin; another admin of the organisation, or an instance admin, can."""
+    if user_id != actor_id or actor_is_instance_admin or role == "admin":
+        return
+    if role is None:
+        raise OwnAdminRole("Vous ne pouvez pas vous retirer vous-même de la collectivité.")
+    raise OwnAdminRole("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+
+
 INVALID_INVITATION = (
     "Ce lien d'invitation n'est pas valable : il a expiré, a déjà servi ou a été annulé. "
     "Demandez une nouvelle invitation à l'administrateur de la collectivité."

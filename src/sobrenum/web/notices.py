@@ -19,6 +19,9 @@ NOTICES: dict[str, str] = {
     "scenario-retenu": "Scénario retenu comme trajectoire de la stratégie.",
     "scenario-supprime": "Scénario supprimé.",
     "objectif-trajectoire": "Objectif de trajectoire enregistré.",
+    "role-membre": "Rôle du membre changé.",
+    "membre-retire": "Membre retiré de la collectivité (son compte est conservé).",
+    "invitation-annulee": "Invitation annulée : son lien ne fonctionne plus.",
     "mot-de-passe": (
         "Mot de passe changé : vos autres sessions sont fermées et vos jetons d'API révoqués."
     ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, HTTPException, Request, status
 
 from sobrenum.store import Organisation, organisations_among, update_organisation
@@ -11,13 +9,12 @@ from sobrenum.store.users import (
     AccountError,
     AlreadyMember,
     Invitation,
+    OwnAdminRole,
     cancel_invitation,
-    invite_member,
     organisation_members,
     pending_invitations,
-    remove_membership,
-    set_membership,
 )
+from sobrenum.web import members as members_service
 from sobrenum.web.api.common import ERRORS, PREFIX, IdPath
 from sobrenum.web.api.schemas import (
     InvitationOut,
@@ -36,8 +33,6 @@ from sobrenum.web.deps import (
     forbidden,
     not_found,
 )
-from sobrenum.web.security import new_invitation_token
-from sobrenum.web.settings import Settings
 
 router = APIRouter(prefix=f"{PREFIX}/collectivites", responses=ERRORS)
 
@@ -106,33 +101,14 @@ def invitation_out(row: Invitation) -> InvitationOut:
     )
 
 
-def invitation_link(request: Request, token: str) -> str:
-    """The absolute link that opens an invitation (given once to the inviting admin)."""
-    return str(request.url_for("invitation_page").include_query_params(jeton=token))
-
-
-def invite(
-    request: Request, store: StoreDep, access: OrgAdminDep, email: str, role: str
-) -> tuple[Invitation, str]:
-    """Invite ``email`` with ``role`` (the answer never says whether it has an account):
-    the invitation and its link. 409 when the e-mail is already a member."""
-    settings: Settings = request.app.state.settings
-    token = new_invitation_token()
+def invite(request: Request, access: OrgAdminDep, email: str, role: str) -> tuple[Invitation, str]:
+    """:func:`sobrenum.web.members.invite`, its refusals as 409 (already a member) or 422."""
     try:
-        row = invite_member(
-            store,
-            organisation_id=access.organisation_id,
-            email=email,
-            role=role,
-            token=token,
-            lifetime=dt.timedelta(days=settings.invitation_days),
-            actor=access.user.actor,
-        )
+        return members_service.invite(request, access, email, role)
     except AlreadyMember as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     except AccountError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return row, invitation_link(request, token)
 
 
 @router.post(
@@ -149,7 +125,7 @@ def add_member(
     7 jours et une seule fois ; si l'adresse a déjà un compte, son titulaire accepte
     l'invitation une fois connecté. La réponse est la même que l'adresse ait un compte ou
     non. Le lien n'est affiché qu'ici : transmettez-le à la personne."""
-    row, link = invite(request, store, access, body.email, body.role)
+    row, link = invite(request, access, body.email, body.role)
     return NewInvitationOut(**invitation_out(row).model_dump(), lien=link)
 
 
@@ -191,20 +167,14 @@ def _member_out(store: StoreDep, organisation_id: int, user_id: int) -> MemberOu
 
 @router.patch("/{organisation_id}/membres/{user_id}", tags=["membres"], summary="Changer le rôle")
 def change_role(
-    user_id: IdPath, body: MemberPatch, access: OrgAdminDep, store: StoreDep
+    request: Request, user_id: IdPath, body: MemberPatch, access: OrgAdminDep, store: StoreDep
 ) -> MemberOut:
     """Change le rôle d'un membre (administrateur)."""
-    if user_id == access.user.id and body.role != "admin" and not access.user.is_instance_admin:
-        raise forbidden("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
-    changed = set_membership(
-        store,
-        user_id=user_id,
-        organisation_id=access.organisation_id,
-        role=body.role,
-        actor=access.user.actor,
-        only_existing=True,
-    )
-    if changed is None:
+    try:
+        changed = members_service.change_role(request, access, user_id, body.role)
+    except OwnAdminRole as exc:
+        raise forbidden(str(exc)) from exc
+    if not changed:
         raise not_found("Ce compte n'est pas membre de la collectivité.")
     return _member_out(store, access.organisation_id, user_id)
 
@@ -215,11 +185,11 @@ def change_role(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Retirer un membre",
 )
-def remove_member(user_id: IdPath, access: OrgAdminDep, store: StoreDep) -> None:
+def remove_member(request: Request, user_id: IdPath, access: OrgAdminDep) -> None:
     """Retire un compte de la collectivité (le compte lui-même est conservé)."""
-    if user_id == access.user.id and not access.user.is_instance_admin:
-        raise forbidden("Vous ne pouvez pas vous retirer vous-même de la collectivité.")
-    if not remove_membership(
-        store, user_id=user_id, organisation_id=access.organisation_id, actor=access.user.actor
-    ):
+    try:
+        removed = members_service.remove(request, access, user_id)
+    except OwnAdminRole as exc:
+        raise forbidden(str(exc)) from exc
+    if not removed:
         raise not_found("Ce compte n'est pas membre de la collectivité.")
