@@ -11,8 +11,8 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -44,7 +44,7 @@ def client(store: Store, tmp_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def _post(client: TestClient, path: str, **form: str) -> httpx.Response:
+def _post(client: TestClient, path: str, **form: str) -> Any:
     return client.post(path, data={"csrf_token": csrf_of(client), **form})
 
 

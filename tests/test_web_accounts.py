@@ -18,11 +18,15 @@ from sobrenum.store import Organisation, Store, list_events
 from sobrenum.store.users import (
     Invitation,
     InvitationError,
+    OwnAdminRole,
     accept_invitation,
+    check_own_admin_role,
     find_user_by_email,
     invitation_for_token,
     invite_member,
     organisation_members,
+    pending_invitations,
+    remember_oidc_subject,
 )
 from test_web_api import API, bearer, token_for
 from web_support import PASSWORD, add_user, client_for, csrf_of, login, make_app, other_organisation
@@ -481,3 +485,43 @@ def test_only_an_instance_admin_sets_a_password_or_deactivates(
         f"{API}/comptes/{me.id}", json={"actif": False}, headers=bearer(instance)
     )
     assert yourself.status_code == 403
+
+
+def test_pending_invitations_stay_in_their_organisation(
+    store: Store, organisation: Organisation
+) -> None:
+    """Each organisation lists its own invitations only, whichever has the smaller id."""
+    voisin = other_organisation(store)
+    week = dt.timedelta(days=7)
+    for org, email in ((organisation, "a@mairie.fr"), (voisin, "b@voisin.fr")):
+        invite_member(
+            store, organisation_id=org.id, email=email, role="reader",
+            token=f"jeton-{email}", lifetime=week, actor="test",
+        )  # fmt: skip
+    assert [i.email for i in pending_invitations(store, organisation.id)] == ["a@mairie.fr"]
+    assert [i.email for i in pending_invitations(store, voisin.id)] == ["b@voisin.fr"]
+
+
+def test_a_proconnect_subject_once_linked_is_kept(store: Store) -> None:
+    user = add_user(store, "agent@mairie.fr")
+    remember_oidc_subject(store, user.id, "sujet-1")
+    remember_oidc_subject(store, user.id, "sujet-2")  # another identity: not taken over
+    found = find_user_by_email(store, "agent@mairie.fr")
+    assert found is not None and found.oidc_subject == "sujet-1"
+    remember_oidc_subject(store, 10**9, "sujet-3")  # no such account: nothing happens
+
+
+def test_an_admin_keeps_their_own_admin_role() -> None:
+    def check(user_id: int, role: str | None, *, instance: bool = False) -> None:
+        check_own_admin_role(actor_id=1, actor_is_instance_admin=instance, user_id=user_id,
+                             role=role)  # fmt: skip
+
+    check(1, "admin")  # staying admin
+    check(2, "reader")  # another member
+    check(2, None)
+    check(1, "reader", instance=True)  # an instance admin may
+    check(1, None, instance=True)
+    with pytest.raises(OwnAdminRole, match="propre rôle d'administrateur"):
+        check(1, "editor")
+    with pytest.raises(OwnAdminRole, match="vous retirer vous-même"):
+        check(1, None)

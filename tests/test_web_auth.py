@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sobrenum.store import Organisation, Store, list_events
 from sobrenum.store.users import LoginAttempt
+from sobrenum.web.auth import too_many_failures
 from sobrenum.web.security import login_delay, login_wait
 from web_support import PASSWORD, add_user, client_for, csrf_of, login, make_app
 
@@ -61,9 +62,13 @@ def test_wrong_password_is_refused_in_french(client: TestClient, store: Store) -
     assert "Adresse électronique ou mot de passe incorrect" in page.text
     unknown = login(client, "personne@mairie.fr", PASSWORD)
     assert unknown.status_code == 401
-    for malformed in ("pas une adresse", "agent@mairie", "@mairie.fr", ""):
+    longest = "a" * 310 + "@mairie.fr"  # 320 characters: the longest address accepted
+    for malformed in ("pas une adresse", "agent@mairie", "@mairie.fr", "", longest):
         page = login(client, malformed, PASSWORD)  # refused like a wrong password, never a 500
         assert page.status_code == 401 and "mot de passe incorrect" in page.text, malformed
+    assert login(client, "a" + longest, PASSWORD).status_code == 422  # 321
+    assert login(client, "agent@mairie.fr", next_path="/" + "a" * 1999).status_code == 303
+    assert login(client, "agent@mairie.fr", next_path="/" + "a" * 2000).status_code == 422
     assert "auth.login_failed" in [e.action for e in list_events(store)]
 
 
@@ -145,6 +150,12 @@ def test_login_delays_are_shared_between_workers(store: Store, tmp_path: Path) -
 def test_login_delay_doubles_up_to_the_cap(failures: int, expected: float) -> None:
     """Computed by hand: free=3, base=1 s, cap=60 s; 2^(9-3)=64 > 60 is capped."""
     assert login_delay(failures, free=3, base=1.0, cap=60.0) == expected
+
+
+def test_delay_message_in_french_singular_and_plural() -> None:
+    assert too_many_failures(1).endswith("attendez 1 seconde avant de réessayer.")
+    assert too_many_failures(2).endswith("attendez 2 secondes avant de réessayer.")
+    assert too_many_failures(60).startswith("Trop de tentatives de connexion échouées")
 
 
 def test_login_wait_counts_from_the_last_failure() -> None:

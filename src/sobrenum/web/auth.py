@@ -136,6 +136,15 @@ def seconds_to_wait(settings: Settings, store: Any, *, email: str, ip: str) -> f
     )
 
 
+def too_many_failures(seconds: int) -> str:
+    """The French message of a login try refused for ``seconds`` more seconds."""
+    unit = "secondes" if seconds > 1 else "seconde"
+    return (
+        "Trop de tentatives de connexion échouées : par sécurité, attendez "
+        f"{seconds} {unit} avant de réessayer."
+    )
+
+
 @router.post(LOGIN_PATH, name="login_submit")
 def login_submit(
     request: Request,
@@ -155,10 +164,7 @@ def login_submit(
         seconds = math.ceil(wait)
         page = _login_page(
             request,
-            error=(
-                "Trop de tentatives de connexion échouées : par sécurité, attendez "
-                f"{seconds} seconde{'s' if seconds > 1 else ''} avant de réessayer."
-            ),
+            error=too_many_failures(seconds),
             email=clean,
             next_path=suivant,
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
