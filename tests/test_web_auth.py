@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from sobrenum.store import Organisation, Store, list_events
 from sobrenum.store.users import LoginAttempt
-from sobrenum.web.auth import too_many_failures
+from sobrenum.web.auth import safe_next, too_many_failures
 from sobrenum.web.security import login_delay, login_wait
 from web_support import PASSWORD, add_user, client_for, csrf_of, login, make_app
 
@@ -178,6 +178,26 @@ def test_secure_cookie_over_https(store: Store, tmp_path: Path) -> None:
         assert "; Secure" in page.headers["set-cookie"]
         assert page.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/collectivites/1/parc?page=2", "/collectivites/1/parc?page=2"),
+        ("/recherche?q=deux mots", "/recherche?q=deux mots"),  # a space is no control char
+        ("/~agent", "/~agent"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("evil", "/"),
+        ("/a\x1fb", "/"),
+        ("/a\nLocation: x", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
+def test_safe_next(target: str | None, expected: str) -> None:
+    assert safe_next(target) == expected
 
 
 def test_open_redirect_refused(client: TestClient, store: Store) -> None:

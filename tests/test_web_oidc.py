@@ -131,6 +131,7 @@ def test_invitation_creates_the_account_through_proconnect(
     user = find_user_by_email(store, "agent@mairie.fr")
     assert user is not None and user.password_hash is None
     assert user.oidc_subject == "proconnect-sub-1"
+    assert user.display_name == "Camille Martin"  # the names ProConnect gave
     me = client.get("/api/v1/moi").json()
     assert me["collectivites"] == {str(organisation.id): "editor"}
     # Used once: the link no longer works.
