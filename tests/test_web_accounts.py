@@ -16,10 +16,12 @@ from sqlalchemy import select, update
 
 from sobrenum.store import Organisation, Store, list_events
 from sobrenum.store.users import (
+    ApiToken,
     Invitation,
     InvitationError,
     OwnAdminRole,
     accept_invitation,
+    add_api_token,
     check_own_admin_role,
     find_user_by_email,
     invitation_for_token,
@@ -27,6 +29,7 @@ from sobrenum.store.users import (
     organisation_members,
     pending_invitations,
     remember_oidc_subject,
+    user_for_token,
 )
 from test_web_api import API, bearer, token_for
 from web_support import PASSWORD, add_user, client_for, csrf_of, login, make_app, other_organisation
@@ -525,3 +528,31 @@ def test_an_admin_keeps_their_own_admin_role() -> None:
         check(1, "editor")
     with pytest.raises(OwnAdminRole, match="vous retirer vous-même"):
         check(1, None)
+
+
+def test_token_use_is_dated_at_most_every_five_minutes(store: Store) -> None:
+    """``last_used_at`` is written on the first use and when the last one is over five
+    minutes old (not on every request); an expired or revoked token finds nobody."""
+    user = add_user(store, "script@mairie.fr")
+    now = dt.datetime.now(dt.UTC)
+    row = add_api_token(store, user_id=user.id, name="script", token="sbn_" + "a" * 43,
+                        actor="test")  # fmt: skip
+    found = user_for_token(store, "sbn_" + "a" * 43)
+    assert found is not None and found[1].last_used_at is not None
+
+    def used(minutes_ago: float) -> dt.datetime:
+        with store.transaction() as session:
+            token = session.get(ApiToken, row.id)
+            assert token is not None
+            token.last_used_at = now - dt.timedelta(minutes=minutes_ago)
+        found = user_for_token(store, "sbn_" + "a" * 43)
+        assert found is not None
+        stamp = found[1].last_used_at
+        assert stamp is not None
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+    assert used(4) <= now - dt.timedelta(minutes=3)  # recent: left as it was
+    assert used(6) >= now  # over five minutes: dated again
+    expired = add_api_token(store, user_id=user.id, name="vieux", token="sbn_" + "b" * 43,
+                            expires_at=now - dt.timedelta(seconds=1), actor="test")  # fmt: skip
+    assert expired.id and user_for_token(store, "sbn_" + "b" * 43) is None

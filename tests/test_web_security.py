@@ -167,6 +167,8 @@ def _connection(headers: dict[str, str]) -> HTTPConnection:
         ("bearer   sbn_abc  ", "sbn_abc"),
         ("BEARER sbn_abc", "sbn_abc"),
         ("Basic dXNlcjpwYXNz", None),
+        ("Token sbn_abc", None),  # a scheme after « bearer » in the alphabet
+        ("Bearers sbn_abc", None),
         ("Bearer", None),
         ("Bearer    ", None),
         ("Bearersbn_abc", None),
