@@ -636,3 +636,34 @@ def test_the_last_lever_of_a_kind_in_force_wins(ref: Referential) -> None:
     assert t.year(2027).agec_share == pytest.approx(50.0)
     assert t.year(2025).reuse_rate == pytest.approx(20.0)
     assert t.year(2026).reuse_rate == pytest.approx(60.0)
+
+
+def test_a_stability_target_is_not_met_by_its_own_base_year() -> None:
+    target = Target(Indicator.GWP, 2025, 2030, 0.0)
+    assert evaluate(target, {2025: 100.0, 2026: 101.0, 2027: 100.0}).first_year_met == 2027
+
+
+def test_a_scenario_read_from_json_takes_the_defaults() -> None:
+    s = Scenario.from_json('{"name": "n", "start_year": 2000, "end_year": 2005}')
+    assert s == Scenario("n", 2000, 2005)
+    assert (s.staff_growth, s.equipment_growth, s.levers, dict(s.prices)) == (0.0, 0.0, (), {})
+
+
+def test_thin_clients_replace_a_share_of_the_desktops(ref: Referential) -> None:
+    old = dt.date(2010, 1, 1)  # long past their lifetime: almost all gone by 2026
+    f = fleet([{"asset_id": "D", "category": "desktop", "quantity": 10, "acquisition_date": old}])
+    s = Scenario("c", 2025, 2026, (make_lever("thin_client_share", 0.4, 2026),))
+    t = project(f, ref, s)
+    # Targets on 1 January 2026: 10 × 0.4 = 4 thin clients (none yet), 6 desktops.
+    assert t.years[1].devices_by_category["thin_client"] == pytest.approx(4.0, rel=1e-12)
+    assert t.years[1].devices_by_category["desktop"] == pytest.approx(6.0, rel=1e-9)
+
+
+def test_fewer_smartphones(ref: Referential) -> None:
+    old = dt.date(2010, 1, 1)
+    f = fleet(
+        [{"asset_id": "S", "category": "smartphone", "quantity": 10, "acquisition_date": old}]
+    )
+    s = Scenario("s", 2025, 2026, (make_lever("smartphone_reduction", 0.2, 2026),))
+    t = project(f, ref, s)
+    assert t.years[1].devices_by_category["smartphone"] == pytest.approx(8.0, rel=1e-9)
