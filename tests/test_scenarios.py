@@ -667,3 +667,12 @@ def test_fewer_smartphones(ref: Referential) -> None:
     s = Scenario("s", 2025, 2026, (make_lever("smartphone_reduction", 0.2, 2026),))
     t = project(f, ref, s)
     assert t.years[1].devices_by_category["smartphone"] == pytest.approx(8.0, rel=1e-9)
+
+
+def test_the_last_years_retirements_count_its_dated_retirements(ref: Referential) -> None:
+    law = Weibull(2.0, 1e6)  # nobody leaves but by a dated retirement
+    leaving = {**laptops(5, dt.date(2022, 1, 1)), "retirement_date": dt.date(2026, 6, 30)}
+    f = fleet([leaving, {**laptops(5, dt.date(2022, 1, 1)), "asset_id": "K"}])
+    t = project(f, ref, Scenario("r", 2025, 2026), survival={"laptop": law})
+    assert t.year(2026).devices == pytest.approx(10.0)  # still there on 1 January 2026
+    assert t.year(2026).retirements == pytest.approx(5.0, abs=1e-6)
