@@ -78,7 +78,7 @@ def main() -> None:
         lambda: project(fleet, ref, scenario, staff, engine=runner),
     )
     timed(
-        "même parc, autre scénario (5 leviers)",
+        "projection suivante du même parc",
         lambda: project(fleet, ref, scenario, staff, engine=runner),
     )
     timed(
