@@ -34,6 +34,7 @@ from sobrenum.scenarios import (
 from sobrenum.scenarios.compare import indicator_value
 
 DAYS = 365.2425
+OLD = dt.date(2010, 1, 1)
 
 
 @pytest.fixture(scope="module")
@@ -676,3 +677,10 @@ def test_the_last_years_retirements_count_its_dated_retirements(ref: Referential
     t = project(f, ref, Scenario("r", 2025, 2026), survival={"laptop": law})
     assert t.year(2026).devices == pytest.approx(10.0)  # still there on 1 January 2026
     assert t.year(2026).retirements == pytest.approx(5.0, abs=1e-6)
+
+
+def test_screens_per_workstation_sets_the_screens_target(ref: Referential) -> None:
+    f = fleet([{"asset_id": "D", "category": "desktop", "quantity": 10, "acquisition_date": OLD}])
+    s = Scenario("é", 2025, 2026, (make_lever("screens_per_workstation", 2.0, 2026),))
+    # 2 screens × 10 workstations (the desktops' target): 20 screens bought on 1 January 2026.
+    assert project(f, ref, s).years[1].devices_by_category["monitor"] == pytest.approx(20.0)
