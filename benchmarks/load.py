@@ -389,7 +389,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sobrenum-charge-") as folder:
         setup = prepare(Path(folder), args.base, args.devices)
         port = free_port()
-        server = start_server(Path(folder), args.base, port, 1)
+        server = start_server(Path(folder), args.base, port, 1, wait=180)  # a loaded machine
         base = f"http://127.0.0.1:{port}"
         try:
             record, elapsed = run(base, setup, args.clients, args.seconds)

@@ -89,7 +89,9 @@ def prepare(folder: Path, url: str | None, devices: int) -> tuple[int, str, floa
     return organisation.id, token, imported
 
 
-def start_server(folder: Path, url: str | None, port: int, workers: int) -> subprocess.Popen[str]:
+def start_server(
+    folder: Path, url: str | None, port: int, workers: int, *, wait: float = 60.0
+) -> subprocess.Popen[str]:
     env = {**os.environ, "SOBRENUM_DATA": str(folder)}
     command = [
         str(Path(sys.executable).with_name("sobrenum")),
@@ -106,7 +108,7 @@ def start_server(folder: Path, url: str | None, port: int, workers: int) -> subp
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/connexion", timeout=2)
@@ -118,7 +120,7 @@ def start_server(folder: Path, url: str | None, port: int, workers: int) -> subp
                 )
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("le serveur n'a pas démarré en 60 s")
+    raise SystemExit(f"le serveur n'a pas démarré en {wait:.0f} s")
 
 
 async def load(
