@@ -534,8 +534,8 @@ def test_ressourcerie_redistributions_count_in_the_year_of_their_organisation_on
 
     Organisation A, year 2025: a monitor redistributed on 1 January and another on
     31 December (both counted), one redistributed on 31 December 2024 (counted in 2024 only),
-    one sorted as WEEE and recycled in 2025 (never counted). Organisation B redistributes a laptop in 2025: not
-    A's. Hand-computed: 2 monitors × (manufacture + distribution) × D / L, D = L / 2 → 0.5;
+    one sorted as WEEE and recycled in 2025 (never counted). Organisation B redistributes a
+    laptop in 2025: not A's. Hand-computed: 2 monitors × (manufacture + distribution) × D / L, D = L / 2 → 0.5;
     with D = 3 years and the monitor's L = 6: 3 / 6; with D = 9 > L: capped at one life.
     """
     other = create_organisation(store, name="Commune voisine", siren="217500016", type="commune")
