@@ -613,13 +613,15 @@ def test_reuse_rate_on_the_first_of_january_and_at_exactly_ten_years(
     """Year 2025. T0, bought on 1 January 2015, is exactly ten years old on 1 January 2025:
     counted; T1, bought the day before, is over ten: left out. J1, sold on 1 January 2025,
     was in stock that morning: in B and in A; DEC, sold on 31 December 2025, too. D31, sold on
-    31 December 2024, had left: neither. B = T0 + J1 + DEC = 3, A = J1 + DEC = 2."""
+    31 December 2024, had left: neither. LOST, stolen on 1 January 2025 (recorded first), is
+    in B, not in A. B = T0 + J1 + DEC + LOST = 4, A = J1 + DEC = 2."""
     rows = [
         device("T0", "monitor", dt.date(2015, 1, 1), "retired"),
         device("T1", "monitor", dt.date(2014, 12, 31), "retired"),
         device("J1", "monitor", dt.date(2019, 1, 1), "retired"),
         device("D31", "monitor", dt.date(2019, 1, 1), "retired"),
         device("DEC", "monitor", dt.date(2019, 1, 1), "retired"),
+        device("LOST", "monitor", dt.date(2019, 1, 1), "retired"),
     ]
     apply_import(
         store,
@@ -630,14 +632,17 @@ def test_reuse_rate_on_the_first_of_january_and_at_exactly_ten_years(
         inventory_date=INVENTORY_DATE,
     )
     org = organisation.id
+    record_exit(
+        store, org, asset_id="LOST", destination="loss_theft", exit_date=dt.date(2025, 1, 1)
+    )
     sales = (("J1", dt.date(2025, 1, 1)), ("D31", dt.date(2024, 12, 31)), ("DEC", END_2025))
     for asset, on in sales:
         record_exit(store, org, asset_id=asset, destination="sale", exit_date=on, receiver_name="R")
     rate = reuse_rate(store, org, 2025)
-    assert (rate.retired_stock, rate.reused, rate.excluded_old) == (3, 2, 1)
-    assert rate.rate == pytest.approx(200 / 3)
+    assert (rate.retired_stock, rate.reused, rate.excluded_old) == (4, 2, 1)
+    assert rate.rate == pytest.approx(50.0)
     assert rate.reused_by_destination == {"sale": 2}
-    assert rate.exits_by_destination == {"sale": 2}
+    assert rate.exits_by_destination == {"sale": 2, "loss_theft": 1}
 
 
 def test_register_version_changes_with_each_organisations_own_entries(
