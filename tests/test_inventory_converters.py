@@ -215,7 +215,7 @@ def test_numbers_within_their_range_bounds_included() -> None:
                        [0.0, None, 1e7, None, 1234.5]),
         "hours_per_day": (["24", "24,5", "-0,5", "0"], [24.0, None, None, 0.0]),
         "pue": (["1", "0,9", "5", "5,1"], [1.0, None, 5.0, None]),
-        "power_w": (["45 W", "1000001"], [45.0, None]),
+        "power_w": (["45 W", "1 000 000", "1000001"], [45.0, 1e6, None]),
     }  # fmt: skip
     for code, (typed, expected) in cases.items():
         cols = cols_of({"Valeur": typed}, Valeur=code)

@@ -376,3 +376,16 @@ def test_devices_of_a_later_inventory_of_another_source_are_listed_up_to_ten(
     assert message.startswith(f"{count} équipement(s) de ce fichier figurent")
     assert "PC-010" in message and "PC-011" not in message
     assert ("PC-010 …)" in message) is ellipsis
+
+
+def test_the_summary_total_is_the_fleet_after_the_import(
+    store: Store, organisation: Organisation
+) -> None:
+    run(store, organisation, pcs(1, 2, 3, 4), "a", JAN)
+    # 1 unchanged, 1 changed, 2 gone, 2 added: 4 devices after the import.
+    summary = run(
+        store, organisation, [*pcs(1), device("PC-002", site="Annexe"), *pcs(5, 6)], "b", FEB,
+        confirm_gone=True,
+    )  # fmt: skip
+    assert (summary.added, summary.changed, summary.unchanged, summary.gone) == (2, 1, 1, 2)
+    assert summary.total == 4 == len(ids(store, organisation))
