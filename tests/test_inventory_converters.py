@@ -266,3 +266,20 @@ def test_profile_matched_up_to_case_and_accents_and_category_guessed_from_values
     )
     first = guessed.matches[0]
     assert (first.field, first.confidence, first.method) == ("category", 0.47, "valeurs")
+
+
+def test_every_number_range_includes_its_bounds_and_nothing_beyond() -> None:
+    # The ranges of docs/import.md, written out here (not read from the code).
+    ranges = {
+        "lifetime_years": ("0", "-0,5", "50", "50,5"),
+        "upstream_lifetime_years": ("0", "-0,5", "50", "50,5"),
+        "downstream_lifetime_years": ("0", "-0,5", "50", "50,5"),
+        "annual_kwh": ("0", "-0,5", "10000000", "10000000,5"),
+        "power_w": ("0", "-0,5", "1000000", "1000000,5"),
+        "hours_per_day": ("0", "-0,5", "24", "24,5"),
+        "pue": ("1", "0,5", "5", "5,5"),
+    }
+    for code, (low, below, high, above) in ranges.items():
+        cols = cols_of({"Valeur": [low, below, high, above]}, Valeur=code)
+        kept = [v is not None for v in convert_number(cols, code).to_pylist()]
+        assert kept == [True, False, True, False], code
