@@ -389,3 +389,14 @@ def test_the_summary_total_is_the_fleet_after_the_import(
     )  # fmt: skip
     assert (summary.added, summary.changed, summary.unchanged, summary.gone) == (2, 1, 1, 2)
     assert summary.total == 4 == len(ids(store, organisation))
+
+
+def test_undo_by_id_only_of_the_source_s_last_import(
+    store: Store, organisation: Organisation
+) -> None:
+    first = run(store, organisation, pcs(1), "a", JAN)
+    last = run(store, organisation, pcs(1, 2), "b", FEB)
+    with pytest.raises(UndoRefusedError):
+        undo_import(store, organisation, import_id=first.import_id)
+    assert undo_import(store, organisation, import_id=last.import_id).removed == 1
+    assert ids(store, organisation) == ["PC-001"]
