@@ -684,3 +684,19 @@ def test_register_version_changes_with_each_organisations_own_entries(
     mark_classified(store, org, "R4", reason="Réserve")
     assert register_version(store, org) == (1, mine.id, 1)
     assert register_version(store, them) == (1, theirs.id, 2)
+
+
+def test_an_inventory_of_one_device_is_an_inventory(
+    store: Store, organisation: Organisation
+) -> None:
+    apply_import(
+        store,
+        organisation,
+        fleet_table([device("ONE", "monitor", dt.date(2020, 1, 1), "retired")]),
+        file_sha256="e" * 64,
+        file_name="inventaire.xlsx",
+        inventory_date=INVENTORY_DATE,
+    )
+    rate = reuse_rate(store, organisation.id, 2025)
+    assert rate.inventory_found is True
+    assert (rate.retired_stock, rate.reused, rate.rate) == (1, 0, 0.0)
