@@ -503,6 +503,13 @@ def test_pending_invitations_stay_in_their_organisation(
         )  # fmt: skip
     assert [i.email for i in pending_invitations(store, organisation.id)] == ["a@mairie.fr"]
     assert [i.email for i in pending_invitations(store, voisin.id)] == ["b@voisin.fr"]
+    # Inviting here an address invited there replaces nothing there.
+    invite_member(
+        store, organisation_id=organisation.id, email="b@voisin.fr", role="editor",
+        token="jeton-b-ici", lifetime=week, actor="test",
+    )  # fmt: skip
+    assert [i.email for i in pending_invitations(store, voisin.id)] == ["b@voisin.fr"]
+    assert len(pending_invitations(store, organisation.id)) == 2
 
 
 def test_a_proconnect_subject_once_linked_is_kept(store: Store) -> None:
