@@ -636,13 +636,22 @@ def test_reuse_rate_on_the_first_of_january_and_at_exactly_ten_years(
         store, org, asset_id="LOST", destination="loss_theft", exit_date=dt.date(2025, 1, 1)
     )
     sales = (("J1", dt.date(2025, 1, 1)), ("D31", dt.date(2024, 12, 31)), ("DEC", END_2025))
-    for asset, on in sales:
-        record_exit(store, org, asset_id=asset, destination="sale", exit_date=on, receiver_name="R")
+    for asset, on in sales:  # weighed, but sold: not WEEE
+        record_exit(
+            store,
+            org,
+            asset_id=asset,
+            destination="sale",
+            exit_date=on,
+            receiver_name="R",
+            weight_kg=3.0,
+        )
     rate = reuse_rate(store, org, 2025)
     assert (rate.retired_stock, rate.reused, rate.excluded_old) == (4, 2, 1)
     assert rate.rate == pytest.approx(50.0)
     assert rate.reused_by_destination == {"sale": 2}
     assert rate.exits_by_destination == {"sale": 2, "loss_theft": 1}
+    assert rate.weee_kg == 0.0
 
 
 def test_register_version_changes_with_each_organisations_own_entries(
