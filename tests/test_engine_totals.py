@@ -15,6 +15,7 @@ distribution / end of life), water 100 m3 at manufacture, lifetime 5 years, 20 W
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -71,3 +72,46 @@ def test_totals_by_phase_are_the_hand_computed_sums() -> None:
         pair[1] += r["whole_life"]
     for key, (annual, whole) in EXPECTED.items():
         assert per_device[key] == pytest.approx([annual, whole], rel=1e-12), key
+
+
+def test_a_model_figure_replaces_the_carbon_of_manufacture_only(tmp_path: Path) -> None:
+    """Device C's 300 kgCO2e replaces the category's carbon of manufacture, and nothing else:
+    a criterion listed before « gwp » (abiotic resources, 0.01 kg Sb eq a laptop) keeps the
+    category factor: 0.01 / 5 a year."""
+    referential = tmp_path / "referential"
+    shutil.copytree(MINI, referential)
+    with (referential / "factors.csv").open("a", encoding="utf-8") as factors:
+        factors.write(
+            "laptop.adpe.manufacture,laptop,adpe,manufacture,0.01,0.005,0.02,test,false,\n"
+        )
+    fp = compute(
+        FLEET.slice(2, 1), load(referential), Parameters(2024), today=dt.date(2026, 11, 29)
+    )
+    got = {
+        (r["criterion"], r["phase"]): (r["annual"], r["whole_life"])
+        for r in fp.totals(["phase"]).to_pylist()
+    }
+    assert got[("adpe", "manufacture")] == pytest.approx((0.01 / 5, 0.01), rel=1e-12)
+    assert got[("gwp", "manufacture")] == pytest.approx((300 / 5, 300), rel=1e-12)
+
+
+def test_a_device_retired_within_its_first_year_carries_that_year_share_of_one_year() -> None:
+    """Bought 1 January 2024, retired 1 April 2024 (91 days of a 366-day year): its measured
+    life is floored at one year (NumEcoEval's rule, docs/methodologie.md § 3), so 2024 carries
+    200 × 91/366 of its manufacture, not all 200; its whole life is still 200."""
+    fleet = pa.table(
+        {
+            "asset_id": ["D"],
+            "category": ["laptop"],
+            "quantity": [1],
+            "acquisition_date": [dt.date(2024, 1, 1)],
+            "retirement_date": [dt.date(2024, 4, 1)],
+            "country": ["FRA"],
+        }
+    )
+    fp = compute(fleet, load(MINI), Parameters(2024), today=dt.date(2026, 11, 29))
+    got = {
+        (r["criterion"], r["phase"]): (r["annual"], r["whole_life"])
+        for r in fp.totals(["phase"]).to_pylist()
+    }
+    assert got[("gwp", "manufacture")] == pytest.approx((200 * 91 / 366, 200), rel=1e-12)
