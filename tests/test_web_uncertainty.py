@@ -109,7 +109,7 @@ def test_dashboard_shows_the_interval_and_the_data_to_improve(
     page = browser.get(f"/collectivites/{organisation.id}")
     assert page.status_code == 200
     text = html.unescape(page.text)
-    assert ">Incertitude</h2>" in text
+    assert re.search(r'<h2 id="incertitude">Incertitude\s*<a [^>]*href="[^"]*glossaire', text)
     interval = f"entre {tonnes(api['total']['p5'])} et {tonnes(api['total']['p95'])}"
     assert interval in text
     assert "Données à améliorer en priorité" in text
