@@ -44,7 +44,7 @@ def dashboard(request: Request, access: ReaderDep, store: StoreDep) -> Response:
         ),
         priorities=PRIORITIES,
         summary=data.summary if data else None,
-        devices=device_total(store, access.organisation_id),
+        devices=_device_total(request, store, access.organisation_id),
         year=reporting_year(access.organisation),
         phases=PHASES,
         phase_label=phase_label,
@@ -53,6 +53,16 @@ def dashboard(request: Request, access: ReaderDep, store: StoreDep) -> Response:
         date_fr=date_fr,
     )
     return render(request, "pages/dashboard.html", context)
+
+
+def _device_total(request: Request, store: Store, organisation_id: int) -> int:
+    """The current fleet's device count, kept until the next import (counting 100 000 rows
+    takes about 0.1 s, most of the page's time)."""
+    key = ("pages", "device-total", organisation_id, fleet_version(store, organisation_id))
+    total: int = request.app.state.footprints.get_or_compute(
+        key, lambda: device_total(store, organisation_id)
+    )
+    return total
 
 
 def _reuse_rate(request: Request, store: Store, organisation_id: int, year: int) -> ReuseRate:
