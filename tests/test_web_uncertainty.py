@@ -158,3 +158,26 @@ def test_backend_choice_is_for_instance_admins(
     pg_c = {c["critere"]: c["annuel"] for c in on_postgres["criteres"]}
     assert pg_c.keys() == duck_c.keys()
     assert all(pg_c[k] == pytest.approx(duck_c[k], rel=REL) for k in duck_c)
+
+
+def test_device_page_gives_each_indicator_its_unit(
+    app_client: TestClient, store: Store, organisation: Organisation
+) -> None:
+    """The device page's « Autres indicateurs » table names each indicator's unit (EF 3.0:
+    kgCO2e, kg Sb eq, mol H+ eq…), so « 340 » is never a bare number."""
+    imported(app_client, store, organisation)
+    add_user(store, "lecteur@mairie.fr", organisation=organisation, role="reader")
+    browser = client_for(app_client.app)  # type: ignore[arg-type]
+    assert login(browser, "lecteur@mairie.fr").status_code == 303
+    laptop = next(
+        r["asset_id"]
+        for r in current_fleet(store, organisation).to_pylist()
+        if r["category"] == "laptop"
+    )
+    page = browser.get(f"/collectivites/{organisation.id}/equipements/{laptop}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    section = text[text.index('id="criteres"') :]
+    assert '<th scope="col">Unité</th>' in section
+    assert re.search(r"Changement climatique</th><td>kgCO2e</td>", section)
+    assert re.search(r"\(minéraux et métaux\)</th><td>kgSbeq</td>", section)

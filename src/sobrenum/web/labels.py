@@ -88,6 +88,12 @@ def criterion_label(code: str) -> str:
     return criterion.label_en if _english() else criterion.label_fr
 
 
+def criterion_unit(code: str) -> str:
+    """The unit a criterion's figures are in (« kgCO2e », « mol H+ eq »…), empty if unknown."""
+    criterion = CRITERIA_BY_CODE.get(code)
+    return criterion.unit if criterion is not None else ""
+
+
 def field_label(code: str) -> str:
     """« Type de matériel »-style name of an inventory field (``category``, ``department``…)."""
     field = FIELDS_BY_CODE.get(code)
@@ -211,6 +217,7 @@ def install(env: Environment) -> None:
         "status_label": status_label,
         "phase_label": phase_label,
         "criterion_label": criterion_label,
+        "criterion_unit": criterion_unit,
         "wipe_method_label": wipe_method_label,
         "field_label": field_label,
         "by_label": by_label,
