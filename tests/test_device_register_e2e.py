@@ -10,16 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from sobrenum.reuse import donate
@@ -27,19 +23,12 @@ from sobrenum.store import create_organisation, open_store
 from sobrenum.web.app import create_app
 from sobrenum.web.settings import Settings
 from test_reuse import seed_fleet, wipe
-from web_support import PASSWORD, add_user, other_organisation
+from web_support import PASSWORD, add_user, other_organisation, served
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "tests" / "a11y" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -61,22 +50,10 @@ def live() -> Iterator[tuple[str, int, int]]:
     wipe(store, organisation.id, "R2", dt.date(2025, 4, 2))
     add_user(store, "elu@saint-exemple.fr", organisation=organisation, role="reader")
     app = create_app(Settings(store=store, data_folder=folder))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn n'a pas démarré")
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", organisation.id, neighbour.id
+        with served(app) as url:
+            yield url, organisation.id, neighbour.id
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
         shutil.rmtree(folder, ignore_errors=True)
 

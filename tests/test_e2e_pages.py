@@ -12,10 +12,7 @@ import datetime as dt
 import os
 import re
 import shutil
-import socket
 import tempfile
-import threading
-import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +21,6 @@ from typing import Any
 
 import pyarrow.compute as pc
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sobrenum.domain import CATEGORIES
@@ -35,7 +31,7 @@ from sobrenum.store import Organisation, apply_import, create_organisation, open
 from sobrenum.web.app import create_app
 from sobrenum.web.services import referential
 from sobrenum.web.settings import Settings
-from web_support import PASSWORD, add_user
+from web_support import PASSWORD, add_user, served
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "inventaire-parc-ville-exemple.xlsx"  # scripts/make_inventory.py
@@ -65,13 +61,6 @@ class LiveApp:
     keyboard_user: str
     sources_organisation: Organisation
     sources_user: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -120,30 +109,18 @@ def live_app() -> Iterator[LiveApp]:
         inventory_date=dt.date.fromisoformat(INVENTORY_DATE),
     )
     app = create_app(Settings(store=store, data_folder=folder))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn n'a pas démarré")
-        time.sleep(0.02)
     try:
-        yield LiveApp(
-            url=f"http://127.0.0.1:{port}",
-            organisation=organisation,
-            keyboard_organisation=other,
-            editor="agent@ville-exemple.fr",
-            keyboard_user="clavier@commune.fr",
-            sources_organisation=sources,
-            sources_user="sources@commune.fr",
-        )
+        with served(app) as url:
+            yield LiveApp(
+                url=url,
+                organisation=organisation,
+                keyboard_organisation=other,
+                editor="agent@ville-exemple.fr",
+                keyboard_user="clavier@commune.fr",
+                sources_organisation=sources,
+                sources_user="sources@commune.fr",
+            )
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -6,15 +6,11 @@ admins (whatever the address says) and without the CSRF token. Then in a real br
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -35,6 +31,7 @@ from web_support import (
     login,
     make_app,
     other_organisation,
+    served,
 )
 
 
@@ -174,23 +171,10 @@ def live(tmp_path: Path) -> Iterator[tuple[str, int]]:
     add_user(store, "chef@mairie.fr", organisation=organisation, role="admin")
     add_user(store, "agent@mairie.fr", organisation=organisation, role="reader")
     app = create_app(Settings(store=store, data_folder=tmp_path))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn n'a pas démarré"
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", organisation.id
+        with served(app) as url:
+            yield url, organisation.id
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 

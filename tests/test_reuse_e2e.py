@@ -7,22 +7,18 @@ The app runs with uvicorn on 127.0.0.1 (a free port, a thread) on a temporary SQ
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from sobrenum.store import create_organisation, open_store
 from sobrenum.web.app import create_app
 from sobrenum.web.settings import Settings
 from test_reuse import seed_fleet
-from web_support import PASSWORD, add_user
+from web_support import PASSWORD, add_user, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,13 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -57,22 +46,10 @@ def live() -> Iterator[tuple[str, int]]:
     seed_fleet(store, organisation)
     add_user(store, "dsi@saint-exemple.fr", organisation=organisation, role="editor")
     app = create_app(Settings(store=store, data_folder=folder))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn n'a pas démarré")
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", organisation.id
+        with served(app) as url:
+            yield url, organisation.id
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
         shutil.rmtree(folder, ignore_errors=True)
 
